@@ -1,0 +1,237 @@
+/*-------------------------------------------------------------------------
+ *
+ * alloc.c
+ *	  Allocation beyond the fast path: refilling an mcache slot, large
+ *	  objects, zeroed allocation and realloc.
+ *
+ * The fast path (ga_alloc in goalloc_core.h) serves a request from the
+ * window of the owner's mcache span for the class.  ga_alloc_slow runs
+ * when that window is empty, and walks Go's refill order:
+ *
+ *	1. the rest of the mcache span (the next bitmap words);
+ *	2. a partial span of the owner's mcentral for the class;
+ *	3. an empty span from the heap's span cache;
+ *	4. a fresh span from the page allocator (which may grow the heap by
+ *	   an arena, or scavenge to stay under the heap limit).
+ *
+ * A full mcache span goes to the mcentral's full list on the way.
+ *
+ * Large objects (more than 32 KiB with the header) get a span of whole
+ * pages of their own, as in Go; objects larger than an arena get an arena
+ * of their own (mheap.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "ga_internal.h"
+
+static void *
+take_slot(ga_owner *o, ga_span *s, unsigned c, unsigned idx)
+{
+	s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
+	s->alloc_count++;
+	o->counts[c].mallocs++;
+	return (char *) (s->base + (size_t) idx * s->elemsize) + o->hdr;
+}
+
+void *
+ga_alloc_slow(ga_owner *o, unsigned c)
+{
+	ga_span    *s = o->alloc[c];
+	int			idx;
+
+	if (s != &ga_empty_span)
+	{
+		idx = ga_span_next_free(s);
+		if (idx >= 0)
+			return take_slot(o, s, c, (unsigned) idx);
+		s->state = GA_SPAN_FULL;
+		ga_list_push(&o->central[c].full, s);
+		o->alloc[c] = &ga_empty_span;
+	}
+
+	s = ga_list_pop(&o->central[c].partial);
+	if (s == NULL)
+	{
+		s = ga_heap_get_class_span(o->heap, c);
+		if (s == NULL)
+			return NULL;
+		s->owner = o;
+		o->nspans++;
+		ga_owner_add_pages(o, (ptrdiff_t) s->npages);
+		ga_used_set(o, c);
+	}
+	s->state = GA_SPAN_MCACHE;
+	ga_span_prepare(s);
+	o->alloc[c] = s;
+	idx = ga_span_next_free(s);
+	return take_slot(o, s, c, (unsigned) idx);
+}
+
+void *
+ga_alloc_large(ga_owner *o, size_t size)
+{
+	size_t		n = size + o->hdr;
+	size_t		npages;
+	ga_span    *s;
+
+	if (n < size || size > GA_MAX_REQUEST)
+		return NULL;
+	npages = (n + GA_PAGE_SIZE - 1) >> GA_PAGE_SHIFT;
+	s = ga_heap_alloc_span(o->heap, npages);
+	if (s == NULL)
+		return NULL;
+	s->state = GA_SPAN_LARGE;
+	s->owner = o;
+	s->sizeclass = 0;
+	s->elemsize = 0;
+	s->divmul = 0;
+	s->nelems = 1;
+	s->alloc_count = 1;
+	s->freeindex = 1;
+	s->alloc_cache = 0;
+	s->large_size = size;
+	ga_list_push(&o->large, s);
+	o->nspans++;
+	ga_owner_add_pages(o, (ptrdiff_t) npages);
+	o->large_bytes += ga_span_bytes(s);
+	o->large_total += ga_span_bytes(s);
+	o->counts[0].mallocs++;
+	return (char *) s->base + o->hdr;
+}
+
+/*
+ * ga_alloc_zero
+ *		A zeroed chunk.  Pages that come fresh from the OS, or were
+ *		released to it, are already zero: a large span made only of such
+ *		pages is not cleared again.
+ */
+void *
+ga_alloc_zero(ga_owner *o, size_t size)
+{
+	void	   *p = ga_alloc(o, size);
+	ga_span    *s;
+	unsigned	idx;
+
+	if (p == NULL)
+		return NULL;
+	if (ga_lookup_chunk(o, p, &s, &idx) == 0 && s->sizeclass == 0 && !s->needzero)
+		return p;
+	memset(p, 0, size);
+	return p;
+}
+
+/* Move a chunk: allocate, copy, free.  NULL with the old chunk intact. */
+static void *
+move_chunk(ga_owner *o, void *p, size_t old_usable, size_t size)
+{
+	void	   *q = ga_alloc(o, size);
+
+	if (q == NULL)
+		return NULL;
+	memcpy(q, p, old_usable < size ? old_usable : size);
+	ga_free(o, p);
+	return q;
+}
+
+/* Give the tail pages of a large span back; false if it cannot. */
+static bool
+shrink_large(ga_owner *o, ga_span *s, size_t newpages)
+{
+	ga_heap    *h = o->heap;
+	ga_span    *tail;
+	size_t		ntail = s->npages - newpages;
+
+	if (s->arena->huge)
+		return false;
+	tail = ga_span_struct_alloc(h);
+	if (tail == NULL)
+		return false;
+	tail->base = s->base + GA_PAGES_BYTES(newpages);
+	tail->npages = ntail;
+	tail->arena = s->arena;
+	s->npages = newpages;
+	o->large_bytes -= GA_PAGES_BYTES(ntail);
+	ga_owner_add_pages(o, -(ptrdiff_t) ntail);
+	h->pages_inuse -= ntail;
+	s->arena->pages_inuse -= ntail;
+	ga_pages_free(h, tail);
+	ga_scavenge_maybe(h);
+	return true;
+}
+
+/* Take the free pages right after a large span; false if it cannot. */
+static bool
+grow_large_in_place(ga_owner *o, ga_span *s, size_t newpages)
+{
+	ga_heap    *h = o->heap;
+	ga_arena   *ar = s->arena;
+	size_t		end = ga_page_index(ar, s->base) + s->npages;
+	size_t		extra = newpages - s->npages;
+	ga_span    *right;
+	ga_span    *part;
+	size_t		nscav;
+
+	if (ar->huge || end >= ar->npages)
+		return false;
+	right = ar->spans[end];
+	if (right == NULL || right->state != GA_SPAN_FREE ||
+		right->base != s->base + ga_span_bytes(s) || right->npages < extra)
+		return false;
+	if (right->nscav > 0 &&
+		!ga_within_limit(h, ga_count_bits(ar->scavenged, end, extra)))
+		return false;
+	part = ga_pages_take(h, right, extra, &nscav);
+	if (part == NULL)
+		return false;
+	ga_span_struct_free(h, part);
+	ga_set_spans(ar, end, extra, s);
+	s->npages = newpages;
+	ar->pages_inuse += extra;
+	h->pages_inuse += extra;
+	ga_owner_add_pages(o, (ptrdiff_t) extra);
+	o->large_bytes += GA_PAGES_BYTES(extra);
+	o->large_total += GA_PAGES_BYTES(extra);
+	return true;
+}
+
+void *
+ga_realloc(ga_owner *o, void *p, size_t size)
+{
+	size_t		n = size + o->hdr;
+	ga_span    *s;
+	unsigned	idx;
+	ga_error_kind kind;
+	size_t		newpages;
+
+	kind = ga_lookup_chunk(o, p, &s, &idx);
+	if (kind != 0)
+	{
+		ga_report(o, kind, p);
+		return NULL;
+	}
+	if (n < size || size > GA_MAX_REQUEST)
+		return NULL;
+
+	if (s->sizeclass != 0)
+	{
+		if (n <= GA_MAX_SMALL_SIZE && ga_size_class(n) == s->sizeclass)
+			return p;
+		return move_chunk(o, p, s->elemsize - o->hdr, size);
+	}
+
+	if (n <= GA_MAX_SMALL_SIZE)
+		return move_chunk(o, p, ga_span_bytes(s) - o->hdr, size);
+	newpages = (n + GA_PAGE_SIZE - 1) >> GA_PAGE_SHIFT;
+	if (newpages == s->npages ||
+		(newpages < s->npages && shrink_large(o, s, newpages)) ||
+		(newpages > s->npages && grow_large_in_place(o, s, newpages)))
+	{
+		s->large_size = size;
+		return p;
+	}
+	if (newpages < s->npages)
+		return p;				/* could not shrink: the chunk still fits */
+	return move_chunk(o, p, ga_span_bytes(s) - o->hdr, size);
+}

@@ -1,0 +1,372 @@
+/*-------------------------------------------------------------------------
+ *
+ * ga_types.h
+ *	  Every structure of the goalloc allocator core, documented in one place.
+ *
+ * The core is the Go runtime's allocator (mheap.go, mcentral.go, mcache.go,
+ * malloc.go) rebuilt in portable C for a single-threaded process that frees
+ * explicitly.  The structures below appear in the order a request meets
+ * them: an owner's mcache and mcentral, the span, the heap arena, the mheap.
+ * docs/design.md tells the whole story; this file says what each field means
+ * and which invariant constrains it.
+ *
+ * This header includes no PostgreSQL header: the core is built, tested,
+ * sanitized and fuzzed on its own.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef GA_TYPES_H
+#define GA_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Geometry.  A page is Go's runtime page (_PageShift = 13), not the OS page.
+ * A heap arena is Go's heapArena (64 MiB on 64-bit Linux), aligned to its
+ * size so that the arena of any address is one shift and one load away
+ * (ga_heap.arena_index).  A chunk is Go's pallocChunk (512 pages, 4 MiB): the
+ * unit in which goalloc reports page occupancy and scavenging.
+ */
+#define GA_PAGE_SHIFT		13
+#define GA_PAGE_SIZE		((size_t) 1 << GA_PAGE_SHIFT)
+#define GA_ARENA_SHIFT		26
+#define GA_ARENA_SIZE		((size_t) 1 << GA_ARENA_SHIFT)
+#define GA_ARENA_PAGES		(GA_ARENA_SIZE >> GA_PAGE_SHIFT)
+#define GA_CHUNK_PAGES		512
+
+/*
+ * Addresses above 2^47 are never user-space mappings on Linux x86-64 or
+ * arm64 (4-level page tables).  The arena index covers exactly that range.
+ */
+#define GA_ADDR_BITS		47
+#define GA_ARENA_INDEX_LEN	((size_t) 1 << (GA_ADDR_BITS - GA_ARENA_SHIFT))
+
+/* Go's size classes: class 0 stands for large objects (own span). */
+#define GA_NUM_CLASSES		68
+#define GA_MAX_SMALL_SIZE	32768
+#define GA_MAX_OBJS_PER_SPAN 1024
+#define GA_BITMAP_WORDS		(GA_MAX_OBJS_PER_SPAN / 64)
+
+/* Largest request the core accepts: far beyond any real mapping. */
+#define GA_MAX_REQUEST		((size_t) 1 << 46)
+
+typedef struct ga_span ga_span;
+typedef struct ga_arena ga_arena;
+typedef struct ga_owner ga_owner;
+typedef struct ga_heap ga_heap;
+
+/*
+ * Where a span is.  Every span is in exactly one of these states, and in
+ * exactly one list that belongs to that state (GA_SPAN_MCACHE spans are in
+ * no list: the owner's mcache slot points at them).
+ */
+typedef enum ga_span_state
+{
+	GA_SPAN_DEAD = 0,			/* struct on the span allocator's free list */
+	GA_SPAN_FREE,				/* a free page run in the page allocator */
+	GA_SPAN_MCACHE,				/* an owner's mcache allocates from it */
+	GA_SPAN_PARTIAL,			/* owner's mcentral: has free slots */
+	GA_SPAN_FULL,				/* owner's mcentral: no free slot */
+	GA_SPAN_LARGE,				/* one large object (size class 0) */
+	GA_SPAN_CACHED				/* empty, formatted, in the heap's span cache */
+} ga_span_state;
+
+#define GA_SPAN_NSTATES 7
+
+/*
+ * ga_span: Go's mspan.  A run of pages that is either free (a node of the
+ * page allocator) or in use (cut into nelems equal objects of elemsize
+ * bytes, or holding one large object).
+ *
+ * The allocation state of a small span is the bitmap alloc_bits (1 =
+ * allocated).  Go marks objects only at sweep and infers allocation from
+ * freeindex; goalloc frees explicitly, so the bit is set at allocation and
+ * cleared at free, and double frees are caught by a bit test.  Bits at and
+ * above nelems in the last word are permanently set, so the scan never
+ * returns a slot past the end.
+ *
+ * alloc_cache is Go's allocCache: the complement of the bitmap word that
+ * holds slot freeindex, shifted right so that bit 0 is slot freeindex.  The
+ * fast path takes its lowest set bit (count trailing zeros).  alloc_cache ==
+ * 0 says only "nothing more in this word": the slow path moves to the next
+ * word.  Invariant: every set bit of alloc_cache is a free slot.  Only the
+ * span an mcache holds keeps alloc_cache meaningful; other spans get it
+ * recomputed when they are cached (ga_span_prepare).
+ */
+struct ga_span
+{
+	/* Hot fields of the fast paths first, on one cache line. */
+	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above */
+	uintptr_t	base;			/* address of page 0 of the span */
+	uint32_t	elemsize;		/* object (slot) size; npages*8K if large */
+	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
+	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
+	uint16_t	nelems;			/* slots in the span (1 if large) */
+	uint16_t	alloc_count;	/* live objects; == popcount of real bits */
+	uint8_t		sizeclass;		/* 0 = large or free run */
+	uint8_t		state;			/* ga_span_state */
+	ga_owner   *owner;			/* owning context; NULL unless owned */
+	size_t		npages;			/* length of the run in pages */
+
+	/* List links: the one list the state puts the span in. */
+	ga_span    *next;
+	ga_span    *prev;
+
+	ga_arena   *arena;			/* the arena holding the pages */
+	bool		needzero;		/* objects may hold old data */
+	uint32_t	nscav;			/* free runs: pages of the run released */
+	size_t		large_size;		/* large spans: bytes the caller asked for */
+
+	/* Small spans: the allocation bitmap (1 = allocated). */
+	uint64_t	alloc_bits[GA_BITMAP_WORDS];
+};
+
+/*
+ * ga_arena: Go's heapArena.  A region of address space from one mmap,
+ * aligned to GA_ARENA_SIZE.  An ordinary arena holds GA_ARENA_PAGES pages
+ * and a spans table with one entry per page.  A huge arena holds a single
+ * large object bigger than an ordinary arena; it spans several arena-index
+ * slots, all pointing at it, and its spans table has one entry that every
+ * offset maps to (page_shift = 63).
+ *
+ * spans[] invariants (Go's mheap.spans):
+ *	- every page of an in-use span maps to that span (so any interior
+ *	  pointer finds its span in O(1));
+ *	- the first and the last page of a free run map to the run (boundary
+ *	  tags for coalescing); interior pages of a free run may be stale, which
+ *	  is why lookups also check base <= p < base + npages*8K and the state.
+ */
+struct ga_arena
+{
+	uintptr_t	base;			/* aligned to GA_ARENA_SIZE */
+	size_t		size;			/* bytes mapped */
+	uint32_t	page_shift;		/* 13, or 63 for a huge arena */
+	uint32_t	index;			/* ordinal, for the SQL views */
+	bool		huge;			/* holds one object larger than an arena */
+	size_t		npages;			/* pages in the arena */
+	size_t		pages_inuse;	/* pages of in-use spans */
+	size_t		pages_released; /* free pages returned to the OS */
+	ga_span   **spans;			/* per-page span table, see above */
+	uint64_t   *scavenged;		/* 1 bit per page: released (and zero) */
+	ga_arena   *next;			/* heap's arena list, in creation order */
+};
+
+/*
+ * ga_mcentral: the spans of one size class that an owner is not allocating
+ * from right now.  In Go, mcentral is shared by all Ps; in goalloc an
+ * owner (a PostgreSQL memory context) must be able to free all it has in
+ * time proportional to its spans, so each owner has its own mcentral per
+ * class and a span never holds two owners' objects.
+ */
+typedef struct ga_mcentral
+{
+	ga_span    *partial;		/* spans with at least one free slot */
+	ga_span    *full;			/* spans with none */
+} ga_mcentral;
+
+/*
+ * Per size class counters of an owner (Go's BySize), class 0 = large.
+ * Objects released by a reset or destroy count as frees.
+ */
+typedef struct ga_class_counts
+{
+	uint64_t	mallocs;
+	uint64_t	frees;
+} ga_class_counts;
+
+/*
+ * ga_owner: what PostgreSQL calls a memory context.  Its first member is
+ * the mcache (Go's mcache.alloc[]): the span each class allocates from.
+ * An empty slot points at a shared read-only dummy span whose alloc_cache
+ * is 0, so the fast path needs no NULL test (Go's emptymspan).
+ *
+ * The struct is public so that the embedding layer can place it inside its
+ * own context header; touch it only through the functions of
+ * goalloc_core.h.
+ */
+struct ga_owner
+{
+	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
+	ga_class_counts counts[GA_NUM_CLASSES];
+	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
+	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
+	ga_heap    *heap;
+	ga_mcentral central[GA_NUM_CLASSES];
+	uint64_t	used[2];		/* classes with a span: bit c of used[c>>6] */
+	ga_span    *large;			/* large spans (state GA_SPAN_LARGE) */
+
+	size_t		nspans;			/* spans owned, all states */
+	size_t		npages;			/* pages of those spans */
+	size_t	   *mem_mirror;		/* if set, kept == npages*8K (mem_allocated) */
+	size_t		large_bytes;	/* bytes of live large objects (whole pages) */
+	uint64_t	large_total;	/* cumulative bytes of large objects */
+
+	void	   *user;			/* the embedder's pointer (its context) */
+	ga_owner   *next;			/* heap's list of live owners */
+	ga_owner   *prev;
+};
+
+/*
+ * Errors the core detects.  They are reported through the heap's error
+ * callback while every structure is consistent; the callback may longjmp.
+ */
+typedef enum ga_error_kind
+{
+	GA_ERR_NOT_IN_HEAP = 1,		/* pointer is in no arena of this heap */
+	GA_ERR_NOT_ALLOCATED,		/* points into free or cached pages */
+	GA_ERR_WRONG_OWNER,			/* a live chunk, but of another owner */
+	GA_ERR_NOT_CHUNK_START,		/* inside a chunk, not at its start */
+	GA_ERR_DOUBLE_FREE			/* the chunk's bit is clear: already freed */
+} ga_error_kind;
+
+typedef void (*ga_error_fn) (void *arg, ga_error_kind kind,
+							 const ga_owner *owner, const void *ptr);
+
+/*
+ * Statistics.  Field names follow Go's runtime.MemStats; all bytes.
+ */
+typedef struct ga_heap_stats
+{
+	size_t		heap_sys;		/* arena bytes mapped from the OS */
+	size_t		heap_inuse;		/* bytes of in-use spans (owned + cached) */
+	size_t		heap_idle;		/* heap_sys - heap_inuse */
+	size_t		heap_released;	/* idle bytes returned to the OS */
+	size_t		heap_alloc;		/* slot bytes of live objects */
+	uint64_t	heap_objects;	/* live objects */
+	uint64_t	mallocs;		/* cumulative objects allocated */
+	uint64_t	frees;			/* cumulative objects freed */
+	uint64_t	total_alloc;	/* cumulative slot bytes allocated */
+	size_t		span_cache_bytes;	/* empty spans kept by the heap */
+	size_t		mspan_inuse;	/* bytes of span structs in use */
+	size_t		mspan_sys;		/* bytes of span structs mapped */
+	size_t		arena_meta_sys; /* spans tables and scavenged bitmaps */
+	size_t		narenas;
+	size_t		nowners;
+	size_t		limit;			/* heap limit (retained bytes), 0 = none */
+	size_t		retain;			/* scavenger keeps this much idle memory */
+	uint64_t	scavenge_runs;	/* times the scavenger released something */
+	uint64_t	scavenged_bytes;	/* cumulative bytes released */
+} ga_heap_stats;
+
+typedef struct ga_owner_stats
+{
+	size_t		nspans;
+	size_t		npages;
+	size_t		span_bytes;		/* npages * 8K: what the owner holds */
+	size_t		alloc_bytes;	/* slot bytes of live objects */
+	uint64_t	objects;		/* live objects */
+	uint64_t	mallocs;
+	uint64_t	frees;
+} ga_owner_stats;
+
+/* One span, as the walkers report it. */
+typedef struct ga_span_info
+{
+	const ga_owner *owner;		/* NULL for cached spans */
+	uint32_t	arena;			/* arena ordinal */
+	uintptr_t	base;
+	size_t		npages;
+	int			sizeclass;		/* 0 = large */
+	int			spanclass;		/* Go's sizeclass<<1 | noscan */
+	size_t		elemsize;
+	uint32_t	nelems;
+	uint32_t	allocated;
+	ga_span_state state;
+} ga_span_info;
+
+typedef struct ga_arena_info
+{
+	uint32_t	index;
+	uintptr_t	base;
+	size_t		npages;
+	size_t		pages_inuse;
+	size_t		pages_free;		/* idle, still backed */
+	size_t		pages_released; /* idle, returned to the OS */
+	bool		huge;
+} ga_arena_info;
+
+/* What one page is, for the picture of the heap. */
+typedef enum ga_page_state
+{
+	GA_PAGE_INUSE = 0,
+	GA_PAGE_FREE,
+	GA_PAGE_RELEASED
+} ga_page_state;
+
+
+/*
+ * The page allocator's bins (TLSF, two-level segregated fit, over page
+ * counts).  Runs of fewer than GA_EXACT_BINS pages each have a bin of their
+ * own; above that a bin covers [2^f + s*2^(f-4), 2^f + (s+1)*2^(f-4)) pages,
+ * 16 bins per power of two.  A bitmap says which bins are non-empty, so a
+ * search is a handful of word scans whatever the size of the heap.
+ */
+#define GA_EXACT_BINS		64
+#define GA_SUBBIN_BITS		4
+#define GA_PAGE_BINS		(GA_EXACT_BINS + (64 - 6) * (1 << GA_SUBBIN_BITS))
+#define GA_BIN_WORDS		((GA_PAGE_BINS + 63) / 64)
+
+/*
+ * ga_heap: Go's mheap, one per process (a PostgreSQL backend is one process
+ * with one thread: no locks).  It owns the arenas, the page allocator, a
+ * bounded cache of empty spans per size class, the span-struct allocator
+ * (Go's fixalloc for mspans) and the scavenger's state.
+ *
+ * Page accounting invariants (all in pages):
+ *	pages_sys = pages_inuse + pages_idle, pages_released <= pages_idle,
+ *	pages_inuse = pages of spans in states MCACHE, PARTIAL, FULL, LARGE,
+ *	CACHED (owned or cached), over ordinary and huge arenas alike.
+ */
+struct ga_heap
+{
+	ga_arena  **arena_index;	/* GA_ARENA_INDEX_LEN slots, lazily backed */
+	ga_arena   *arenas;			/* all arenas, oldest first */
+	ga_arena   *arenas_tail;
+	size_t		narenas;
+	uint32_t	next_arena_ordinal;
+
+	/* Page allocator: free runs of ordinary arenas (state GA_SPAN_FREE). */
+	ga_span    *free_bins[GA_PAGE_BINS];
+	uint64_t	free_nonempty[GA_BIN_WORDS];
+
+	/* Empty formatted spans kept per class, so churn at a span boundary and
+	 * contexts created and deleted in a loop skip the page allocator. */
+	ga_span    *span_cache[GA_NUM_CLASSES];
+	size_t		span_cache_pages;
+	size_t		span_cache_limit;	/* in pages */
+
+	/* Span structs: Go's fixalloc.  Blocks are mmapped and never shrink. */
+	ga_span    *span_freelist;
+	void	   *span_blocks;	/* singly linked through the first word */
+	size_t		spans_inuse;
+	size_t		spans_mapped;
+
+	/* Page accounting, see the invariants above. */
+	size_t		pages_sys;
+	size_t		pages_inuse;
+	size_t		pages_released;
+	size_t		arena_meta_bytes;
+
+	/* Scavenger and limit. */
+	size_t		retain_bytes;	/* idle bytes kept backed */
+	size_t		limit_bytes;	/* 0 = no limit on retained bytes */
+	uint64_t	scavenge_runs;
+	uint64_t	scavenged_bytes;
+
+	/* Owners and the counts of those already destroyed. */
+	ga_owner   *owners;
+	size_t		nowners;
+	ga_class_counts retired[GA_NUM_CLASSES];
+	uint64_t	retired_large_total;	/* cumulative large bytes */
+
+	ga_error_fn on_error;
+	void	   *error_arg;
+};
+
+typedef bool (*ga_span_visitor) (void *arg, const ga_span_info *info);
+typedef bool (*ga_arena_visitor) (void *arg, const ga_arena_info *info);
+typedef bool (*ga_object_visitor) (void *arg, void *payload, size_t slot_size);
+
+#endif							/* GA_TYPES_H */

@@ -1,0 +1,530 @@
+/*-------------------------------------------------------------------------
+ *
+ * mheap.c
+ *	  The heap (Go's mheap): arenas, the arena index, span structs, and the
+ *	  heap's cache of empty spans.
+ *
+ * Arenas.  Address space comes from the OS in arenas of 64 MiB, each
+ * aligned to its size (mmap a little more and trim), like Go's heapArena.
+ * The arena of an address is arena_index[addr >> 26]: one shift, one load,
+ * no hash table.  The index covers the 47-bit user address space (2^21
+ * slots, 16 MiB of address space mapped with MAP_NORESERVE, of which only
+ * the pages holding used slots are ever touched).  Each arena has a spans
+ * table with one entry per 8 KiB page, so the span of any interior pointer
+ * is spans[(addr - base) >> 13] (Go's heapArena.spans).
+ *
+ * An object larger than an arena gets a huge arena of its own, mapped to
+ * its size and aligned like the others; every index slot it covers points
+ * to it, and its spans table has a single entry that every offset maps to
+ * (page_shift 63).  Freeing it unmaps it: memory that large goes straight
+ * back to the OS.
+ *
+ * Spans.  Span structs come from blocks mapped for the purpose (Go's
+ * fixalloc for mspans), never from the arenas, so an arena's pages hold
+ * nothing but objects.
+ *
+ * The span cache.  A small span that becomes empty is cleared and kept by
+ * the heap per size class, up to span_cache_limit pages, before its pages
+ * go back to the page allocator.  Contexts created and deleted in a loop,
+ * and alloc/free at a span boundary, then cost a list pop, not a trip
+ * through the page allocator.  Cached spans count as in use (they hold
+ * pages); the scavenger and the heap limit empty the cache first.
+ *
+ * Every function here returns NULL or false on failure and leaves the heap
+ * as it was.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ga_internal.h"
+
+#define SPAN_BLOCK_SIZE ((size_t) 64 << 10)
+#define SPAN_BLOCK_HDR	64		/* link to the next block, padded */
+
+static void *
+os_map(size_t size)
+{
+	void	   *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+						 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A mapping of size bytes aligned to GA_ARENA_SIZE, or NULL. */
+static void *
+os_map_aligned(size_t size)
+{
+	size_t		total = size + GA_ARENA_SIZE;
+	char	   *raw;
+	uintptr_t	start;
+	size_t		head;
+
+	if (total < size)
+		return NULL;
+	raw = os_map(total);
+	if (raw == NULL)
+		return NULL;
+	start = ((uintptr_t) raw + GA_ARENA_SIZE - 1) & ~(uintptr_t) (GA_ARENA_SIZE - 1);
+	head = start - (uintptr_t) raw;
+	if (head > 0)
+		munmap(raw, head);
+	if (total - head - size > 0)
+		munmap((char *) start + size, total - head - size);
+	return (void *) start;
+}
+
+/* ---- the heap ---- */
+
+ga_heap *
+ga_heap_create(const ga_heap_config *cfg)
+{
+	ga_heap    *h;
+
+	ga_sizeclasses_init();
+	h = os_map(sizeof(ga_heap));
+	if (h == NULL)
+		return NULL;
+	memset(h, 0, sizeof(ga_heap));
+	h->arena_index = os_map(GA_ARENA_INDEX_LEN * sizeof(ga_arena *));
+	if (h->arena_index == NULL)
+	{
+		munmap(h, sizeof(ga_heap));
+		return NULL;
+	}
+	h->retain_bytes = cfg ? cfg->retain_bytes : GA_DEFAULT_RETAIN;
+	h->limit_bytes = cfg ? cfg->limit_bytes : 0;
+	h->span_cache_limit = (cfg ? cfg->span_cache_bytes : GA_DEFAULT_SPAN_CACHE) >> GA_PAGE_SHIFT;
+	if (cfg)
+	{
+		h->on_error = cfg->on_error;
+		h->error_arg = cfg->error_arg;
+	}
+	return h;
+}
+
+static size_t
+arena_meta_size(size_t npages)
+{
+	return sizeof(ga_arena) + npages * sizeof(ga_span *) +
+		((npages + 63) / 64) * sizeof(uint64_t);
+}
+
+void
+ga_heap_destroy(ga_heap *h)
+{
+	ga_arena   *ar = h->arenas;
+
+	while (ar)
+	{
+		ga_arena   *next = ar->next;
+		size_t		tables = ar->huge ? 1 : ar->npages;
+
+		munmap((void *) ar->base, ar->size);
+		munmap(ar, arena_meta_size(tables));
+		ar = next;
+	}
+	while (h->span_blocks)
+	{
+		void	   *next = *(void **) h->span_blocks;
+
+		munmap(h->span_blocks, SPAN_BLOCK_SIZE);
+		h->span_blocks = next;
+	}
+	munmap(h->arena_index, GA_ARENA_INDEX_LEN * sizeof(ga_arena *));
+	munmap(h, sizeof(ga_heap));
+}
+
+void
+ga_heap_set_limit(ga_heap *h, size_t limit_bytes)
+{
+	h->limit_bytes = limit_bytes;
+}
+
+void
+ga_heap_set_retain(ga_heap *h, size_t retain_bytes)
+{
+	h->retain_bytes = retain_bytes;
+	ga_scavenge_maybe(h);
+}
+
+void
+ga_heap_set_error_handler(ga_heap *h, ga_error_fn fn, void *arg)
+{
+	h->on_error = fn;
+	h->error_arg = arg;
+}
+
+/* ---- the arena index ---- */
+
+static size_t
+index_slot(uintptr_t addr)
+{
+	return (addr >> GA_ARENA_SHIFT) & (GA_ARENA_INDEX_LEN - 1);
+}
+
+ga_arena *
+ga_arena_of(const ga_heap *h, uintptr_t addr)
+{
+	ga_arena   *ar = h->arena_index[index_slot(addr)];
+
+	if (ar == NULL || addr - ar->base >= ar->size)
+		return NULL;
+	return ar;
+}
+
+static void
+index_set(ga_heap *h, ga_arena *ar, ga_arena *value)
+{
+	uintptr_t	a;
+
+	for (a = ar->base; a < ar->base + ar->size; a += GA_ARENA_SIZE)
+		h->arena_index[index_slot(a)] = value;
+}
+
+/*
+ * new_arena
+ *		Map an arena of size bytes (an ordinary one if size is
+ *		GA_ARENA_SIZE) with its metadata, and enter it in the index.
+ */
+static ga_arena *
+new_arena(ga_heap *h, size_t size, bool huge)
+{
+	size_t		npages = size >> GA_PAGE_SHIFT;
+	size_t		tables = huge ? 1 : npages;
+	size_t		meta = arena_meta_size(tables);
+	ga_arena   *ar;
+	void	   *base;
+
+	if ((uintptr_t) -1 >> GA_ADDR_BITS == 0)
+		return NULL;			/* not a 64-bit address space */
+	ar = os_map(meta);
+	if (ar == NULL)
+		return NULL;
+	base = os_map_aligned(size);
+	if (base == NULL || (uintptr_t) base + size > ((uintptr_t) 1 << GA_ADDR_BITS))
+	{
+		if (base)
+			munmap(base, size);
+		munmap(ar, meta);
+		return NULL;
+	}
+	ar->base = (uintptr_t) base;
+	ar->size = size;
+	ar->huge = huge;
+	ar->page_shift = huge ? 63 : GA_PAGE_SHIFT;
+	ar->npages = npages;
+	ar->spans = (ga_span **) (ar + 1);
+	ar->scavenged = (uint64_t *) (ar->spans + tables);
+	ar->index = h->next_arena_ordinal++;
+	ar->next = NULL;
+	if (h->arenas_tail)
+		h->arenas_tail->next = ar;
+	else
+		h->arenas = ar;
+	h->arenas_tail = ar;
+	h->narenas++;
+	h->arena_meta_bytes += meta;
+	h->pages_sys += npages;
+	index_set(h, ar, ar);
+	return ar;
+}
+
+static void
+drop_arena(ga_heap *h, ga_arena *ar)
+{
+	ga_arena  **pp = &h->arenas;
+	ga_arena   *prev = NULL;
+	size_t		meta = arena_meta_size(ar->huge ? 1 : ar->npages);
+
+	while (*pp != ar)
+	{
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	*pp = ar->next;
+	if (h->arenas_tail == ar)
+		h->arenas_tail = prev;
+	h->narenas--;
+	h->arena_meta_bytes -= meta;
+	h->pages_sys -= ar->npages;
+	index_set(h, ar, NULL);
+	munmap((void *) ar->base, ar->size);
+	munmap(ar, meta);
+}
+
+/*
+ * grow
+ *		Add an ordinary arena: one free run of released (never touched,
+ *		zero) pages, as Go counts a fresh arena.
+ */
+static bool
+grow(ga_heap *h)
+{
+	ga_arena   *ar = new_arena(h, GA_ARENA_SIZE, false);
+	ga_span    *run;
+
+	if (ar == NULL)
+		return false;
+	run = ga_span_struct_alloc(h);
+	if (run == NULL)
+	{
+		drop_arena(h, ar);
+		return false;
+	}
+	ga_set_bits(ar->scavenged, 0, ar->npages, true);
+	h->pages_released += ar->npages;
+	run->base = ar->base;
+	run->npages = ar->npages;
+	run->arena = ar;
+	run->nscav = (uint32_t) ar->npages;
+	ga_pages_insert(h, run);
+	return true;
+}
+
+void
+ga_set_spans(ga_arena *ar, size_t first, size_t npages, ga_span *s)
+{
+	size_t		i;
+
+	for (i = 0; i < npages; i++)
+		ar->spans[first + i] = s;
+}
+
+/* ---- span structs (Go's fixalloc) ---- */
+
+ga_span *
+ga_span_struct_alloc(ga_heap *h)
+{
+	ga_span    *s = h->span_freelist;
+
+	if (s == NULL)
+	{
+		char	   *block = os_map(SPAN_BLOCK_SIZE);
+		size_t		n;
+		size_t		i;
+
+		if (block == NULL)
+			return NULL;
+		*(void **) block = h->span_blocks;
+		h->span_blocks = block;
+		n = (SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span);
+		for (i = 0; i < n; i++)
+		{
+			ga_span    *x = (ga_span *) (block + SPAN_BLOCK_HDR) + i;
+
+			x->next = h->span_freelist;
+			h->span_freelist = x;
+		}
+		h->spans_mapped += n;
+		s = h->span_freelist;
+	}
+	h->span_freelist = s->next;
+	h->spans_inuse++;
+	memset(s, 0, offsetof(ga_span, alloc_bits));
+	return s;
+}
+
+void
+ga_span_struct_free(ga_heap *h, ga_span *s)
+{
+	s->state = GA_SPAN_DEAD;
+	s->owner = NULL;
+	s->next = h->span_freelist;
+	h->span_freelist = s;
+	h->spans_inuse--;
+}
+
+/* ---- page runs for spans ---- */
+
+/*
+ * alloc_huge
+ *		A span of its own arena for an object larger than an arena.
+ */
+static ga_span *
+alloc_huge(ga_heap *h, size_t npages)
+{
+	ga_span    *s;
+	ga_arena   *ar;
+
+	if (!ga_within_limit(h, npages))
+	{
+		ga_heap_scavenge(h, 0);
+		if (!ga_within_limit(h, npages))
+			return NULL;
+	}
+	s = ga_span_struct_alloc(h);
+	if (s == NULL)
+		return NULL;
+	ar = new_arena(h, GA_PAGES_BYTES(npages), true);
+	if (ar == NULL)
+	{
+		ga_span_struct_free(h, s);
+		return NULL;
+	}
+	s->base = ar->base;
+	s->npages = npages;
+	s->arena = ar;
+	s->needzero = false;		/* fresh from mmap */
+	ar->spans[0] = s;
+	ar->pages_inuse = npages;
+	h->pages_inuse += npages;
+	return s;
+}
+
+/*
+ * ga_heap_alloc_span
+ *		A run of npages pages as an in-use span (state and owner left to
+ *		the caller), or NULL.  Takes the smallest fitting free run, growing
+ *		the heap by an arena when none fits; a run that would take the
+ *		heap past its limit first has the scavenger make room.
+ */
+ga_span *
+ga_heap_alloc_span(ga_heap *h, size_t npages)
+{
+	int			attempt;
+
+	if (npages > GA_ARENA_PAGES)
+		return alloc_huge(h, npages);
+
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		ga_span    *run = ga_pages_find(h, npages);
+		ga_span    *s;
+		size_t		need;
+		size_t		nscav;
+
+		/* Pages of the run that the OS must back again. */
+		if (run == NULL)
+			need = npages;
+		else if (run->nscav == 0)
+			need = 0;
+		else
+			need = ga_count_bits(run->arena->scavenged,
+								 ga_page_index(run->arena, run->base), npages);
+		if (!ga_within_limit(h, need))
+		{
+			/* Release every idle page, then look again from scratch. */
+			if (attempt == 0)
+			{
+				ga_heap_scavenge(h, 0);
+				continue;
+			}
+			return NULL;
+		}
+		if (run == NULL)
+		{
+			if (!grow(h))
+				return NULL;
+			run = ga_pages_find(h, npages);
+			if (run == NULL)
+				return NULL;	/* cannot happen: a fresh arena fits */
+		}
+		s = ga_pages_take(h, run, npages, &nscav);
+		if (s == NULL)
+			return NULL;
+		s->needzero = nscav < npages;
+		ga_set_spans(s->arena, ga_page_index(s->arena, s->base), npages, s);
+		s->arena->pages_inuse += npages;
+		h->pages_inuse += npages;
+		return s;
+	}
+	return NULL;
+}
+
+/*
+ * ga_heap_free_span
+ *		Give an in-use span's pages back: a huge arena is unmapped, other
+ *		pages join the free runs around them.
+ */
+void
+ga_heap_free_span(ga_heap *h, ga_span *s)
+{
+	ga_arena   *ar = s->arena;
+
+	h->pages_inuse -= s->npages;
+	if (ar->huge)
+	{
+		ga_span_struct_free(h, s);
+		drop_arena(h, ar);
+		return;
+	}
+	ar->pages_inuse -= s->npages;
+	ga_pages_free(h, s);
+	ga_scavenge_maybe(h);
+}
+
+/* ---- the span cache ---- */
+
+/*
+ * ga_heap_get_class_span
+ *		An empty span of the class: from the cache, or formatted from a
+ *		fresh page run.  NULL when no memory can be had.
+ */
+ga_span *
+ga_heap_get_class_span(ga_heap *h, unsigned sizeclass)
+{
+	ga_span    *s = ga_list_pop(&h->span_cache[sizeclass]);
+
+	if (s != NULL)
+	{
+		h->span_cache_pages -= s->npages;
+		return s;
+	}
+	s = ga_heap_alloc_span(h, ga_class_npages[sizeclass]);
+	if (s != NULL)
+		ga_span_format(s, sizeclass);
+	return s;
+}
+
+/*
+ * ga_heap_put_class_span
+ *		Take back an owner's small span, whatever it holds (a reset frees
+ *		its objects wholesale): clear it and cache it, or free its pages.
+ */
+void
+ga_heap_put_class_span(ga_heap *h, ga_span *s)
+{
+	s->owner = NULL;
+	s->next = s->prev = NULL;
+	if (h->span_cache_pages + s->npages <= h->span_cache_limit)
+	{
+		if (s->alloc_count != 0)
+			ga_span_clear(s);
+		s->needzero = true;
+		s->state = GA_SPAN_CACHED;
+		ga_list_push(&h->span_cache[s->sizeclass], s);
+		h->span_cache_pages += s->npages;
+		return;
+	}
+	ga_heap_free_span(h, s);
+}
+
+/*
+ * ga_heap_flush_span_cache
+ *		Free the pages of every cached span; returns the pages freed.
+ */
+size_t
+ga_heap_flush_span_cache(ga_heap *h)
+{
+	size_t		freed = 0;
+	int			c;
+
+	for (c = 1; c < GA_NUM_CLASSES; c++)
+	{
+		ga_span    *s;
+
+		while ((s = ga_list_pop(&h->span_cache[c])) != NULL)
+		{
+			h->span_cache_pages -= s->npages;
+			freed += s->npages;
+			h->pages_inuse -= s->npages;
+			s->arena->pages_inuse -= s->npages;
+			ga_pages_free(h, s);
+		}
+	}
+	return freed;
+}

@@ -1,0 +1,185 @@
+/*-------------------------------------------------------------------------
+ *
+ * owner.c
+ *	  Owners: what PostgreSQL calls a memory context.  Each has its mcache
+ *	  (the span each class allocates from) and its mcentral (the class's
+ *	  other spans, partial and full).
+ *
+ * Go shares its mcentrals between all Ps because its objects belong to no
+ * one until the garbage collector decides.  A PostgreSQL context must free
+ * everything it holds at once, so in goalloc a span belongs to exactly one
+ * owner and each owner has an mcentral per class.  Then:
+ *
+ *	- ga_owner_reset and ga_owner_destroy cost time in proportion to the
+ *	  owner's spans: every span goes back whole, no object is visited;
+ *	- a reset keeps the owner's mcache spans, cleared, up to keep_pages
+ *	  pages, so the per-tuple pattern (a few pallocs, a reset, millions of
+ *	  times) allocates from the same warm spans every round and never
+ *	  reaches the heap;
+ *	- mem_allocated is exact: it is npages * 8 KiB of the spans the owner
+ *	  holds, mirrored into *mem_mirror whenever it changes.
+ *
+ * Objects that a reset or destroy releases count as frees in the owner's
+ * per-class counters, as Go counts objects freed by the sweeper.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "ga_internal.h"
+
+void
+ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
+{
+	int			c;
+
+	memset(o, 0, sizeof(ga_owner));
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+		o->alloc[c] = &ga_empty_span;
+	o->hdr = (uint32_t) hdr;
+	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
+	o->heap = h;
+	o->next = h->owners;
+	if (h->owners)
+		h->owners->prev = o;
+	h->owners = o;
+	h->nowners++;
+}
+
+void
+ga_owner_set_mirror(ga_owner *o, size_t *mirror)
+{
+	o->mem_mirror = mirror;
+	if (mirror)
+		*mirror = GA_PAGES_BYTES(o->npages);
+}
+
+void
+ga_owner_add_pages(ga_owner *o, ptrdiff_t npages)
+{
+	o->npages += (size_t) npages;
+	if (o->mem_mirror)
+		*o->mem_mirror = GA_PAGES_BYTES(o->npages);
+}
+
+/*
+ * ga_owner_release_span
+ *		Hand one of the owner's spans back to the heap, counting the
+ *		objects it still holds as freed.  The caller has taken it off
+ *		whatever list or mcache slot held it.
+ */
+void
+ga_owner_release_span(ga_owner *o, ga_span *s)
+{
+	o->counts[s->sizeclass].frees += s->alloc_count;
+	o->nspans--;
+	ga_owner_add_pages(o, -(ptrdiff_t) s->npages);
+	if (s->sizeclass == 0)
+	{
+		o->large_bytes -= ga_span_bytes(s);
+		ga_heap_free_span(o->heap, s);
+	}
+	else
+		ga_heap_put_class_span(o->heap, s);
+}
+
+static void
+release_list(ga_owner *o, ga_span **head)
+{
+	ga_span    *s;
+
+	while ((s = ga_list_pop(head)) != NULL)
+		ga_owner_release_span(o, s);
+}
+
+/*
+ * ga_owner_reset
+ *		Free every object.  Spans of the mcentral and large spans go back;
+ *		mcache spans are cleared and kept while they fit in keep_pages.
+ */
+void
+ga_owner_reset(ga_owner *o)
+{
+	size_t		keep = o->keep_pages;
+	int			w;
+
+	for (w = 0; w < 2; w++)
+	{
+		uint64_t	used = o->used[w];
+
+		while (used != 0)
+		{
+			unsigned	c = (unsigned) (w * 64 + __builtin_ctzll(used));
+			ga_span    *s = o->alloc[c];
+
+			used &= used - 1;
+			release_list(o, &o->central[c].partial);
+			release_list(o, &o->central[c].full);
+			if (s == &ga_empty_span)
+			{
+				/* the mcache slot was empty (a refill had failed) */
+				ga_used_clear(o, c);
+				continue;
+			}
+			if (s->npages <= keep)
+			{
+				keep -= s->npages;
+				if (s->alloc_count != 0)
+				{
+					o->counts[c].frees += s->alloc_count;
+					ga_span_clear(s);
+				}
+				else
+					ga_span_prepare(s);
+				continue;
+			}
+			o->alloc[c] = &ga_empty_span;
+			ga_used_clear(o, c);
+			ga_owner_release_span(o, s);
+		}
+	}
+	release_list(o, &o->large);
+}
+
+/*
+ * ga_owner_destroy
+ *		Free every object and every span; fold the owner's counts into the
+ *		heap's and unlink it.
+ */
+void
+ga_owner_destroy(ga_owner *o)
+{
+	ga_heap    *h = o->heap;
+	int			c;
+
+	o->keep_pages = 0;
+	ga_owner_reset(o);
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+	{
+		h->retired[c].mallocs += o->counts[c].mallocs;
+		h->retired[c].frees += o->counts[c].frees;
+	}
+	h->retired_large_total += o->large_total;
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		h->owners = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	h->nowners--;
+	o->mem_mirror = NULL;
+	o->heap = NULL;
+}
+
+bool
+ga_owner_is_empty(const ga_owner *o)
+{
+	int			c;
+
+	if (o->large != NULL)
+		return false;
+	for (c = 1; c < GA_NUM_CLASSES; c++)
+		if (o->counts[c].mallocs != o->counts[c].frees)
+			return false;
+	return true;
+}

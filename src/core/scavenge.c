@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * scavenge.c
+ *	  The scavenger: idle pages go back to the OS; the heap limit.
+ *
+ * Go's scavenger is a background goroutine paced to 1% of CPU, releasing
+ * free pages from high addresses down until the retained heap is near its
+ * goal.  A PostgreSQL backend has no spare thread, so goalloc scavenges
+ * synchronously, at the moments pages become idle: when a span's pages are
+ * freed and the idle-but-backed pages exceed retain_bytes by more than
+ * GA_SCAVENGE_SLACK, the scavenger releases pages until retain_bytes are
+ * left.  The slack keeps a loop that frees and reallocates one span from
+ * making a system call each time.
+ *
+ * Releasing is madvise(MADV_DONTNEED), as Go does by default on Linux:
+ * the pages stay mapped, the kernel drops them, and the next touch maps a
+ * fresh zero page.  So a released page is known to be zero, which is how
+ * a large allocation of released pages skips clearing them (needzero).
+ * The largest free runs are released first (the TLSF bins are walked from
+ * the top), which is the closest cheap stand-in for Go's high-addresses-
+ * first order: both aim to leave the busy, fragmented part of the heap
+ * alone.
+ *
+ * The heap limit (Go's GOMEMLIMIT, goalloc.heap_limit in PostgreSQL) caps
+ * the retained bytes: pages of arenas that are backed (sys - released).
+ * An allocation that would pass it first has the span cache emptied and
+ * every idle page released; if it still does not fit it fails with NULL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ga_internal.h"
+
+#define GA_SCAVENGE_SLACK	((size_t) 1 << 20)
+
+/* Idle pages still backed by memory. */
+static size_t
+free_backed_pages(const ga_heap *h)
+{
+	return h->pages_sys - h->pages_inuse - h->pages_released;
+}
+
+static bool
+os_release(uintptr_t addr, size_t npages)
+{
+	static long os_page = 0;
+
+	if (os_page == 0)
+		os_page = sysconf(_SC_PAGESIZE);
+	if (os_page <= 0 || (size_t) os_page > GA_PAGE_SIZE)
+		return false;
+	return madvise((void *) addr, GA_PAGES_BYTES(npages), MADV_DONTNEED) == 0;
+}
+
+/*
+ * release_run
+ *		Release the backed pages of one free run, at most want pages.
+ *		Returns the pages released.
+ */
+static size_t
+release_run(ga_heap *h, ga_span *run, size_t want)
+{
+	ga_arena   *ar = run->arena;
+	size_t		first = ga_page_index(ar, run->base);
+	size_t		i = 0;
+	size_t		done = 0;
+
+	while (i < run->npages && done < want)
+	{
+		size_t		start;
+		size_t		len;
+
+		/* skip released pages */
+		while (i < run->npages &&
+			   (ar->scavenged[(first + i) / 64] >> ((first + i) % 64)) & 1)
+			i++;
+		start = i;
+		while (i < run->npages && i - start < want - done &&
+			   !((ar->scavenged[(first + i) / 64] >> ((first + i) % 64)) & 1))
+			i++;
+		len = i - start;
+		if (len == 0)
+			break;
+		if (!os_release(run->base + GA_PAGES_BYTES(start), len))
+			break;
+		ga_set_bits(ar->scavenged, first + start, len, true);
+		run->nscav += (uint32_t) len;
+		ar->pages_released += len;
+		h->pages_released += len;
+		done += len;
+	}
+	return done;
+}
+
+/*
+ * ga_scavenge_pages
+ *		Release idle pages until at most keep_pages idle pages stay
+ *		backed.  Returns the pages released.
+ */
+size_t
+ga_scavenge_pages(ga_heap *h, size_t keep_pages)
+{
+	size_t		released = 0;
+	int			b;
+
+	for (b = GA_PAGE_BINS - 1; b >= 0 && free_backed_pages(h) > keep_pages; b--)
+	{
+		ga_span    *run;
+
+		for (run = h->free_bins[b]; run != NULL; run = run->next)
+		{
+			size_t		want = free_backed_pages(h) - keep_pages;
+
+			if (want == 0)
+				break;
+			if (run->nscav < run->npages)
+				released += release_run(h, run, want);
+		}
+	}
+	if (released > 0)
+	{
+		h->scavenge_runs++;
+		h->scavenged_bytes += GA_PAGES_BYTES(released);
+	}
+	return released;
+}
+
+/*
+ * ga_scavenge_maybe
+ *		Called whenever pages become idle.
+ */
+void
+ga_scavenge_maybe(ga_heap *h)
+{
+	size_t		keep = h->retain_bytes >> GA_PAGE_SHIFT;
+
+	if (free_backed_pages(h) > keep + (GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT))
+		ga_scavenge_pages(h, keep);
+}
+
+size_t
+ga_heap_scavenge(ga_heap *h, size_t keep_bytes)
+{
+	ga_heap_flush_span_cache(h);
+	return GA_PAGES_BYTES(ga_scavenge_pages(h, keep_bytes >> GA_PAGE_SHIFT));
+}
+
+/*
+ * ga_within_limit
+ *		May the OS back newly_backed_pages more pages of this heap?
+ */
+bool
+ga_within_limit(const ga_heap *h, size_t newly_backed_pages)
+{
+	size_t		retained;
+
+	if (h->limit_bytes == 0)
+		return true;
+	retained = h->pages_sys - h->pages_released;
+	return GA_PAGES_BYTES(retained + newly_backed_pages) <= h->limit_bytes &&
+		newly_backed_pages <= (h->limit_bytes >> GA_PAGE_SHIFT);
+}
