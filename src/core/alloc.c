@@ -32,6 +32,7 @@ take_slot(ga_owner *o, ga_span *s, unsigned c, unsigned idx)
 	s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
 	s->alloc_count++;
 	o->counts[c].mallocs++;
+	o->dirty |= UINT64_C(1) << (c & 63);
 	return (char *) (s->base + (size_t) idx * s->elemsize) + o->hdr;
 }
 
@@ -49,6 +50,7 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 		s->state = GA_SPAN_FULL;
 		ga_list_push(&o->central[c].full, s);
 		o->alloc[c] = &ga_empty_span;
+		o->mcache_pages -= s->npages;
 	}
 
 	s = ga_list_pop(&o->central[c].partial);
@@ -65,6 +67,7 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 	s->state = GA_SPAN_MCACHE;
 	ga_span_prepare(s);
 	o->alloc[c] = s;
+	o->mcache_pages += s->npages;
 	idx = ga_span_next_free(s);
 	return take_slot(o, s, c, (unsigned) idx);
 }

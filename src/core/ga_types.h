@@ -37,9 +37,17 @@
 #define GA_CHUNK_PAGES		512
 
 /*
+ * Ordinary arenas are carved, in order, out of one region of address space
+ * reserved (PROT_NONE) when the heap is created: 64 GiB, or less if the OS
+ * refuses.  A single flat spans map covers the region, so the span of an
+ * address is one subtraction, one compare and one load away -- the lookup
+ * ga_free makes.  Huge arenas are mapped outside it.
+ *
  * Addresses above 2^47 are never user-space mappings on Linux x86-64 or
  * arm64 (4-level page tables).  The arena index covers exactly that range.
  */
+#define GA_REGION_MAX		((size_t) 64 << 30)
+#define GA_REGION_MIN		((size_t) 1 << 30)
 #define GA_ADDR_BITS		47
 #define GA_ARENA_INDEX_LEN	((size_t) 1 << (GA_ADDR_BITS - GA_ARENA_SHIFT))
 
@@ -126,7 +134,8 @@ struct ga_span
 /*
  * ga_arena: Go's heapArena.  A region of address space from one mmap,
  * aligned to GA_ARENA_SIZE.  An ordinary arena holds GA_ARENA_PAGES pages
- * and a spans table with one entry per page.  A huge arena holds a single
+ * inside the heap's region; its spans table is its slice of the heap's
+ * spans map, one entry per page.  A huge arena holds a single
  * large object bigger than an ordinary arena; it spans several arena-index
  * slots, all pointing at it, and its spans table has one entry that every
  * offset maps to (page_shift = 63).
@@ -135,8 +144,10 @@ struct ga_span
  *	- every page of an in-use span maps to that span (so any interior
  *	  pointer finds its span in O(1));
  *	- the first and the last page of a free run map to the run (boundary
- *	  tags for coalescing); interior pages of a free run may be stale, which
- *	  is why lookups also check base <= p < base + npages*8K and the state.
+ *	  tags for coalescing); its other pages map to the run or to the dummy
+ *	  span ga_empty_span;
+ *	- no entry ever points at a dead span struct, so a span found through
+ *	  the table covers the address: no range check is needed.
  */
 struct ga_arena
 {
@@ -189,9 +200,15 @@ typedef struct ga_class_counts
 struct ga_owner
 {
 	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
+	uintptr_t	region_base;	/* copies of the heap's, for ga_free */
+	size_t		region_size;
+	ga_span   **spans_map;
+	uint64_t	dirty;			/* classes (c & 63) allocated from since the
+								 * last reset; classes >= 64 always count */
 	ga_class_counts counts[GA_NUM_CLASSES];
 	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
 	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
+	size_t		mcache_pages;	/* pages of the spans in the mcache */
 	ga_heap    *heap;
 	ga_mcentral central[GA_NUM_CLASSES];
 	uint64_t	used[2];		/* classes with a span: bit c of used[c>>6] */
@@ -321,6 +338,11 @@ typedef enum ga_page_state
  */
 struct ga_heap
 {
+	uintptr_t	region_base;	/* reserved region for ordinary arenas */
+	size_t		region_size;
+	size_t		region_used;	/* bytes of it holding arenas, from base */
+	ga_span   **spans_map;		/* one entry per page of the region; the
+								 * slice of an arena is backed when it is */
 	ga_arena  **arena_index;	/* GA_ARENA_INDEX_LEN slots, lazily backed */
 	ga_arena   *arenas;			/* all arenas, oldest first */
 	ga_arena   *arenas_tail;

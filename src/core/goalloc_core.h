@@ -175,40 +175,41 @@ ga_alloc(ga_owner *owner, size_t size)
 		s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
 		s->alloc_count++;
 		owner->counts[c].mallocs++;
+		owner->dirty |= UINT64_C(1) << (c & 63);
 		return (char *) (s->base + (size_t) idx * s->elemsize) + owner->hdr;
 	}
 	return ga_alloc_slow(owner, c);
 }
 
 /*
- * ga_free: arena by the arena index, span by the arena's spans table, slot
- * index by multiplication (Go's divMul), then the bit test that catches a
- * double free.  A free into the span being allocated from rewinds the
- * allocation window to the freed slot, so churn reuses warm memory.  Any
- * check that fails, and every span that changes list, is the slow path.
+ * ga_free: the span by the heap's flat spans map (one compare, one load),
+ * the slot index by multiplication (Go's divMul), then the bit test that
+ * catches a double free.  A free into the span being allocated from moves
+ * its window back to the freed slot, so churn reuses warm memory.  Any
+ * check that fails, a large object, and a span that must change lists go
+ * to the slow path, which tells which error it was.
  */
 static inline void
 ga_free(ga_owner *owner, void *ptr)
 {
 	uintptr_t	a = (uintptr_t) ptr;
-	ga_arena   *ar;
+	uintptr_t	roff = a - owner->region_base;
 	ga_span    *s;
 	uintptr_t	off;
 	unsigned	idx;
+	unsigned	fi;
 	uint64_t   *w;
 	uint64_t	mask;
 
-	ar = owner->heap->arena_index[(a >> GA_ARENA_SHIFT) & (GA_ARENA_INDEX_LEN - 1)];
-	if (GA_UNLIKELY(ar == NULL || a - ar->base >= ar->size))
+	if (GA_UNLIKELY(roff >= owner->region_size))
 		goto slow;
-	s = ar->spans[(a - ar->base) >> ar->page_shift];
-	if (GA_UNLIKELY(s == NULL || s->owner != owner || s->sizeclass == 0))
+	s = owner->spans_map[roff >> GA_PAGE_SHIFT];
+	if (GA_UNLIKELY(s->owner != owner || s->sizeclass == 0))
 		goto slow;
 	off = a - s->base;
-	if (GA_UNLIKELY(off >= (s->npages << GA_PAGE_SHIFT)))
-		goto slow;
 	idx = (unsigned) (((uint64_t) (uint32_t) (off - owner->hdr) * s->divmul) >> 32);
-	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + owner->hdr))
+	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + owner->hdr ||
+					idx >= s->nelems))
 		goto slow;
 	w = &s->alloc_bits[idx >> 6];
 	mask = UINT64_C(1) << (idx & 63);
@@ -217,15 +218,17 @@ ga_free(ga_owner *owner, void *ptr)
 	*w &= ~mask;
 	s->alloc_count--;
 	owner->counts[s->sizeclass].frees++;
+	fi = s->freeindex < idx ? s->freeindex : idx;
+	s->freeindex = (uint16_t) fi;
 	if (GA_LIKELY(s->state == GA_SPAN_MCACHE))
 	{
-		/* Rewind to the freed slot, or reload the window if it is in it. */
-		if (idx < s->freeindex)
-			s->freeindex = (uint16_t) idx;
-		if ((idx >> 6) == ((unsigned) s->freeindex >> 6))
-			s->alloc_cache = ~*w >> (s->freeindex & 63);
+		/* Reload the window if the freed slot falls in it. */
+		if ((idx >> 6) == (fi >> 6))
+			s->alloc_cache = ~*w >> (fi & 63);
 		return;
 	}
+	if (GA_LIKELY(s->alloc_count != 0 && s->state == GA_SPAN_PARTIAL))
+		return;
 	ga_span_lost_free_slot(owner, s);
 	return;
 slow:

@@ -5,13 +5,19 @@
  *	  heap's cache of empty spans.
  *
  * Arenas.  Address space comes from the OS in arenas of 64 MiB, each
- * aligned to its size (mmap a little more and trim), like Go's heapArena.
- * The arena of an address is arena_index[addr >> 26]: one shift, one load,
- * no hash table.  The index covers the 47-bit user address space (2^21
- * slots, 16 MiB of address space mapped with MAP_NORESERVE, of which only
- * the pages holding used slots are ever touched).  Each arena has a spans
- * table with one entry per 8 KiB page, so the span of any interior pointer
- * is spans[(addr - base) >> 13] (Go's heapArena.spans).
+ * aligned to its size, like Go's heapArena.  Ordinary arenas are cut in
+ * order from one region reserved PROT_NONE when the heap is created (64
+ * GiB of address space, no memory) and made read-write one arena at a
+ * time.  A flat spans map, one entry per 8 KiB page of the region, gives
+ * the span of any interior pointer as spans_map[(addr - region_base) >> 13]
+ * (Go's heapArena.spans, made flat as Go's arena index is flat on 64-bit):
+ * the free fast path makes one compare and one load to find its span.  The
+ * map is reserved with the region and backed one arena's slice at a time.
+ *
+ * The arena of any address, ordinary or huge, is arena_index[addr >> 26]:
+ * one shift, one load, no hash table.  The index covers the 47-bit user
+ * address space (2^21 slots, 16 MiB of address space mapped with
+ * MAP_NORESERVE, of which only the pages holding used slots are touched).
  *
  * An object larger than an arena gets a huge arena of its own, mapped to
  * its size and aligned like the others; every index slot it covers points
@@ -77,6 +83,51 @@ os_map_aligned(size_t size)
 	return (void *) start;
 }
 
+static size_t
+spans_map_bytes(size_t region_size)
+{
+	return (region_size >> GA_PAGE_SHIFT) * sizeof(ga_span *);
+}
+
+/*
+ * reserve_region
+ *		Reserve the region for ordinary arenas and its spans map, both
+ *		PROT_NONE: address space only.  Halve the request while the OS
+ *		refuses (a ulimit -v, say).
+ */
+static bool
+reserve_region(ga_heap *h)
+{
+	size_t		size;
+
+	for (size = GA_REGION_MAX; size >= GA_REGION_MIN; size /= 2)
+	{
+		void	   *base = os_map_aligned(size);
+		void	   *map;
+
+		if (base == NULL)
+			continue;
+		if (mprotect(base, size, PROT_NONE) != 0 ||
+			(uintptr_t) base + size > ((uintptr_t) 1 << GA_ADDR_BITS))
+		{
+			munmap(base, size);
+			continue;
+		}
+		map = mmap(NULL, spans_map_bytes(size), PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (map == MAP_FAILED)
+		{
+			munmap(base, size);
+			continue;
+		}
+		h->region_base = (uintptr_t) base;
+		h->region_size = size;
+		h->spans_map = map;
+		return true;
+	}
+	return false;
+}
+
 /* ---- the heap ---- */
 
 ga_heap *
@@ -95,6 +146,12 @@ ga_heap_create(const ga_heap_config *cfg)
 		munmap(h, sizeof(ga_heap));
 		return NULL;
 	}
+	if (!reserve_region(h))
+	{
+		munmap(h->arena_index, GA_ARENA_INDEX_LEN * sizeof(ga_arena *));
+		munmap(h, sizeof(ga_heap));
+		return NULL;
+	}
 	h->retain_bytes = cfg ? cfg->retain_bytes : GA_DEFAULT_RETAIN;
 	h->limit_bytes = cfg ? cfg->limit_bytes : 0;
 	h->span_cache_limit = (cfg ? cfg->span_cache_bytes : GA_DEFAULT_SPAN_CACHE) >> GA_PAGE_SHIFT;
@@ -106,11 +163,13 @@ ga_heap_create(const ga_heap_config *cfg)
 	return h;
 }
 
+/* Bytes of an arena's own metadata: the struct, a huge arena's one-entry
+ * spans table, the released-pages bitmap. */
 static size_t
-arena_meta_size(size_t npages)
+arena_meta_size(const ga_arena *ar)
 {
-	return sizeof(ga_arena) + npages * sizeof(ga_span *) +
-		((npages + 63) / 64) * sizeof(uint64_t);
+	return sizeof(ga_arena) + sizeof(ga_span *) +
+		((ar->npages + 63) / 64) * sizeof(uint64_t);
 }
 
 void
@@ -121,12 +180,14 @@ ga_heap_destroy(ga_heap *h)
 	while (ar)
 	{
 		ga_arena   *next = ar->next;
-		size_t		tables = ar->huge ? 1 : ar->npages;
 
-		munmap((void *) ar->base, ar->size);
-		munmap(ar, arena_meta_size(tables));
+		if (ar->huge)
+			munmap((void *) ar->base, ar->size);
+		munmap(ar, arena_meta_size(ar));
 		ar = next;
 	}
+	munmap((void *) h->region_base, h->region_size);
+	munmap(h->spans_map, spans_map_bytes(h->region_size));
 	while (h->span_blocks)
 	{
 		void	   *next = *(void **) h->span_blocks;
@@ -187,38 +248,69 @@ index_set(ga_heap *h, ga_arena *ar, ga_arena *value)
 
 /*
  * new_arena
- *		Map an arena of size bytes (an ordinary one if size is
- *		GA_ARENA_SIZE) with its metadata, and enter it in the index.
+ *		An ordinary arena from the region, or a huge arena of size bytes
+ *		mapped on its own; entered in the arena index.  NULL if the OS says
+ *		no or the region is used up.
  */
 static ga_arena *
 new_arena(ga_heap *h, size_t size, bool huge)
 {
-	size_t		npages = size >> GA_PAGE_SHIFT;
-	size_t		tables = huge ? 1 : npages;
-	size_t		meta = arena_meta_size(tables);
+	ga_arena	tmp;
 	ga_arena   *ar;
-	void	   *base;
+	size_t		meta;
+	uintptr_t	base;
+	ga_span   **spans = NULL;
 
-	if ((uintptr_t) -1 >> GA_ADDR_BITS == 0)
-		return NULL;			/* not a 64-bit address space */
+	tmp.npages = size >> GA_PAGE_SHIFT;
+	meta = arena_meta_size(&tmp);
 	ar = os_map(meta);
 	if (ar == NULL)
 		return NULL;
-	base = os_map_aligned(size);
-	if (base == NULL || (uintptr_t) base + size > ((uintptr_t) 1 << GA_ADDR_BITS))
+	if (huge)
 	{
-		if (base)
-			munmap(base, size);
-		munmap(ar, meta);
-		return NULL;
+		void	   *p = os_map_aligned(size);
+
+		if (p == NULL || (uintptr_t) p + size > ((uintptr_t) 1 << GA_ADDR_BITS))
+		{
+			if (p)
+				munmap(p, size);
+			munmap(ar, meta);
+			return NULL;
+		}
+		base = (uintptr_t) p;
+		spans = (ga_span **) (ar + 1);
 	}
-	ar->base = (uintptr_t) base;
+	else
+	{
+		size_t		slice = GA_ARENA_PAGES * sizeof(ga_span *);
+		size_t		i;
+
+		base = h->region_base + h->region_used;
+		spans = h->spans_map + (h->region_used >> GA_PAGE_SHIFT);
+		if (h->region_used + size > h->region_size ||
+			mprotect((void *) base, size, PROT_READ | PROT_WRITE) != 0)
+		{
+			munmap(ar, meta);
+			return NULL;
+		}
+		if (mprotect(spans, slice, PROT_READ | PROT_WRITE) != 0)
+		{
+			mprotect((void *) base, size, PROT_NONE);
+			munmap(ar, meta);
+			return NULL;
+		}
+		for (i = 0; i < GA_ARENA_PAGES; i++)
+			spans[i] = &ga_empty_span;
+		h->region_used += size;
+		meta += slice;
+	}
+	ar->base = base;
 	ar->size = size;
 	ar->huge = huge;
 	ar->page_shift = huge ? 63 : GA_PAGE_SHIFT;
-	ar->npages = npages;
-	ar->spans = (ga_span **) (ar + 1);
-	ar->scavenged = (uint64_t *) (ar->spans + tables);
+	ar->npages = size >> GA_PAGE_SHIFT;
+	ar->spans = spans;
+	ar->scavenged = (uint64_t *) ((ga_span **) (ar + 1) + 1);
 	ar->index = h->next_arena_ordinal++;
 	ar->next = NULL;
 	if (h->arenas_tail)
@@ -228,17 +320,21 @@ new_arena(ga_heap *h, size_t size, bool huge)
 	h->arenas_tail = ar;
 	h->narenas++;
 	h->arena_meta_bytes += meta;
-	h->pages_sys += npages;
+	h->pages_sys += ar->npages;
 	index_set(h, ar, ar);
 	return ar;
 }
 
+/*
+ * drop_arena
+ *		Unmap a huge arena.  (Ordinary arenas stay for the heap's life.)
+ */
 static void
 drop_arena(ga_heap *h, ga_arena *ar)
 {
 	ga_arena  **pp = &h->arenas;
 	ga_arena   *prev = NULL;
-	size_t		meta = arena_meta_size(ar->huge ? 1 : ar->npages);
+	size_t		meta = arena_meta_size(ar);
 
 	while (*pp != ar)
 	{
@@ -264,15 +360,15 @@ drop_arena(ga_heap *h, ga_arena *ar)
 static bool
 grow(ga_heap *h)
 {
-	ga_arena   *ar = new_arena(h, GA_ARENA_SIZE, false);
-	ga_span    *run;
+	ga_span    *run = ga_span_struct_alloc(h);
+	ga_arena   *ar;
 
-	if (ar == NULL)
-		return false;
-	run = ga_span_struct_alloc(h);
 	if (run == NULL)
+		return false;
+	ar = new_arena(h, GA_ARENA_SIZE, false);
+	if (ar == NULL)
 	{
-		drop_arena(h, ar);
+		ga_span_struct_free(h, run);
 		return false;
 	}
 	ga_set_bits(ar->scavenged, 0, ar->npages, true);

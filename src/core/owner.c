@@ -39,6 +39,9 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	o->hdr = (uint32_t) hdr;
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
 	o->heap = h;
+	o->region_base = h->region_base;
+	o->region_size = h->region_size;
+	o->spans_map = h->spans_map;
 	o->next = h->owners;
 	if (h->owners)
 		h->owners->prev = o;
@@ -93,51 +96,72 @@ release_list(ga_owner *o, ga_span **head)
 }
 
 /*
+ * reset_class
+ *		Free a class's objects: the mcentral's spans go back; the mcache
+ *		span is cleared and kept while the mcache holds no more than
+ *		keep_pages pages, and goes back otherwise.
+ */
+static void
+reset_class(ga_owner *o, unsigned c)
+{
+	ga_span    *s = o->alloc[c];
+
+	if (o->central[c].partial != NULL)
+		release_list(o, &o->central[c].partial);
+	if (o->central[c].full != NULL)
+		release_list(o, &o->central[c].full);
+	if (s == &ga_empty_span)
+	{
+		ga_used_clear(o, c);	/* the mcache slot was empty */
+		return;
+	}
+	if (o->mcache_pages <= o->keep_pages)
+	{
+		if (s->alloc_count != 0)
+		{
+			o->counts[c].frees += s->alloc_count;
+			ga_span_clear(s);
+		}
+		else
+		{
+			s->freeindex = 0;
+			ga_span_prepare(s);
+		}
+		return;
+	}
+	o->alloc[c] = &ga_empty_span;
+	o->mcache_pages -= s->npages;
+	ga_used_clear(o, c);
+	ga_owner_release_span(o, s);
+}
+
+static void
+reset_classes(ga_owner *o, unsigned first, uint64_t mask)
+{
+	while (mask != 0)
+	{
+		unsigned	c = first + (unsigned) __builtin_ctzll(mask);
+
+		mask &= mask - 1;
+		reset_class(o, c);
+	}
+}
+
+/*
  * ga_owner_reset
- *		Free every object.  Spans of the mcentral and large spans go back;
- *		mcache spans are cleared and kept while they fit in keep_pages.
+ *		Free every object.  Only classes allocated from since the last
+ *		reset can hold objects or mcentral spans (a reset empties every
+ *		mcentral), so only those are visited: the per-tuple pattern pays
+ *		for the classes it used, not for every class it ever used.
  */
 void
 ga_owner_reset(ga_owner *o)
 {
-	size_t		keep = o->keep_pages;
-	int			w;
+	uint64_t	dirty = o->dirty;
 
-	for (w = 0; w < 2; w++)
-	{
-		uint64_t	used = o->used[w];
-
-		while (used != 0)
-		{
-			unsigned	c = (unsigned) (w * 64 + __builtin_ctzll(used));
-			ga_span    *s = o->alloc[c];
-
-			used &= used - 1;
-			release_list(o, &o->central[c].partial);
-			release_list(o, &o->central[c].full);
-			if (s == &ga_empty_span)
-			{
-				/* the mcache slot was empty (a refill had failed) */
-				ga_used_clear(o, c);
-				continue;
-			}
-			if (s->npages <= keep)
-			{
-				keep -= s->npages;
-				if (s->alloc_count != 0)
-				{
-					o->counts[c].frees += s->alloc_count;
-					ga_span_clear(s);
-				}
-				else
-					ga_span_prepare(s);
-				continue;
-			}
-			o->alloc[c] = &ga_empty_span;
-			ga_used_clear(o, c);
-			ga_owner_release_span(o, s);
-		}
-	}
+	o->dirty = 0;
+	reset_classes(o, 0, dirty & o->used[0]);
+	reset_classes(o, 64, o->used[1]);
 	release_list(o, &o->large);
 }
 
@@ -153,7 +177,10 @@ ga_owner_destroy(ga_owner *o)
 	int			c;
 
 	o->keep_pages = 0;
-	ga_owner_reset(o);
+	o->dirty = 0;
+	reset_classes(o, 0, o->used[0]);
+	reset_classes(o, 64, o->used[1]);
+	release_list(o, &o->large);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		h->retired[c].mallocs += o->counts[c].mallocs;

@@ -21,7 +21,8 @@
  * run; the rest stays free.
  *
  * Coalescing uses boundary tags: the spans table entries of a free run's
- * first and last page point at the run.  Freeing pages [p, p+n) looks at
+ * first and last page point at the run (its other pages at the run or at
+ * the dummy ga_empty_span: never at a dead struct).  Freeing pages [p, p+n) looks at
  * spans[p-1] and spans[p+n], which are always the last page of the left
  * neighbour and the first page of the right one, and merges with either
  * that is free.  Runs never cross an arena boundary.
@@ -193,6 +194,8 @@ ga_pages_free(ga_heap *h, ga_span *s)
 	s->owner = NULL;
 	s->nscav = 0;
 	s->alloc_count = 0;
+	/* No spans entry may point at a struct that is about to die. */
+	ga_set_spans(ar, first, s->npages, &ga_empty_span);
 	if (first > 0)
 	{
 		ga_span    *left = ar->spans[first - 1];
@@ -215,6 +218,7 @@ ga_pages_free(ga_heap *h, ga_span *s)
 			right->base == s->base + ga_span_bytes(s))
 		{
 			ga_pages_unlink(h, right);
+			ar->spans[end] = &ga_empty_span;
 			s->npages += right->npages;
 			s->nscav += right->nscav;
 			ga_span_struct_free(h, right);

@@ -16,9 +16,11 @@
  * so that word is read again rather than skipped.
  *
  * Go never frees an object by itself: its sweeper rebuilds the bitmap.
- * goalloc frees one object at a time, and a free into the span being
- * allocated from moves freeindex back to the freed slot (free.c), so the
- * next allocation reuses memory that is still in the CPU cache.
+ * goalloc frees one object at a time, and a free moves freeindex back to
+ * the freed slot if it is lower (ga_free), in every span: in the span being
+ * allocated from, the next allocation reuses memory still in the CPU
+ * cache; in the others, freeindex stays a lower bound of the free slots and
+ * the scan starts there when the span is cached again.
  *
  *-------------------------------------------------------------------------
  */
@@ -48,11 +50,32 @@ ga_span_clear(ga_span *s)
 {
 	unsigned	nw = bitmap_words(s);
 	unsigned	tail = s->nelems & 63;
+	uint64_t	pad = tail != 0 ? ~UINT64_C(0) << tail : 0;
+	unsigned	live = s->alloc_count;
+	unsigned	w;
 
-	memset(s->alloc_bits, 0, nw * sizeof(uint64_t));
-	if (tail != 0)
-		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
+	/*
+	 * Clear words only until every live bit is gone: a per-tuple context
+	 * holds a few objects at the low end of each span.  A fresh span
+	 * (nothing live, bits unknown) is cleared whole.
+	 */
+	if (s->nelems == 0 || live == 0)
+	{
+		memset(s->alloc_bits, 0, nw * sizeof(uint64_t));
+		s->alloc_bits[nw - 1] = pad;
+	}
+	else
+	{
+		for (w = 0; w < nw && live > 0; w++)
+		{
+			uint64_t	keep = (w == nw - 1) ? pad : 0;
+
+			live -= (unsigned) __builtin_popcountll(s->alloc_bits[w] & ~keep);
+			s->alloc_bits[w] = keep;
+		}
+	}
 	s->alloc_count = 0;
+	s->freeindex = 0;
 	ga_span_prepare(s);
 }
 
@@ -68,20 +91,23 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 	s->divmul = ga_class_divmul[sizeclass];
 	s->nelems = (uint16_t) ga_class_nelems[sizeclass];
 	s->large_size = 0;
+	s->alloc_count = 0;
 	ga_span_clear(s);
 }
 
 /*
  * ga_span_prepare
- *		Point the window at slot 0 before a span goes into an mcache.
- *		The scan from slot 0 finds the lowest free slot first, which keeps
- *		allocation dense at the low end of the span.
+ *		Load the window at freeindex before a span goes into an mcache.
+ *		Every span keeps freeindex at or below its lowest free slot (a free
+ *		lowers it, see ga_free), so the scan finds the lowest free slot
+ *		first and allocation stays dense at the low end of the span.
  */
 void
 ga_span_prepare(ga_span *s)
 {
-	s->freeindex = 0;
-	s->alloc_cache = ~s->alloc_bits[0];
+	unsigned	fi = s->freeindex;
+
+	s->alloc_cache = fi < s->nelems ? ~s->alloc_bits[fi >> 6] >> (fi & 63) : 0;
 }
 
 /*
