@@ -30,7 +30,6 @@ extern ga_span ga_empty_span;
 extern void ga_span_format(ga_span *s, unsigned sizeclass);
 extern void ga_span_clear(ga_span *s);
 extern void ga_span_prepare(ga_span *s);
-extern int	ga_span_next_free(ga_span *s);
 extern void ga_list_push(ga_span **head, ga_span *s);
 extern void ga_list_remove(ga_span **head, ga_span *s);
 extern ga_span *ga_list_pop(ga_span **head);
@@ -93,6 +92,47 @@ static inline void
 ga_used_clear(ga_owner *o, unsigned c)
 {
 	o->used[c >> 6] &= ~(UINT64_C(1) << (c & 63));
+}
+
+/*
+ * ga_span_next_free
+ *		Go's nextFreeIndex: the slot the window or the words after it
+ *		offer, advancing the window past it; -1 when the span is full.
+ *		The caller marks the slot allocated.
+ */
+static inline int
+ga_span_next_free(ga_span *s)
+{
+	unsigned	fi = s->freeindex;
+	uint64_t	cache = s->alloc_cache;
+	unsigned	bit;
+	unsigned	idx;
+
+	if (cache == 0)
+	{
+		/* On a word boundary the word itself may be unread: read it. */
+		unsigned	w = (fi + 63) / 64;
+
+		for (;;)
+		{
+			if (w * 64 >= s->nelems)
+			{
+				s->freeindex = s->nelems;
+				s->alloc_cache = 0;
+				return -1;
+			}
+			cache = ~s->alloc_bits[w];
+			if (cache != 0)
+				break;
+			w++;
+		}
+		fi = w * 64;
+	}
+	bit = (unsigned) __builtin_ctzll(cache);
+	idx = fi + bit;
+	s->alloc_cache = (cache >> bit) >> 1;
+	s->freeindex = (uint16_t) (idx + 1);
+	return (int) idx;
 }
 
 #endif							/* GA_INTERNAL_H */

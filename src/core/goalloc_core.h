@@ -198,8 +198,10 @@ ga_free(ga_owner *owner, void *ptr)
 	uintptr_t	off;
 	unsigned	idx;
 	unsigned	fi;
+	unsigned	st;
 	uint64_t   *w;
 	uint64_t	mask;
+	uint64_t	cache;
 
 	if (GA_UNLIKELY(roff >= owner->region_size))
 		goto slow;
@@ -218,18 +220,19 @@ ga_free(ga_owner *owner, void *ptr)
 	*w &= ~mask;
 	s->alloc_count--;
 	owner->counts[s->sizeclass].frees++;
+	/*
+	 * freeindex stays a lower bound of the free slots; the window, which
+	 * only the mcache span uses, is reloaded if it holds the freed slot.
+	 * Written without branches: which span and which word are random.
+	 */
 	fi = s->freeindex < idx ? s->freeindex : idx;
 	s->freeindex = (uint16_t) fi;
-	if (GA_LIKELY(s->state == GA_SPAN_MCACHE))
-	{
-		/* Reload the window if the freed slot falls in it. */
-		if ((idx >> 6) == (fi >> 6))
-			s->alloc_cache = ~*w >> (fi & 63);
-		return;
-	}
-	if (GA_LIKELY(s->alloc_count != 0 && s->state == GA_SPAN_PARTIAL))
-		return;
-	ga_span_lost_free_slot(owner, s);
+	cache = ~*w >> (fi & 63);
+	s->alloc_cache = ((idx >> 6) == (fi >> 6)) ? cache : s->alloc_cache;
+	st = s->state;
+	if (GA_UNLIKELY((st == GA_SPAN_FULL) |
+					((st == GA_SPAN_PARTIAL) & (s->alloc_count == 0))))
+		ga_span_lost_free_slot(owner, s);
 	return;
 slow:
 	ga_free_slow(owner, ptr);

@@ -111,47 +111,6 @@ ga_span_prepare(ga_span *s)
 }
 
 /*
- * ga_span_next_free
- *		Go's nextFreeIndex: the slot the window or the words after it
- *		offer, advancing the window past it; -1 when the span is full.
- *		The caller marks the slot allocated.
- */
-int
-ga_span_next_free(ga_span *s)
-{
-	unsigned	fi = s->freeindex;
-	uint64_t	cache = s->alloc_cache;
-	unsigned	bit;
-	unsigned	idx;
-
-	if (cache == 0)
-	{
-		/* On a word boundary the word itself may be unread: read it. */
-		unsigned	w = (fi + 63) / 64;
-
-		for (;;)
-		{
-			if (w * 64 >= s->nelems)
-			{
-				s->freeindex = s->nelems;
-				s->alloc_cache = 0;
-				return -1;
-			}
-			cache = ~s->alloc_bits[w];
-			if (cache != 0)
-				break;
-			w++;
-		}
-		fi = w * 64;
-	}
-	bit = (unsigned) __builtin_ctzll(cache);
-	idx = fi + bit;
-	s->alloc_cache = (cache >> bit) >> 1;
-	s->freeindex = (uint16_t) (idx + 1);
-	return (int) idx;
-}
-
-/*
  * Span lists are doubly linked through next/prev, with a head pointer;
  * removal is O(1) wherever the span sits.
  */
