@@ -372,6 +372,7 @@ grow(ga_heap *h)
 		return false;
 	}
 	ga_set_bits(ar->scavenged, 0, ar->npages, true);
+	ar->pages_released = ar->npages;
 	h->pages_released += ar->npages;
 	run->base = ar->base;
 	run->npages = ar->npages;
