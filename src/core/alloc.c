@@ -44,13 +44,39 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 
 	if (s != &ga_empty_span)
 	{
+		unsigned	nfree;
+
 		idx = ga_span_next_free(s);
 		if (idx >= 0)
 			return take_slot(o, s, c, (unsigned) idx);
-		s->state = GA_SPAN_FULL;
-		ga_list_push(&o->central[c].full, s);
+
+		/*
+		 * The sweep reached the end.  Wrap it back to lowfree if at least
+		 * 1/8 of the span is free (or there is no other span to go to);
+		 * otherwise give the span to the mcentral, behind the partial
+		 * list's head so that the refill below takes another span.
+		 */
+		nfree = s->nelems - s->alloc_count;
+		if (nfree > 0 &&
+			(nfree * 8 >= s->nelems || o->central[c].partial == NULL))
+		{
+			ga_span_prepare(s);
+			idx = ga_span_next_free(s);
+			s->lowfree = (uint16_t) (idx + 1);
+			return take_slot(o, s, c, (unsigned) idx);
+		}
 		o->alloc[c] = &ga_empty_span;
 		o->mcache_pages -= s->npages;
+		if (nfree == 0)
+		{
+			s->state = GA_SPAN_FULL;
+			ga_list_push(&o->central[c].full, s);
+		}
+		else
+		{
+			s->state = GA_SPAN_PARTIAL;
+			ga_list_push_second(&o->central[c].partial, s);
+		}
 	}
 
 	s = ga_list_pop(&o->central[c].partial);
@@ -69,6 +95,7 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 	o->alloc[c] = s;
 	o->mcache_pages += s->npages;
 	idx = ga_span_next_free(s);
+	s->lowfree = (uint16_t) (idx + 1);
 	return take_slot(o, s, c, (unsigned) idx);
 }
 
@@ -147,7 +174,12 @@ shrink_large(ga_owner *o, ga_span *s, size_t newpages)
 	size_t		ntail = s->npages - newpages;
 
 	if (s->arena->huge)
-		return false;
+	{
+		ga_heap_shrink_huge(h, s, newpages);
+		o->large_bytes -= GA_PAGES_BYTES(ntail);
+		ga_owner_add_pages(o, -(ptrdiff_t) ntail);
+		return true;
+	}
 	tail = ga_span_struct_alloc(h);
 	if (tail == NULL)
 		return false;
@@ -219,7 +251,7 @@ ga_realloc(ga_owner *o, void *p, size_t size)
 
 	if (s->sizeclass != 0)
 	{
-		if (n <= GA_MAX_SMALL_SIZE && ga_size_class(n) == s->sizeclass)
+		if (n <= GA_MAX_SMALL_SIZE && ga_size_class(n + (size == 0)) == s->sizeclass)
 			return p;
 		return move_chunk(o, p, s->elemsize - o->hdr, size);
 	}

@@ -118,8 +118,8 @@ ga_free_slow(ga_owner *o, void *ptr)
 	*w &= ~(UINT64_C(1) << (idx & 63));
 	s->alloc_count--;
 	o->counts[s->sizeclass].frees++;
-	if (idx < s->freeindex)
-		s->freeindex = (uint16_t) idx;
+	if (idx < s->lowfree)
+		s->lowfree = (uint16_t) idx;
 	if (s->state == GA_SPAN_MCACHE)
 	{
 		if ((idx >> 6) == ((unsigned) s->freeindex >> 6))

@@ -30,6 +30,7 @@ extern ga_span ga_empty_span;
 extern void ga_span_format(ga_span *s, unsigned sizeclass);
 extern void ga_span_clear(ga_span *s);
 extern void ga_span_prepare(ga_span *s);
+extern void ga_list_push_second(ga_span **head, ga_span *s);
 extern void ga_list_push(ga_span **head, ga_span *s);
 extern void ga_list_remove(ga_span **head, ga_span *s);
 extern ga_span *ga_list_pop(ga_span **head);
@@ -48,6 +49,7 @@ extern ga_span *ga_span_struct_alloc(ga_heap *h);
 extern void ga_span_struct_free(ga_heap *h, ga_span *s);
 extern ga_span *ga_heap_alloc_span(ga_heap *h, size_t npages);
 extern void ga_heap_free_span(ga_heap *h, ga_span *s);
+extern void ga_heap_shrink_huge(ga_heap *h, ga_span *s, size_t newpages);
 extern ga_span *ga_heap_get_class_span(ga_heap *h, unsigned sizeclass);
 extern void ga_heap_put_class_span(ga_heap *h, ga_span *s);
 extern size_t ga_heap_flush_span_cache(ga_heap *h);
@@ -97,8 +99,9 @@ ga_used_clear(ga_owner *o, unsigned c)
 /*
  * ga_span_next_free
  *		Go's nextFreeIndex: the slot the window or the words after it
- *		offer, advancing the window past it; -1 when the span is full.
- *		The caller marks the slot allocated.
+ *		offer, advancing the window past it; -1 past the last word.  The
+ *		caller marks the slot allocated, or decides whether to wrap the
+ *		sweep (ga_span_rewind) or to give the span up.
  */
 static inline int
 ga_span_next_free(ga_span *s)

@@ -111,6 +111,7 @@ struct ga_span
 	uint32_t	elemsize;		/* object (slot) size; npages*8K if large */
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
 	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
+	uint16_t	lowfree;		/* no slot below it is free */
 	uint16_t	nelems;			/* slots in the span (1 if large) */
 	uint16_t	alloc_count;	/* live objects; == popcount of real bits */
 	uint8_t		sizeclass;		/* 0 = large or free run */
@@ -160,6 +161,7 @@ struct ga_arena
 	size_t		pages_inuse;	/* pages of in-use spans */
 	size_t		pages_released; /* free pages returned to the OS */
 	ga_span   **spans;			/* per-page span table, see above */
+	size_t		meta_size;		/* bytes mapped for this struct and its bits */
 	uint64_t   *scavenged;		/* 1 bit per page: released (and zero) */
 	ga_arena   *next;			/* heap's arena list, in creation order */
 };

@@ -16,7 +16,8 @@
  * large span) laid out as [hdr bytes for the embedder][payload].  ga_alloc
  * returns the payload; the embedder owns the hdr bytes just before it
  * (PostgreSQL keeps the owning context in the last 8).  A request of n
- * bytes takes the smallest class of at least n + hdr bytes.
+ * bytes takes the smallest class of at least n + hdr bytes; a request of 0
+ * bytes is served as 1, so that the payload pointer lies inside its slot.
  *
  * Failure.  Allocation returns NULL on out-of-memory or past the heap limit,
  * with every structure consistent.  A bad pointer given to ga_free or
@@ -155,7 +156,10 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
 static inline void *
 ga_alloc(ga_owner *owner, size_t size)
 {
-	size_t		n = size + owner->hdr;
+	size_t		n = size + owner->hdr + (size == 0);	/* the payload
+															 * pointer must
+															 * lie inside the
+															 * slot */
 	unsigned	c;
 	ga_span    *s;
 	uint64_t	cache;
@@ -221,12 +225,15 @@ ga_free(ga_owner *owner, void *ptr)
 	s->alloc_count--;
 	owner->counts[s->sizeclass].frees++;
 	/*
-	 * freeindex stays a lower bound of the free slots; the window, which
-	 * only the mcache span uses, is reloaded if it holds the freed slot.
-	 * Written without branches: which span and which word are random.
+	 * lowfree stays a lower bound of the free slots, for the sweep's wrap.
+	 * If the freed slot lies ahead of the window in its word, reloading
+	 * the window makes it the next slot handed out.  (Moving the window
+	 * back to slots behind it was measured: it sends more allocations to
+	 * the slow path, since the word behind is usually full.)  Only the
+	 * mcache span uses its window.  No branches: span and word are random.
 	 */
-	fi = s->freeindex < idx ? s->freeindex : idx;
-	s->freeindex = (uint16_t) fi;
+	s->lowfree = (uint16_t) (s->lowfree < idx ? s->lowfree : idx);
+	fi = s->freeindex;
 	cache = ~*w >> (fi & 63);
 	s->alloc_cache = ((idx >> 6) == (fi >> 6)) ? cache : s->alloc_cache;
 	st = s->state;

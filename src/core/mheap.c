@@ -183,7 +183,7 @@ ga_heap_destroy(ga_heap *h)
 
 		if (ar->huge)
 			munmap((void *) ar->base, ar->size);
-		munmap(ar, arena_meta_size(ar));
+		munmap(ar, ar->meta_size);
 		ar = next;
 	}
 	munmap((void *) h->region_base, h->region_size);
@@ -304,6 +304,7 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		h->region_used += size;
 		meta += slice;
 	}
+	ar->meta_size = arena_meta_size(&tmp);
 	ar->base = base;
 	ar->size = size;
 	ar->huge = huge;
@@ -334,7 +335,7 @@ drop_arena(ga_heap *h, ga_arena *ar)
 {
 	ga_arena  **pp = &h->arenas;
 	ga_arena   *prev = NULL;
-	size_t		meta = arena_meta_size(ar);
+	size_t		meta = ar->meta_size;
 
 	while (*pp != ar)
 	{
@@ -552,6 +553,30 @@ ga_heap_free_span(ga_heap *h, ga_span *s)
 	ar->pages_inuse -= s->npages;
 	ga_pages_free(h, s);
 	ga_scavenge_maybe(h);
+}
+
+/*
+ * ga_heap_shrink_huge
+ *		Unmap the tail of a huge arena so that its span keeps newpages
+ *		pages.  The arena stays huge (a mapping of its own) even if it would
+ *		now fit an ordinary one.  The owner's accounting is the caller's.
+ */
+void
+ga_heap_shrink_huge(ga_heap *h, ga_span *s, size_t newpages)
+{
+	ga_arena   *ar = s->arena;
+	size_t		ntail = s->npages - newpages;
+	size_t		newsize = GA_PAGES_BYTES(newpages);
+
+	index_set(h, ar, NULL);
+	munmap((void *) (ar->base + newsize), ar->size - newsize);
+	ar->size = newsize;
+	ar->npages = newpages;
+	ar->pages_inuse = newpages;
+	index_set(h, ar, ar);
+	s->npages = newpages;
+	h->pages_sys -= ntail;
+	h->pages_inuse -= ntail;
 }
 
 /* ---- the span cache ---- */

@@ -124,7 +124,7 @@ reset_class(ga_owner *o, unsigned c)
 		}
 		else
 		{
-			s->freeindex = 0;
+			s->lowfree = 0;
 			ga_span_prepare(s);
 		}
 		return;

@@ -15,12 +15,14 @@
  * freeindex sits on a word boundary the window may never have been loaded,
  * so that word is read again rather than skipped.
  *
- * Go never frees an object by itself: its sweeper rebuilds the bitmap.
- * goalloc frees one object at a time, and a free moves freeindex back to
- * the freed slot if it is lower (ga_free), in every span: in the span being
- * allocated from, the next allocation reuses memory still in the CPU
- * cache; in the others, freeindex stays a lower bound of the free slots and
- * the scan starts there when the span is cached again.
+ * Go never frees an object by itself: its sweeper rebuilds the bitmap and
+ * restarts freeindex at 0.  goalloc frees one object at a time and keeps,
+ * in every span, lowfree: a lower bound of the free slots, lowered by each
+ * free.  The window only moves forward, as Go's does; when it passes the
+ * last word the allocation slow path (alloc.c) either wraps it back to
+ * lowfree, if the span has enough free slots to be worth the sweep, or
+ * hands the span to the mcentral and takes another.  A free that lands in
+ * the window's word reloads the window, so the slot is reused at once.
  *
  *-------------------------------------------------------------------------
  */
@@ -75,7 +77,7 @@ ga_span_clear(ga_span *s)
 		}
 	}
 	s->alloc_count = 0;
-	s->freeindex = 0;
+	s->lowfree = 0;
 	ga_span_prepare(s);
 }
 
@@ -105,7 +107,9 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 void
 ga_span_prepare(ga_span *s)
 {
-	unsigned	fi = s->freeindex;
+	unsigned	fi = s->lowfree;
+
+	s->freeindex = (uint16_t) fi;
 
 	s->alloc_cache = fi < s->nelems ? ~s->alloc_bits[fi >> 6] >> (fi & 63) : 0;
 }
@@ -134,6 +138,24 @@ ga_list_remove(ga_span **head, ga_span *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	s->next = s->prev = NULL;
+}
+
+/* Insert behind the head, so that the next pop takes another span. */
+void
+ga_list_push_second(ga_span **head, ga_span *s)
+{
+	ga_span    *first = *head;
+
+	if (first == NULL)
+	{
+		ga_list_push(head, s);
+		return;
+	}
+	s->prev = first;
+	s->next = first->next;
+	if (first->next)
+		first->next->prev = s;
+	first->next = s;
 }
 
 ga_span *
