@@ -122,6 +122,7 @@ ga_span_next_free(ga_span *s)
 			{
 				s->freeindex = s->nelems;
 				s->alloc_cache = 0;
+				s->swept_end = true;
 				return -1;
 			}
 			cache = ~s->alloc_bits[w];

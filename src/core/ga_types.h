@@ -125,6 +125,9 @@ struct ga_span
 
 	ga_arena   *arena;			/* the arena holding the pages */
 	bool		needzero;		/* objects may hold old data */
+	bool		swept_end;		/* the window reached the end since the last
+								 * clear; until then every set bit is below
+								 * freeindex */
 	uint32_t	nscav;			/* free runs: pages of the run released */
 	size_t		large_size;		/* large spans: bytes the caller asked for */
 

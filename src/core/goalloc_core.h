@@ -35,9 +35,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define GA_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define GA_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+#define GA_INLINE		inline __attribute__((always_inline))
 #else
 #define GA_LIKELY(x)	(x)
 #define GA_UNLIKELY(x)	(x)
+#define GA_INLINE		inline
 #endif
 
 /* ---- Size classes (sizeclass.c) ---- */
@@ -147,19 +149,21 @@ extern bool ga_owns(const ga_owner *owner, const void *ptr);
 extern bool ga_owner_is_empty(const ga_owner *owner);
 
 /*
- * The fast paths, short enough to read in one screen.
+ * The fast paths, short enough to read in one screen.  Each comes in two
+ * forms: ga_alloc(owner, size), and ga_alloc_hdr(owner, size, hdr) for an
+ * embedder whose header size is a compile-time constant (it must equal
+ * owner->hdr), so that the compiler folds it.
  *
  * ga_alloc: find the class, take the lowest set bit of the mcache span's
  * alloc_cache, mark the slot allocated.  Anything else -- an empty cache
  * word, a full span, no span yet, a large request -- is the slow path.
+ * A request of 0 bytes is served as 1, so that the payload pointer lies
+ * inside its slot.
  */
-static inline void *
-ga_alloc(ga_owner *owner, size_t size)
+static GA_INLINE void *
+ga_alloc_hdr(ga_owner *owner, size_t size, size_t hdr)
 {
-	size_t		n = size + owner->hdr + (size == 0);	/* the payload
-															 * pointer must
-															 * lie inside the
-															 * slot */
+	size_t		n = size + hdr + (size == 0);
 	unsigned	c;
 	ga_span    *s;
 	uint64_t	cache;
@@ -180,9 +184,15 @@ ga_alloc(ga_owner *owner, size_t size)
 		s->alloc_count++;
 		owner->counts[c].mallocs++;
 		owner->dirty |= UINT64_C(1) << (c & 63);
-		return (char *) (s->base + (size_t) idx * s->elemsize) + owner->hdr;
+		return (char *) (s->base + (size_t) idx * s->elemsize) + hdr;
 	}
 	return ga_alloc_slow(owner, c);
+}
+
+static GA_INLINE void *
+ga_alloc(ga_owner *owner, size_t size)
+{
+	return ga_alloc_hdr(owner, size, owner->hdr);
 }
 
 /*
@@ -193,8 +203,8 @@ ga_alloc(ga_owner *owner, size_t size)
  * check that fails, a large object, and a span that must change lists go
  * to the slow path, which tells which error it was.
  */
-static inline void
-ga_free(ga_owner *owner, void *ptr)
+static GA_INLINE void
+ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 {
 	uintptr_t	a = (uintptr_t) ptr;
 	uintptr_t	roff = a - owner->region_base;
@@ -213,8 +223,8 @@ ga_free(ga_owner *owner, void *ptr)
 	if (GA_UNLIKELY(s->owner != owner || s->sizeclass == 0))
 		goto slow;
 	off = a - s->base;
-	idx = (unsigned) (((uint64_t) (uint32_t) (off - owner->hdr) * s->divmul) >> 32);
-	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + owner->hdr ||
+	idx = (unsigned) (((uint64_t) (uint32_t) (off - hdr) * s->divmul) >> 32);
+	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + hdr ||
 					idx >= s->nelems))
 		goto slow;
 	w = &s->alloc_bits[idx >> 6];
@@ -243,6 +253,12 @@ ga_free(ga_owner *owner, void *ptr)
 	return;
 slow:
 	ga_free_slow(owner, ptr);
+}
+
+static GA_INLINE void
+ga_free(ga_owner *owner, void *ptr)
+{
+	ga_free_hdr(owner, ptr, owner->hdr);
 }
 
 /* ---- Statistics and walkers (stats.c) ---- */

@@ -101,7 +101,7 @@ release_list(ga_owner *o, ga_span **head)
  *		span is cleared and kept while the mcache holds no more than
  *		keep_pages pages, and goes back otherwise.
  */
-static void
+static inline void
 reset_class(ga_owner *o, unsigned c)
 {
 	ga_span    *s = o->alloc[c];
@@ -117,16 +117,8 @@ reset_class(ga_owner *o, unsigned c)
 	}
 	if (o->mcache_pages <= o->keep_pages)
 	{
-		if (s->alloc_count != 0)
-		{
-			o->counts[c].frees += s->alloc_count;
-			ga_span_clear(s);
-		}
-		else
-		{
-			s->lowfree = 0;
-			ga_span_prepare(s);
-		}
+		o->counts[c].frees += s->alloc_count;
+		ga_span_clear(s);
 		return;
 	}
 	o->alloc[c] = &ga_empty_span;

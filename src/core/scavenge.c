@@ -6,11 +6,12 @@
  * Go's scavenger is a background goroutine paced to 1% of CPU, releasing
  * free pages from high addresses down until the retained heap is near its
  * goal.  A PostgreSQL backend has no spare thread, so goalloc scavenges
- * synchronously, at the moments pages become idle: when a span's pages are
- * freed and the idle-but-backed pages exceed retain_bytes by more than
- * GA_SCAVENGE_SLACK, the scavenger releases pages until retain_bytes are
- * left.  The slack keeps a loop that frees and reallocates one span from
- * making a system call each time.
+ * synchronously, at the moments pages become idle.  Its goal is to keep
+ * max(retain_bytes, in-use / 8) of idle memory backed; when a span's pages
+ * are freed and the idle-but-backed pages pass twice the goal, it releases
+ * pages down to the goal.  The gap keeps a loop that frees and reallocates
+ * a large object from making a system call, and faulting pages back in,
+ * every time.
  *
  * Releasing is madvise(MADV_DONTNEED), as Go does by default on Linux:
  * the pages stay mapped, the kernel drops them, and the next touch maps a
@@ -128,16 +129,36 @@ ga_scavenge_pages(ga_heap *h, size_t keep_pages)
 }
 
 /*
+ * ga_scavenge_goal
+ *		Idle pages the heap keeps backed: retain_bytes, or 1/8 of the pages
+ *		in use if that is more.  Go keeps about 10% over its heap goal; a
+ *		heap that churns large objects would otherwise return pages on one
+ *		free and fault them back in on the next allocation.
+ */
+static size_t
+ga_scavenge_goal(const ga_heap *h)
+{
+	size_t		keep = h->retain_bytes >> GA_PAGE_SHIFT;
+	size_t		prop = h->pages_inuse / 8;
+
+	return keep > prop ? keep : prop;
+}
+
+/*
  * ga_scavenge_maybe
- *		Called whenever pages become idle.
+ *		Called whenever pages become idle.  Releases down to the goal once
+ *		the idle backed pages pass twice the goal (or the goal plus
+ *		GA_SCAVENGE_SLACK, if that is more): the gap keeps a loop that frees
+ *		and allocates from making a system call each time.
  */
 void
 ga_scavenge_maybe(ga_heap *h)
 {
-	size_t		keep = h->retain_bytes >> GA_PAGE_SHIFT;
+	size_t		goal = ga_scavenge_goal(h);
+	size_t		slack = GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT;
 
-	if (free_backed_pages(h) > keep + (GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT))
-		ga_scavenge_pages(h, keep);
+	if (free_backed_pages(h) > goal + (goal > slack ? goal : slack))
+		ga_scavenge_pages(h, goal);
 }
 
 size_t

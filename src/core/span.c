@@ -52,32 +52,24 @@ ga_span_clear(ga_span *s)
 {
 	unsigned	nw = bitmap_words(s);
 	unsigned	tail = s->nelems & 63;
-	uint64_t	pad = tail != 0 ? ~UINT64_C(0) << tail : 0;
-	unsigned	live = s->alloc_count;
-	unsigned	w;
+	unsigned	dirty;
 
 	/*
-	 * Clear words only until every live bit is gone: a per-tuple context
-	 * holds a few objects at the low end of each span.  A fresh span
-	 * (nothing live, bits unknown) is cleared whole.
+	 * Until the window first reaches the end of the span, it is a high-water
+	 * mark: every allocated slot is below it.  A per-tuple context holds a
+	 * few objects at the low end of each span, so a reset clears a word or
+	 * two.
 	 */
-	if (s->nelems == 0 || live == 0)
-	{
-		memset(s->alloc_bits, 0, nw * sizeof(uint64_t));
-		s->alloc_bits[nw - 1] = pad;
-	}
+	dirty = s->swept_end ? nw : ((unsigned) s->freeindex + 63) / 64;
+	if (dirty == 1)
+		s->alloc_bits[0] = 0;
 	else
-	{
-		for (w = 0; w < nw && live > 0; w++)
-		{
-			uint64_t	keep = (w == nw - 1) ? pad : 0;
-
-			live -= (unsigned) __builtin_popcountll(s->alloc_bits[w] & ~keep);
-			s->alloc_bits[w] = keep;
-		}
-	}
+		memset(s->alloc_bits, 0, dirty * sizeof(uint64_t));
+	if (dirty == nw && tail != 0)
+		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
 	s->alloc_count = 0;
 	s->lowfree = 0;
+	s->swept_end = false;
 	ga_span_prepare(s);
 }
 
@@ -94,6 +86,7 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 	s->nelems = (uint16_t) ga_class_nelems[sizeclass];
 	s->large_size = 0;
 	s->alloc_count = 0;
+	s->swept_end = true;		/* the bitmap is stale: clear it all */
 	ga_span_clear(s);
 }
 

@@ -429,7 +429,7 @@ GoAllocAlloc(MemoryContext context, Size size)
 	if (unlikely(set->check))
 		return GoAllocAllocCheck(set, size);
 
-	p = ga_alloc(&set->owner, size);
+	p = ga_alloc_hdr(&set->owner, size, GOALLOC_CHUNKHDRSZ);
 	if (unlikely(p == NULL))
 		return NULL;
 	GoAllocChunkContext(p) = context;
@@ -473,7 +473,7 @@ GoAllocFree(MemoryContext context, void *pointer)
 		GoAllocFreeCheck(set, pointer);
 		return;
 	}
-	ga_free(&set->owner, pointer);
+	ga_free_hdr(&set->owner, pointer, GOALLOC_CHUNKHDRSZ);
 }
 
 /*
