@@ -117,8 +117,9 @@ extern void ga_owner_reset(ga_owner *owner);
 extern void ga_owner_destroy(ga_owner *owner);
 
 /*
- * Where to mirror the owner's held bytes (npages * 8K) whenever it changes:
- * PostgreSQL's mem_allocated.  NULL to stop.
+ * Where to mirror the owner's held bytes (npages * 8K): PostgreSQL's
+ * mem_allocated.  Setting it stores the owner's bytes now; afterwards each
+ * change is added to it as a delta.  NULL to stop.
  */
 extern void ga_owner_set_mirror(ga_owner *owner, size_t *mirror);
 
@@ -144,6 +145,14 @@ extern size_t ga_chunk_size(ga_owner *owner, const void *ptr);
 
 /* Is ptr a live chunk start of this owner?  Never reports an error. */
 extern bool ga_owns(const ga_owner *owner, const void *ptr);
+
+/*
+ * Does ptr lie in address space this heap has reserved or mapped (the arena
+ * region, or a huge arena)?  No malloc'd block can: the embedder may tell
+ * its other allocators' chunks from goalloc's by this alone.  Never reports
+ * an error.
+ */
+extern bool ga_heap_contains(const ga_heap *heap, const void *ptr);
 
 /* Is the owner holding no live object? */
 extern bool ga_owner_is_empty(const ga_owner *owner);
@@ -198,10 +207,11 @@ ga_alloc(ga_owner *owner, size_t size)
 /*
  * ga_free: the span by the heap's flat spans map (one compare, one load),
  * the slot index by multiplication (Go's divMul), then the bit test that
- * catches a double free.  A free into the span being allocated from moves
- * its window back to the freed slot, so churn reuses warm memory.  Any
- * check that fails, a large object, and a span that must change lists go
- * to the slow path, which tells which error it was.
+ * catches a double free.  A freed slot ahead of the mcache span's window,
+ * in the window's word, is the next one handed out; a slot behind it comes
+ * back when the sweep wraps (span.c).  Any check that fails, a large
+ * object, and a span that must change lists go to the slow path, which
+ * tells which error it was.
  */
 static GA_INLINE void
 ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
@@ -247,8 +257,9 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	cache = ~*w >> (fi & 63);
 	s->alloc_cache = ((idx >> 6) == (fi >> 6)) ? cache : s->alloc_cache;
 	st = s->state;
-	if (GA_UNLIKELY((st == GA_SPAN_FULL) |
-					((st == GA_SPAN_PARTIAL) & (s->alloc_count == 0))))
+	if (GA_UNLIKELY(((st == GA_SPAN_FULL) &
+					 (s->nelems - s->alloc_count >= s->partial_at)) |
+					((st != GA_SPAN_MCACHE) & (s->alloc_count == 0))))
 		ga_span_lost_free_slot(owner, s);
 	return;
 slow:

@@ -1,0 +1,72 @@
+#!/bin/sh
+# bench/run_sql.sh: the SQL-side benchmark (src/pg/goalloc_bench.c), every
+# workload, one table, plus build_free's phases and the issue's targets.
+#
+#   make install && bench/run_sql.sh [SCALE]     uses CREATE EXTENSION goalloc
+#   GOALLOC_SO=/abs/path/goalloc.so bench/run_sql.sh [SCALE]
+#        no install: creates the bench functions from that library
+#
+# Runs inside pg_virtualenv (a throw-away cluster) unless PGPORT is set.
+# Writes bench/results/sql_table.txt and bench/results/sql_bench.csv.
+set -e
+HERE=$(cd "$(dirname "$0")" && pwd)
+SCALE=${1:-${SCALE:-1}}
+if [ -z "$PGPORT" ] && [ -z "$GOALLOC_IN_VENV" ]; then
+	GOALLOC_IN_VENV=1 exec pg_virtualenv -t -v 15 "$0" "$@"
+fi
+mkdir -p "$HERE/results"
+PSQL="psql -X -q -v ON_ERROR_STOP=1"
+if [ -n "$GOALLOC_SO" ]; then
+	sed "s|MODULE_PATHNAME|$GOALLOC_SO|" "$HERE/../src/pg/sql/30_bench.sql" > /tmp/goalloc_bench_$$.sql
+	$PSQL -f /tmp/goalloc_bench_$$.sql
+	rm -f /tmp/goalloc_bench_$$.sql
+else
+	$PSQL -c 'CREATE EXTENSION IF NOT EXISTS goalloc'
+fi
+OUT="$HERE/results/sql_table.txt"
+{
+	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE $(psql -X -At -c 'SELECT version()')"
+	$PSQL -P pager=off <<SQL
+\pset footer off
+CREATE TEMP TABLE r AS SELECT * FROM goalloc_bench_all($SCALE);
+\echo ns_per_op: churn/large = one pfree+palloc; per_tuple = one palloc (+share of the reset); build_free = one palloc or pfree; repalloc_growth = one call
+\echo peak_mem_allocated: contexts = mem_allocated; malloc = glibc mallinfo2 uordblks+hblkhd growth, chunks in use with their headers (sampled every 65536 ops)
+SELECT workload, allocator, round(ns_per_op::numeric, 2) AS ns_per_op, ops,
+       round(bytes_requested / 1048576.0, 3) AS req_mb,
+       round(peak_mem_allocated / 1048576.0, 3) AS peak_mb,
+       round(overhead_pct::numeric, 1) AS overhead_pct,
+       round(mem_held_at_end / 1048576.0, 3) AS end_mb,
+       round(ratio_to_aset::numeric, 3) AS t_vs_aset,
+       round(mem_ratio_to_aset::numeric, 3) AS mem_vs_aset
+FROM r;
+\copy r TO '$HERE/results/sql_bench.csv' WITH (FORMAT csv, HEADER)
+\echo
+\echo build_free phases (rss_delta: backend RSS growth since the run started; after_scavenge: ga_heap_scavenge(heap, 0) for goalloc, malloc_trim(0) for all)
+SELECT allocator, phase, round(mem_allocated / 1048576.0, 3) AS mem_mb,
+       round(rss_delta / 1048576.0, 3) AS rss_mb,
+       round(ratio_to_before::numeric, 3) AS vs_before
+FROM goalloc_bench_build_free($SCALE);
+\echo
+\echo targets of issue 6 (ratios within this run)
+WITH g AS (SELECT * FROM r WHERE allocator = 'goalloc'),
+     s AS (SELECT * FROM r WHERE allocator = 'slab')
+SELECT 'small_churn time <= 0.9x aset' AS target, round(ratio_to_aset::numeric, 3) AS value,
+       ratio_to_aset <= 0.9 AS met FROM g WHERE workload = 'small_churn'
+UNION ALL
+SELECT 'mixed_churn time <= 0.9x aset', round(ratio_to_aset::numeric, 3), ratio_to_aset <= 0.9
+FROM g WHERE workload = 'mixed_churn'
+UNION ALL
+SELECT 'per_tuple time <= 1.0x aset', round(ratio_to_aset::numeric, 3), ratio_to_aset <= 1.0
+FROM g WHERE workload = 'per_tuple'
+UNION ALL
+SELECT 'fixed100 time <= slab', round((g.ns_per_op / s.ns_per_op)::numeric, 3), g.ns_per_op <= s.ns_per_op
+FROM g, s WHERE g.workload = 'fixed100' AND s.workload = 'fixed100'
+UNION ALL
+SELECT 'fixed100 peak mem <= slab', round((g.peak_mem_allocated::numeric / s.peak_mem_allocated), 3),
+       g.peak_mem_allocated <= s.peak_mem_allocated
+FROM g, s WHERE g.workload = 'fixed100' AND s.workload = 'fixed100'
+UNION ALL
+SELECT 'mixed_churn peak mem <= 0.75x aset', round(mem_ratio_to_aset::numeric, 3), mem_ratio_to_aset <= 0.75
+FROM g WHERE workload = 'mixed_churn';
+SQL
+} | tee "$OUT"
