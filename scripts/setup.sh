@@ -28,8 +28,7 @@ SELECT name, live_chunks, chunk_space, mem_allocated, is_goalloc
 SELECT name, parent, total_bytes, used_bytes
   FROM pg_backend_memory_contexts WHERE name = 'demo';
 \echo '-- its spans'
-SELECT context, sizeclass, object_size, objects, allocated, state
-  FROM goalloc_spans() WHERE context = 'demo' LIMIT 5;
+SELECT * FROM goalloc_spans() WHERE context = 'demo' LIMIT 5;
 SELECT goalloc_free(:h, 5000) AS freed;
 SELECT goalloc_context_delete(:h);
 \echo '-- a workload in a context of its own'

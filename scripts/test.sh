@@ -55,10 +55,21 @@ virtualenv() {
 	pg_virtualenv -t -v 15 "$@"
 }
 
+# executor_off and executor_on run the same SQL (sql/executor_body.inc) with
+# goalloc.executor off and on: their expected outputs must be the same but
+# for the first line, the SET.
+executor_same_output() {
+	diff <(tail -n +2 expected/executor_off.out) <(tail -n +2 expected/executor_on.out) &&
+		head -1 expected/executor_off.out | grep -qx 'SET goalloc.executor = off;' &&
+		head -1 expected/executor_on.out | grep -qx 'SET goalloc.executor = on;' &&
+		echo "executor_off and executor_on expect the same output"
+}
+
 run_suite build build_no_warnings
 run_suite core-check core_target core-check
 run_suite core-sanitize core_target core-sanitize
 run_suite fuzz-short core_target fuzz-short
+run_suite executor-same-output executor_same_output
 run_suite install make install
 run_suite test-ext-install make test-ext
 

@@ -52,13 +52,14 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 
 		/*
 		 * The sweep reached the end.  Wrap it back to lowfree if at least
-		 * 1/8 of the span is free (or there is no other span to go to);
-		 * otherwise give the span to the mcentral, behind the partial
-		 * list's head so that the refill below takes another span.
+		 * partial_at (1/8) of the span is free, or there is no other span
+		 * to go to; otherwise give the span to the mcentral (full if fewer
+		 * than partial_at slots are free), behind the partial list's head
+		 * so that the refill below takes another span.
 		 */
 		nfree = s->nelems - s->alloc_count;
 		if (nfree > 0 &&
-			(nfree * 8 >= s->nelems || o->central[c].partial == NULL))
+			(nfree >= s->partial_at || o->central[c].partial == NULL))
 		{
 			ga_span_prepare(s);
 			idx = ga_span_next_free(s);
@@ -67,7 +68,7 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 		}
 		o->alloc[c] = &ga_empty_span;
 		o->mcache_pages -= s->npages;
-		if (nfree == 0)
+		if (nfree < s->partial_at)
 		{
 			s->state = GA_SPAN_FULL;
 			ga_list_push(&o->central[c].full, s);

@@ -16,10 +16,12 @@
  * An error is reported before anything changes, so the error callback may
  * longjmp out (PostgreSQL's elog(ERROR)) and leave a consistent heap.
  *
- * A span that gains a free slot while it is not in an mcache moves from
- * full to partial; a partial span whose last object goes is handed back
- * to the heap, whose span cache keeps it formatted for the next owner
- * that needs the class.
+ * A full span moves to the partial list once partial_at (1/8) of its slots
+ * are free, not at its first free slot: under churn at high occupancy a
+ * span that regains one slot would otherwise cross the lists at every free
+ * and cost a refill for a single allocation.  A span whose last object
+ * goes is handed back to the heap, whose span cache keeps it formatted for
+ * the next owner that needs the class.
  *
  *-------------------------------------------------------------------------
  */
@@ -85,7 +87,7 @@ ga_span_lost_free_slot(ga_owner *o, ga_span *s)
 		ga_owner_release_span(o, s);
 		return;
 	}
-	if (s->state == GA_SPAN_FULL)
+	if (s->state == GA_SPAN_FULL && s->nelems - s->alloc_count >= s->partial_at)
 	{
 		ga_list_remove(&mc->full, s);
 		ga_list_push(&mc->partial, s);
@@ -147,4 +149,20 @@ ga_owns(const ga_owner *o, const void *ptr)
 	unsigned	idx;
 
 	return ga_lookup_chunk(o, ptr, &s, &idx) == 0;
+}
+
+/*
+ * ga_heap_contains
+ *		Is ptr inside the region reserved for ordinary arenas, or inside a
+ *		huge arena?  Both are this heap's own mappings, so no block of any
+ *		other allocator can lie there.
+ */
+bool
+ga_heap_contains(const ga_heap *h, const void *ptr)
+{
+	uintptr_t	a = (uintptr_t) ptr;
+
+	if (a - h->region_base < h->region_size)
+		return true;
+	return ga_arena_of(h, a) != NULL;
 }

@@ -75,8 +75,10 @@ typedef enum ga_span_state
 	GA_SPAN_DEAD = 0,			/* struct on the span allocator's free list */
 	GA_SPAN_FREE,				/* a free page run in the page allocator */
 	GA_SPAN_MCACHE,				/* an owner's mcache allocates from it */
-	GA_SPAN_PARTIAL,			/* owner's mcentral: has free slots */
-	GA_SPAN_FULL,				/* owner's mcentral: no free slot */
+	GA_SPAN_PARTIAL,			/* owner's mcentral: at least partial_at free
+								 * slots, or fewer after leaving the mcache */
+	GA_SPAN_FULL,				/* owner's mcentral: fewer than partial_at
+								 * free slots (too few to be worth a refill) */
 	GA_SPAN_LARGE,				/* one large object (size class 0) */
 	GA_SPAN_CACHED				/* empty, formatted, in the heap's span cache */
 } ga_span_state;
@@ -112,6 +114,8 @@ struct ga_span
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
 	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
 	uint16_t	lowfree;		/* no slot below it is free */
+	uint16_t	partial_at;		/* a full span turns partial once this many
+								 * slots are free: max(1, nelems / 8) */
 	uint16_t	nelems;			/* slots in the span (1 if large) */
 	uint16_t	alloc_count;	/* live objects; == popcount of real bits */
 	uint8_t		sizeclass;		/* 0 = large or free run */
@@ -354,9 +358,15 @@ struct ga_heap
 	size_t		narenas;
 	uint32_t	next_arena_ordinal;
 
-	/* Page allocator: free runs of ordinary arenas (state GA_SPAN_FREE). */
-	ga_span    *free_bins[GA_PAGE_BINS];
-	uint64_t	free_nonempty[GA_BIN_WORDS];
+	/*
+	 * Page allocator: free runs of ordinary arenas (state GA_SPAN_FREE), in
+	 * two TLSF indexes: [0] runs wholly backed by memory, [1] runs with
+	 * released pages (nscav > 0).  Allocation searches [0] first, so pages
+	 * that are still backed are reused before released ones are faulted
+	 * back in.
+	 */
+	ga_span    *free_bins[2][GA_PAGE_BINS];
+	uint64_t	free_nonempty[2][GA_BIN_WORDS];
 
 	/* Empty formatted spans kept per class, so churn at a span boundary and
 	 * contexts created and deleted in a loop skip the page allocator. */

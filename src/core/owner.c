@@ -17,7 +17,8 @@
  *	  times) allocates from the same warm spans every round and never
  *	  reaches the heap;
  *	- mem_allocated is exact: it is npages * 8 KiB of the spans the owner
- *	  holds, mirrored into *mem_mirror whenever it changes.
+ *	  holds; every change of npages is added to *mem_mirror (a delta, so
+ *	  the mirror may also count the blocks of an adopted AllocSet).
  *
  * Objects that a reset or destroy releases count as frees in the owner's
  * per-class counters, as Go counts objects freed by the sweeper.
@@ -49,6 +50,14 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	h->nowners++;
 }
 
+/*
+ * ga_owner_set_mirror
+ *		Set the mirror to the owner's bytes now; from then on every change
+ *		of the owner's pages is ADDED to it (a delta, never a store), so the
+ *		mirror may also count bytes that are not the owner's: an AllocSet
+ *		adopted by the PostgreSQL layer keeps its own blocks in the same
+ *		mem_allocated, by relative updates too.
+ */
 void
 ga_owner_set_mirror(ga_owner *o, size_t *mirror)
 {
@@ -62,7 +71,7 @@ ga_owner_add_pages(ga_owner *o, ptrdiff_t npages)
 {
 	o->npages += (size_t) npages;
 	if (o->mem_mirror)
-		*o->mem_mirror = GA_PAGES_BYTES(o->npages);
+		*o->mem_mirror += (size_t) npages << GA_PAGE_SHIFT;
 }
 
 /*

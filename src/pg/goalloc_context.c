@@ -757,6 +757,7 @@ _PG_init(void)
 							NULL, goalloc_assign_retain, NULL);
 
 	goalloc_views_init();
+	goalloc_executor_init();
 
 	MarkGUCPrefixReserved("goalloc");
 }

@@ -52,4 +52,7 @@ extern int	goalloc_retain_kb;
 /* Set up by the views module from _PG_init (shared memory, hooks). */
 extern void goalloc_views_init(void);
 
+/* goalloc.executor and the executor hooks (goalloc_executor.c), from _PG_init. */
+extern void goalloc_executor_init(void);
+
 #endif							/* GOALLOC_INTERNAL_H */

@@ -1,0 +1,970 @@
+/*-------------------------------------------------------------------------
+ *
+ * goalloc_executor.c
+ *	  goalloc.executor: query execution served by goalloc, by adopting the
+ *	  executor's AllocSet contexts in place.
+ *
+ * PostgreSQL 15 gives an extension no hook when a memory context is
+ * created, and the executor creates its contexts itself (CreateExecutorState,
+ * CreateExprContext, tuplesort_begin_*, ExecHashTableCreate ...) as AllocSets.
+ * By the time any executor hook runs, ExecutorState already holds the EState
+ * and the plan state tree, so it cannot be replaced by a goalloc context.
+ * But in PG15 `methods` is a pointer in each context header, so a context
+ * can be given a method table of its own at any moment when none of its
+ * methods is running.  That is what this file does.
+ *
+ * Adoption in place
+ * -----------------
+ *
+ * Adopting an AllocSet context C means: malloc (outside every context) a
+ *
+ *		GoAllocAdopted { MemoryContextMethods methods;	-- first member
+ *						 const MemoryContextMethods *orig;	-- AllocSet's
+ *						 MemoryContext context;
+ *						 ga_owner owner; }
+ *
+ * whose `methods` is a private copy of our table, initialize the owner on
+ * the backend's heap (8-byte header, user = C), and set C->methods =
+ * &a->methods.  Every method finds `a` again from context->methods (it is
+ * the first member: the context's method table IS its adoption record).
+ * From then on:
+ *
+ *	alloc			ga_alloc on C's owner; the word before the payload is C,
+ *					as for any goalloc chunk (GoAllocAlloc's layout).
+ *	free, realloc,	dispatched BY ADDRESS: a pointer inside the goalloc heap
+ *	get_chunk_space	(ga_heap_contains: the heap's reserved arena region or
+ *					one of its huge arenas) is a goalloc chunk of C's owner;
+ *					anything else goes to the AllocSet's own method (orig),
+ *					since it was allocated before the adoption.  AllocSet
+ *					blocks come from malloc; the arena region is reserved
+ *					by mmap for the heap's whole life and huge arenas are
+ *					mapped by the heap, so no AllocSet chunk can ever lie
+ *					there, and no goalloc chunk anywhere else: the two kinds
+ *					cannot be mixed up, whatever their sizes or contents.
+ *					An AllocSet chunk stays an AllocSet chunk for good
+ *					(repalloc keeps it in the AllocSet).
+ *	reset			AllocSet's reset, then ga_owner_reset.
+ *	delete			ga_owner_destroy, restore C->methods = orig, recycle the
+ *					record, then AllocSet's delete: AllocSetDelete may put
+ *					C on its freelist of contexts and hand it out again from
+ *					AllocSetContextCreate, so it must get back a plain,
+ *					clean AllocSet -- and it does.
+ *	is_empty		both parts empty.
+ *	stats			both parts, one line ("... used; goalloc: ...").
+ *	mem_allocated	the AllocSet keeps it by relative updates (+= blksize,
+ *					-= blksize); the core adds its page deltas to the same
+ *					field (ga_owner_add_pages adds, never stores).  So it is
+ *					always AllocSet blocks + goalloc pages, which is what
+ *					hash aggregation's spill logic must see.
+ *
+ * Only contexts whose methods pointer is AllocSet's (captured once, from a
+ * throw-away AllocSet made in goalloc_executor_init) are adopted: a
+ * GoAllocContext, an adopted context (its methods are its own copy),
+ * Generation and Slab contexts are never touched, so nothing is adopted
+ * twice and no chunk of another type ever reaches our methods.  The
+ * NodeTag stays T_AllocSetContext.  Adopting is sound at any point where no
+ * method of C is executing: the executor hooks are such points, for every
+ * context of every query (the memory-context methods never call the
+ * executor).  If malloc fails the context is simply left an AllocSet.
+ *
+ * When
+ * ----
+ *
+ * With goalloc.executor on at ExecutorStart, the query is registered in a
+ * list of routed queries (a node allocated in, and a reset callback
+ * registered on, its es_query_cxt: when that context is deleted -- by
+ * ExecutorEnd, or by portal/transaction/subtransaction cleanup after an
+ * error -- the callback unlinks it, so the list never holds a dead
+ * context).  Then, at
+ *
+ *	ExecutorStart_hook, after standard_ExecutorStart,
+ *	ExecutorRun_hook, before standard_ExecutorRun,
+ *	ExecutorFinish_hook, before standard_ExecutorFinish,
+ *
+ * every AllocSet in the subtree of es_query_cxt of EVERY routed query still
+ * alive is adopted -- not only the query whose hook fires.  So:
+ *
+ *	- ExecutorState, the per-node ExprContexts (per-tuple memory), the
+ *	  per-query expression context, and everything InitPlan creates:
+ *	  HashAgg meta context and the hash-aggregation hashcontext (hash
+ *	  aggregation's entries, its spill tapes' buffers), WindowAgg's
+ *	  partition and aggregate contexts, Agg's aggcontexts, subplan hash
+ *	  tables made at init ... are adopted at ExecutorStart, nearly empty.
+ *	- Whatever is allocated straight in the per-query memory during the
+ *	  run is goalloc's: tuplestores of Material, CTE scans, window
+ *	  partitions, set-returning functions in materialize mode, the
+ *	  recursive union's work tables, hash aggregation's spill tapes.
+ *	- Contexts created during ExecutorRun (TupleSort main/sort, Hash
+ *	  join's HashTableContext/HashBatchContext, the recursive union's
+ *	  tables, a tuplestore's ...) are adopted at the next hook of any routed
+ *	  query: the next ExecutorRun of a cursor or portal (FETCH), the
+ *	  query's ExecutorFinish (AFTER triggers and the rest of data-modifying
+ *	  CTEs then run on goalloc), and the start and run of any query nested
+ *	  in it -- SPI from PL/pgSQL or SQL functions called per row, trigger
+ *	  functions' queries.  Chunks they already hold stay AllocSet chunks;
+ *	  new ones are goalloc's.
+ *	- Nested queries (SPI in PL/pgSQL, SQL functions, triggers) are queries
+ *	  of their own: their executor states are routed by the same hooks.
+ *	- Parallel workers load the library and get the GUC from the leader
+ *	  (RestoreLibraryState, RestoreGUCState), and run ExecutorStart/Run/
+ *	  Finish/End through the same hooks, on their own heap.
+ *
+ * Not routed:
+ *	- contexts created during one ExecutorRun call that no later hook of a
+ *	  routed query sees before they are gone: for a plain one-shot SELECT,
+ *	  the sort's, the hash join's, and the bounded sort's contexts;
+ *	- tuplesort's "Caller tuples" (a Generation context: not an AllocSet);
+ *	- contexts outside es_query_cxt: MessageContext (parse trees, plans),
+ *	  the portal's and SPI's own contexts (SPI Proc/Exec), PL/pgSQL's
+ *	  function contexts, CacheMemoryContext, the transaction contexts,
+ *	  ErrorContext -- none is the executor's, and most outlive a query;
+ *	- parallel query's DSA and shared-memory tuple queues (not palloc).
+ * A context adopted at some hook is routed for the rest of its life, even
+ * if goalloc.executor is turned off meanwhile.
+ *
+ * Why not more: there is no control point inside ExecutorRun but the
+ * executor hooks of nested queries.  A reset callback on a per-tuple
+ * context would fire once per tuple, but mcxt.c pops a callback before it
+ * calls it, so a callback cannot re-arm itself on the context being reset
+ * (it would be called again in the same loop), and it forces a real reset
+ * of that context on every ResetExprContext.  Swapping CurrentMemoryContext
+ * before standard_ExecutorStart would make a goalloc context the PARENT of
+ * ExecutorState but not serve ExecutorState's own pallocs.
+ *
+ * The profile
+ * -----------
+ *
+ * At ExecutorStart of a top-level routed query (executor nesting level 0,
+ * counted around ExecutorRun/Finish like pg_stat_statements does) the
+ * heap's per-class mallocs and frees are read; at ExecutorEnd, after
+ * standard_ExecutorEnd has deleted the query's contexts, the difference is
+ * the query's allocation-size histogram (goalloc_last_query_profile()).
+ * Objects freed by a reset or a delete count as frees, so mallocs == frees
+ * in every class for a query that leaves nothing behind.  Large objects
+ * (class 0) are also counted by their requested size in power-of-two
+ * buckets by the adopted contexts' alloc method
+ * (goalloc_last_query_large()).  A query that ends in an error leaves no
+ * profile.  Allocations before adoption (the EState, the plan state tree)
+ * are AllocSet's and not counted.
+ *
+ * IDENTIFICATION
+ *	  src/pg/goalloc_executor.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "goalloc_internal.h"
+
+/* The word before a goalloc payload is the owning context. */
+#define AdoptedChunkContext(ptr)	(((MemoryContext *) (ptr))[-1])
+
+/* Requests of more than this many bytes are large objects (class 0). */
+#define ADOPTED_MAX_SMALL	(GA_MAX_SMALL_SIZE - GOALLOC_CHUNKHDRSZ)
+
+/* Power-of-two buckets of large request sizes: [2^k, 2^(k+1)). */
+#define LARGE_BUCKETS		48
+
+/* Adoption records kept for reuse instead of free()d. */
+#define ADOPTED_FREELIST_MAX 64
+
+/*
+ * An adopted AllocSet.  The methods table must be the first member: a
+ * context's methods pointer is the address of its record.
+ */
+typedef struct GoAllocAdopted
+{
+	MemoryContextMethods methods;	/* our functions, private copy */
+	const MemoryContextMethods *orig;	/* the AllocSet's table */
+	MemoryContext context;		/* the adopted context */
+	struct GoAllocAdopted *next_free;	/* freelist link */
+	ga_owner	owner;			/* goalloc side; owner.user = context */
+} GoAllocAdopted;
+
+/* A routed query: lives in its es_query_cxt, unlinked when that goes. */
+typedef struct GoAllocRoutedQuery
+{
+	MemoryContextCallback cb;
+	MemoryContext query_cxt;
+	struct GoAllocRoutedQuery *prev;
+	struct GoAllocRoutedQuery *next;
+} GoAllocRoutedQuery;
+
+/* Large-object counts by requested size. */
+typedef struct LargeCounts
+{
+	uint64		mallocs[LARGE_BUCKETS];
+	uint64		bytes[LARGE_BUCKETS];
+} LargeCounts;
+
+/* GUC */
+static bool goalloc_executor = false;
+
+/* Previous hooks */
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+
+/* AllocSet's method table, captured in goalloc_executor_init */
+static const MemoryContextMethods *aset_methods = NULL;
+
+/* Routed queries whose es_query_cxt is alive */
+static GoAllocRoutedQuery *routed_queries = NULL;
+static int	routed_count = 0;
+
+/* Executor nesting level (ExecutorRun/Finish), as pg_stat_statements */
+static int	exec_nesting = 0;
+
+/* Counters */
+static uint64 adopted_live = 0;
+static uint64 adopted_total = 0;
+static uint64 adopt_walks = 0;
+
+/* Freelist of adoption records */
+static GoAllocAdopted *adopted_freelist = NULL;
+static int	adopted_nfree = 0;
+
+/* Large requests of adopted contexts, cumulative */
+static LargeCounts large_counts;
+
+/* The profile being taken (profile_cxt != NULL) and the last one */
+static MemoryContext profile_cxt = NULL;
+static ga_class_counts profile_start[GA_NUM_CLASSES];
+static uint64 profile_start_total_alloc = 0;
+static LargeCounts profile_start_large;
+static bool profile_valid = false;
+static ga_class_counts profile_counts[GA_NUM_CLASSES];
+static uint64 profile_large_bytes = 0;
+static LargeCounts profile_large;
+static uint64 profile_contexts = 0;
+static uint64 profile_start_adopted = 0;
+
+/* The methods of an adopted context */
+static void *AdoptedAlloc(MemoryContext context, Size size);
+static void AdoptedFree(MemoryContext context, void *pointer);
+static void *AdoptedRealloc(MemoryContext context, void *pointer, Size size);
+static void AdoptedReset(MemoryContext context);
+static void AdoptedDelete(MemoryContext context);
+static Size AdoptedGetChunkSpace(MemoryContext context, void *pointer);
+static bool AdoptedIsEmpty(MemoryContext context);
+static void AdoptedStats(MemoryContext context,
+						 MemoryStatsPrintFunc printfunc, void *passthru,
+						 MemoryContextCounters *totals,
+						 bool print_to_stderr);
+#ifdef MEMORY_CONTEXT_CHECKING
+static void AdoptedCheck(MemoryContext context);
+#endif
+
+/* The template every adopted context gets a copy of */
+static const MemoryContextMethods AdoptedMethods = {
+	AdoptedAlloc,
+	AdoptedFree,
+	AdoptedRealloc,
+	AdoptedReset,
+	AdoptedDelete,
+	AdoptedGetChunkSpace,
+	AdoptedIsEmpty,
+	AdoptedStats
+#ifdef MEMORY_CONTEXT_CHECKING
+	,AdoptedCheck
+#endif
+};
+
+PG_FUNCTION_INFO_V1(goalloc_executor_status);
+PG_FUNCTION_INFO_V1(goalloc_last_query_profile);
+PG_FUNCTION_INFO_V1(goalloc_last_query_large);
+
+
+/* ----------
+ * The methods of an adopted context
+ * ----------
+ */
+
+/* The adoption record of an adopted context */
+static inline GoAllocAdopted *
+AdoptedOf(MemoryContext context)
+{
+	return (GoAllocAdopted *) context->methods;
+}
+
+/* Is this pointer a goalloc chunk (else: one of the AllocSet's)? */
+static inline bool
+AdoptedIsOurs(GoAllocAdopted *a, const void *pointer)
+{
+	return ga_heap_contains(a->owner.heap, pointer);
+}
+
+/*
+ * LargeBucket
+ *		Bucket k of a request of size bytes: 2^k <= size < 2^(k+1).
+ */
+static inline int
+LargeBucket(Size size)
+{
+	int			k = 63 - __builtin_clzll((unsigned long long) size);
+
+	return Min(k, LARGE_BUCKETS - 1);
+}
+
+static pg_noinline void
+AdoptedCountLarge(Size size)
+{
+	int			k = LargeBucket(size);
+
+	large_counts.mallocs[k]++;
+	large_counts.bytes[k] += size;
+}
+
+/*
+ * AdoptedAlloc
+ *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
+ *		"out of memory".
+ */
+static void *
+AdoptedAlloc(MemoryContext context, Size size)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	void	   *p;
+
+	if (unlikely(size > ADOPTED_MAX_SMALL))
+		AdoptedCountLarge(size);
+	p = ga_alloc(&a->owner, size);
+	if (unlikely(p == NULL))
+		return NULL;
+	AdoptedChunkContext(p) = context;
+	return p;
+}
+
+/*
+ * AdoptedFree
+ *		By address: goalloc's chunks to the owner, the rest to the AllocSet.
+ */
+static void
+AdoptedFree(MemoryContext context, void *pointer)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+
+	if (AdoptedIsOurs(a, pointer))
+		ga_free(&a->owner, pointer);
+	else
+		a->orig->free_p(context, pointer);
+}
+
+/*
+ * AdoptedRealloc
+ *		By address, like AdoptedFree.  A goalloc chunk that moves gets its
+ *		header word written again; an AllocSet chunk stays in the AllocSet.
+ */
+static void *
+AdoptedRealloc(MemoryContext context, void *pointer, Size size)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	void	   *newp;
+
+	if (!AdoptedIsOurs(a, pointer))
+		return a->orig->realloc(context, pointer, size);
+
+	if (unlikely(size > ADOPTED_MAX_SMALL))
+		AdoptedCountLarge(size);
+	newp = ga_realloc(&a->owner, pointer, size);
+	if (unlikely(newp == NULL))
+		return NULL;
+	if (newp != pointer)
+		AdoptedChunkContext(newp) = context;
+	return newp;
+}
+
+/*
+ * AdoptedReset
+ *		Both parts: the AllocSet keeps its keeper block, the owner up to
+ *		its keep_bytes of spans.
+ */
+static void
+AdoptedReset(MemoryContext context)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+
+#ifdef MEMORY_CONTEXT_CHECKING
+	{
+		/*
+		 * AllocSetReset checks that mem_allocated is its blocks alone: hide
+		 * the goalloc pages from it meanwhile.
+		 */
+		ga_owner_stats st;
+
+		ga_owner_read_stats(&a->owner, &st);
+		context->mem_allocated -= st.span_bytes;
+		a->orig->reset(context);
+		context->mem_allocated += st.span_bytes;
+	}
+#else
+	a->orig->reset(context);
+#endif
+	ga_owner_reset(&a->owner);
+}
+
+/*
+ * AdoptedDelete
+ *		Give the goalloc part back to the heap, make the context a plain
+ *		AllocSet again, then let AllocSet delete (or recycle) it.
+ */
+static void
+AdoptedDelete(MemoryContext context)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	const MemoryContextMethods *orig = a->orig;
+
+	/* The owner's pages leave mem_allocated as deltas: the AllocSet's stay */
+	ga_owner_destroy(&a->owner);
+	context->methods = orig;
+	adopted_live--;
+
+	if (adopted_nfree < ADOPTED_FREELIST_MAX)
+	{
+		a->context = NULL;
+		a->next_free = adopted_freelist;
+		adopted_freelist = a;
+		adopted_nfree++;
+	}
+	else
+		free(a);
+
+	orig->delete_context(context);
+}
+
+/*
+ * AdoptedGetChunkSpace
+ *		By address.
+ */
+static Size
+AdoptedGetChunkSpace(MemoryContext context, void *pointer)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	Size		space;
+
+	if (!AdoptedIsOurs(a, pointer))
+		return a->orig->get_chunk_space(context, pointer);
+
+	space = ga_chunk_size(&a->owner, pointer);
+	if (space == 0)
+		elog(ERROR, "GetMemoryChunkSpace called with invalid pointer in adopted context \"%s\"",
+			 context->name);
+	return space;
+}
+
+/*
+ * AdoptedIsEmpty
+ *		No live chunk in either part.
+ */
+static bool
+AdoptedIsEmpty(MemoryContext context)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+
+	return a->orig->is_empty(context) && ga_owner_is_empty(&a->owner);
+}
+
+/*
+ * AdoptedStats
+ *		The AllocSet's figures plus the owner's, printed as one line.  A
+ *		block is an AllocSet block or a span.  Allocates nothing.
+ */
+static void
+AdoptedStats(MemoryContext context,
+			 MemoryStatsPrintFunc printfunc, void *passthru,
+			 MemoryContextCounters *totals, bool print_to_stderr)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	MemoryContextCounters aset;
+	ga_owner_stats st;
+	Size		gfree;
+
+	memset(&aset, 0, sizeof(aset));
+	a->orig->stats(context, NULL, NULL, &aset, print_to_stderr);
+	ga_owner_read_stats(&a->owner, &st);
+	gfree = st.span_bytes >= st.alloc_bytes ? st.span_bytes - st.alloc_bytes : 0;
+
+	if (printfunc)
+	{
+		char		stats_string[240];
+
+		snprintf(stats_string, sizeof(stats_string),
+				 "%zu total in %zu blocks; %zu free (%zu chunks); %zu used; goalloc: %zu total in %zu spans; %zu used; %llu live chunks",
+				 aset.totalspace + (Size) st.span_bytes,
+				 aset.nblocks + (Size) st.nspans,
+				 aset.freespace + gfree, aset.freechunks,
+				 aset.totalspace - aset.freespace + (Size) st.span_bytes - gfree,
+				 (Size) st.span_bytes, (Size) st.nspans,
+				 (Size) st.span_bytes - gfree,
+				 (unsigned long long) st.objects);
+		printfunc(context, passthru, stats_string, print_to_stderr);
+	}
+
+	if (totals)
+	{
+		totals->nblocks += aset.nblocks + st.nspans;
+		totals->freechunks += aset.freechunks;
+		totals->totalspace += aset.totalspace + st.span_bytes;
+		totals->freespace += aset.freespace + gfree;
+	}
+}
+
+#ifdef MEMORY_CONTEXT_CHECKING
+/*
+ * AdoptedCheck
+ *		The AllocSet's own check sees only its blocks; mem_allocated holds
+ *		both parts, so check it here instead of there.
+ */
+static void
+AdoptedCheck(MemoryContext context)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	MemoryContextCounters aset;
+	ga_owner_stats st;
+
+	memset(&aset, 0, sizeof(aset));
+	a->orig->stats(context, NULL, NULL, &aset, true);
+	ga_owner_read_stats(&a->owner, &st);
+	if (aset.totalspace + st.span_bytes != context->mem_allocated)
+		elog(WARNING, "adopted context \"%s\": mem_allocated %zu, blocks and spans hold %zu",
+			 context->name, context->mem_allocated,
+			 aset.totalspace + (Size) st.span_bytes);
+}
+#endif
+
+
+/* ----------
+ * Adoption
+ * ----------
+ */
+
+/*
+ * AdoptContext
+ *		Make an AllocSet context goalloc's from now on.  Nothing can fail
+ *		half-way: without memory for the record the context stays as it was.
+ */
+static void
+AdoptContext(MemoryContext context, ga_heap *heap)
+{
+	GoAllocAdopted *a;
+	Size		mem_allocated;
+
+	if (adopted_freelist != NULL)
+	{
+		a = adopted_freelist;
+		adopted_freelist = a->next_free;
+		adopted_nfree--;
+	}
+	else
+	{
+		a = (GoAllocAdopted *) malloc(sizeof(GoAllocAdopted));
+		if (a == NULL)
+			return;
+	}
+
+	memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
+	a->orig = context->methods;
+	a->context = context;
+	a->next_free = NULL;
+	ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
+	a->owner.user = context;
+
+	/* The mirror starts at the owner's 0 bytes; keep the AllocSet's count */
+	mem_allocated = context->mem_allocated;
+	ga_owner_set_mirror(&a->owner, &context->mem_allocated);
+	context->mem_allocated = mem_allocated;
+
+	context->methods = &a->methods;
+	adopted_live++;
+	adopted_total++;
+}
+
+/*
+ * AdoptTree
+ *		Adopt every AllocSet in the subtree of root (root included).
+ */
+static void
+AdoptTree(MemoryContext root, ga_heap *heap)
+{
+	MemoryContext c = root;
+
+	for (;;)
+	{
+		if (c->methods == aset_methods)
+			AdoptContext(c, heap);
+
+		if (c->firstchild != NULL)
+			c = c->firstchild;
+		else
+		{
+			while (c != root && c->nextchild == NULL)
+				c = c->parent;
+			if (c == root)
+				break;
+			c = c->nextchild;
+		}
+	}
+}
+
+/*
+ * AdoptRoutedQueries
+ *		Adopt the AllocSets of every routed query alive.
+ */
+static void
+AdoptRoutedQueries(void)
+{
+	GoAllocRoutedQuery *q;
+	ga_heap    *heap;
+
+	if (routed_queries == NULL)
+		return;
+	heap = goalloc_backend_heap(true);	/* may ERROR: nothing changed yet */
+	adopt_walks++;
+	for (q = routed_queries; q != NULL; q = q->next)
+		AdoptTree(q->query_cxt, heap);
+}
+
+/*
+ * RoutedQueryGone
+ *		Reset/delete callback of a routed query's es_query_cxt.
+ */
+static void
+RoutedQueryGone(void *arg)
+{
+	GoAllocRoutedQuery *q = (GoAllocRoutedQuery *) arg;
+
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		routed_queries = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	routed_count--;
+
+	if (q->query_cxt == profile_cxt)
+		profile_cxt = NULL;		/* ended without ExecutorEnd: no profile */
+}
+
+/*
+ * RegisterRoutedQuery
+ *		Put a query's es_query_cxt in the list of routed queries.
+ */
+static void
+RegisterRoutedQuery(MemoryContext query_cxt)
+{
+	GoAllocRoutedQuery *q;
+
+	q = MemoryContextAlloc(query_cxt, sizeof(GoAllocRoutedQuery));
+	q->query_cxt = query_cxt;
+	q->cb.func = RoutedQueryGone;
+	q->cb.arg = q;
+	q->prev = NULL;
+	q->next = routed_queries;
+	MemoryContextRegisterResetCallback(query_cxt, &q->cb);
+	if (routed_queries)
+		routed_queries->prev = q;
+	routed_queries = q;
+	routed_count++;
+}
+
+
+/* ----------
+ * The profile
+ * ----------
+ */
+
+static uint64
+heap_total_alloc(ga_heap *heap)
+{
+	ga_heap_stats st;
+
+	ga_heap_read_stats(heap, &st);
+	return st.total_alloc;
+}
+
+static void
+ProfileBegin(MemoryContext query_cxt)
+{
+	ga_heap    *heap = goalloc_backend_heap(true);
+
+	ga_heap_read_class_counts(heap, profile_start);
+	profile_start_total_alloc = heap_total_alloc(heap);
+	profile_start_large = large_counts;
+	profile_start_adopted = adopted_total;
+	profile_cxt = query_cxt;
+}
+
+static void
+ProfileEnd(void)
+{
+	ga_heap    *heap = goalloc_backend_heap(true);
+	ga_class_counts now[GA_NUM_CLASSES];
+	uint64		small_bytes = 0;
+	uint64		total;
+	int			c;
+
+	ga_heap_read_class_counts(heap, now);
+	total = heap_total_alloc(heap);
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+	{
+		profile_counts[c].mallocs = now[c].mallocs - profile_start[c].mallocs;
+		profile_counts[c].frees = now[c].frees - profile_start[c].frees;
+		if (c > 0)
+			small_bytes += profile_counts[c].mallocs * ga_class_size[c];
+	}
+	profile_large_bytes = total - profile_start_total_alloc - small_bytes;
+	for (c = 0; c < LARGE_BUCKETS; c++)
+	{
+		profile_large.mallocs[c] = large_counts.mallocs[c] - profile_start_large.mallocs[c];
+		profile_large.bytes[c] = large_counts.bytes[c] - profile_start_large.bytes[c];
+	}
+	profile_contexts = adopted_total - profile_start_adopted;
+	profile_valid = true;
+}
+
+
+/* ----------
+ * Executor hooks
+ * ----------
+ */
+
+static void
+goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	bool		route = goalloc_executor;
+	bool		top = (exec_nesting == 0);
+
+	/* Make the heap before the query, so that an error here changes nothing */
+	if (route)
+		(void) goalloc_backend_heap(true);
+
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	if (route && queryDesc->estate != NULL)
+	{
+		MemoryContext query_cxt = queryDesc->estate->es_query_cxt;
+
+		RegisterRoutedQuery(query_cxt);
+		if (top)
+			ProfileBegin(query_cxt);
+	}
+	AdoptRoutedQueries();
+}
+
+static void
+goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+					uint64 count, bool execute_once)
+{
+	AdoptRoutedQueries();
+
+	exec_nesting++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		exec_nesting--;
+	}
+	PG_END_TRY();
+}
+
+static void
+goalloc_ExecutorFinish(QueryDesc *queryDesc)
+{
+	AdoptRoutedQueries();
+
+	exec_nesting++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		exec_nesting--;
+	}
+	PG_END_TRY();
+}
+
+static void
+goalloc_ExecutorEnd(QueryDesc *queryDesc)
+{
+	bool		profiled = (profile_cxt != NULL && queryDesc->estate != NULL &&
+							queryDesc->estate->es_query_cxt == profile_cxt);
+
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+
+	/* es_query_cxt is gone now, with every context the query had */
+	if (profiled)
+	{
+		profile_cxt = NULL;
+		ProfileEnd();
+	}
+}
+
+
+/* ----------
+ * SQL functions
+ * ----------
+ */
+
+/*
+ * goalloc_executor_status()
+ *		Whether routing is on, routed queries alive, adopted contexts alive
+ *		and ever, and the adoption walks made.
+ */
+Datum
+goalloc_executor_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = BoolGetDatum(goalloc_executor);
+	values[1] = Int32GetDatum(routed_count);
+	values[2] = Int64GetDatum((int64) adopted_live);
+	values[3] = Int64GetDatum((int64) adopted_total);
+	values[4] = Int64GetDatum((int64) adopt_walks);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * goalloc_last_query_profile()
+ *		Per size class mallocs and frees of the last top-level routed query
+ *		that ended normally; class 0 (large objects) with their bytes.
+ */
+Datum
+goalloc_last_query_profile(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			c;
+
+	SetSingleFuncCall(fcinfo, 0);
+	if (!profile_valid)
+		PG_RETURN_VOID();
+
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+	{
+		Datum		values[6];
+		bool		nulls[6];
+		const ga_class_counts *k = &profile_counts[c];
+
+		if (k->mallocs == 0 && k->frees == 0)
+			continue;
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int32GetDatum(c);
+		if (c > 0)
+		{
+			values[1] = Int64GetDatum((int64) ga_class_size[c]);
+			values[4] = Int64GetDatum((int64) (k->mallocs * ga_class_size[c]));
+		}
+		else
+		{
+			nulls[1] = true;
+			values[4] = Int64GetDatum((int64) profile_large_bytes);
+		}
+		values[2] = Int64GetDatum((int64) k->mallocs);
+		values[3] = Int64GetDatum((int64) k->frees);
+		values[5] = Int64GetDatum((int64) profile_contexts);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_VOID();
+}
+
+/*
+ * goalloc_last_query_large()
+ *		The same query's large requests by size, in power-of-two buckets.
+ */
+Datum
+goalloc_last_query_large(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			k;
+
+	SetSingleFuncCall(fcinfo, 0);
+	if (!profile_valid)
+		PG_RETURN_VOID();
+
+	for (k = 0; k < LARGE_BUCKETS; k++)
+	{
+		Datum		values[4];
+		bool		nulls[4];
+
+		if (profile_large.mallocs[k] == 0)
+			continue;
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int64GetDatum((int64) 1 << k);
+		values[1] = Int64GetDatum(((int64) 1 << (k + 1)) - 1);
+		values[2] = Int64GetDatum((int64) profile_large.mallocs[k]);
+		values[3] = Int64GetDatum((int64) profile_large.bytes[k]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_RETURN_VOID();
+}
+
+
+/* ----------
+ * Initialization
+ * ----------
+ */
+
+/*
+ * goalloc_executor_init
+ *		From _PG_init: capture AllocSet's method table, define
+ *		goalloc.executor, install the executor hooks.
+ */
+void
+goalloc_executor_init(void)
+{
+	MemoryContext probe;
+
+	probe = AllocSetContextCreate(TopMemoryContext, "goalloc probe",
+								  ALLOCSET_SMALL_SIZES);
+	aset_methods = probe->methods;
+	MemoryContextDelete(probe);
+
+	DefineCustomBoolVariable("goalloc.executor",
+							 "Serves query execution's memory from goalloc.",
+							 "Every AllocSet context under a query's executor state is "
+							 "adopted by goalloc at the executor hooks: its new chunks come "
+							 "from the backend's goalloc heap.",
+							 &goalloc_executor,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = goalloc_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = goalloc_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = goalloc_ExecutorFinish;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = goalloc_ExecutorEnd;
+}

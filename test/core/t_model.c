@@ -1,0 +1,696 @@
+#include "t_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- fill patterns ---- */
+
+#define BIG_CHUNK	65536
+#define EDGE		4096
+
+static inline uint8_t
+pat(uint32_t serial, size_t off)
+{
+	uint32_t	x = serial * 0x9E3779B1u + (uint32_t) off * 0x85EBCA77u;
+
+	return (uint8_t) (x ^ (x >> 15) ^ (off >> 11));
+}
+
+static inline uint8_t
+hdr_pat(uint32_t serial, size_t j)
+{
+	return (uint8_t) (0xA5 ^ serial ^ (j * 29));
+}
+
+/*
+ * Visit the offsets of a chunk the model touches: all of a chunk up to 64
+ * KiB; the first and last 4 KiB of bigger ones, and with stride_fill one
+ * byte every 4 KiB between them (so every page is written and read).
+ */
+typedef bool (*off_fn) (uint8_t *p, size_t off, uint32_t serial, void *arg);
+
+static bool
+each_offset(const m_state *st, uint8_t *p, size_t size, uint32_t serial,
+			off_fn fn, void *arg)
+{
+	if (st->edges_only && size > 128)
+	{
+		for (size_t o = 0; o < 64; o++)
+			if (!fn(p, o, serial, arg) || !fn(p, size - 64 + o, serial, arg))
+				return false;
+		return true;
+	}
+	if (size <= BIG_CHUNK)
+	{
+		for (size_t o = 0; o < size; o++)
+			if (!fn(p, o, serial, arg))
+				return false;
+		return true;
+	}
+	for (size_t o = 0; o < EDGE; o++)
+		if (!fn(p, o, serial, arg))
+			return false;
+	if (st->stride_fill)
+		for (size_t o = EDGE; o < size - EDGE; o += EDGE)
+			if (!fn(p, o + (serial % 64) * 8, serial, arg))
+				return false;
+	for (size_t o = size - EDGE; o < size; o++)
+		if (!fn(p, o, serial, arg))
+			return false;
+	return true;
+}
+
+static bool
+put(uint8_t *p, size_t off, uint32_t serial, void *arg)
+{
+	(void) arg;
+	p[off] = pat(serial, off);
+	return true;
+}
+
+typedef struct cmp_arg
+{
+	size_t		limit;			/* only offsets below this */
+	size_t		bad_off;
+	bool		zero;			/* check zeros instead of the pattern */
+} cmp_arg;
+
+static bool
+cmp(uint8_t *p, size_t off, uint32_t serial, void *arg)
+{
+	cmp_arg    *a = arg;
+
+	if (off >= a->limit)
+		return true;
+	if (p[off] != (a->zero ? 0 : pat(serial, off)))
+	{
+		a->bad_off = off;
+		return false;
+	}
+	return true;
+}
+
+static void
+fill_chunk(m_state *st, m_owner *mo, m_chunk *c)
+{
+	for (size_t j = 0; j < mo->hdr; j++)
+		c->p[-(ptrdiff_t) mo->hdr + (ptrdiff_t) j] = hdr_pat(c->serial, j);
+	if (c->size <= BIG_CHUNK && !st->edges_only)
+	{
+		/* memset-speed fill for the common case */
+		for (size_t o = 0; o < c->size; o++)
+			c->p[o] = pat(c->serial, o);
+		return;
+	}
+	each_offset(st, c->p, c->size, c->serial, put, NULL);
+}
+
+/* Verify the pattern over [0, limit) and the header bytes. */
+static bool
+verify_chunk_h(m_state *st, m_owner *mo, m_chunk *c, size_t limit, bool hdr)
+{
+	cmp_arg		a = {limit, 0, false};
+
+	for (size_t j = 0; hdr && j < mo->hdr; j++)
+		if (c->p[-(ptrdiff_t) mo->hdr + (ptrdiff_t) j] != hdr_pat(c->serial, j))
+			return T_FAIL("chunk %p (serial %u, size %zu, hdr %zu): header byte %zu "
+						  "clobbered (0x%02x, want 0x%02x; payload[0] 0x%02x want 0x%02x)",
+						  (void *) c->p, c->serial, c->size, mo->hdr, j,
+						  c->p[-(ptrdiff_t) mo->hdr + (ptrdiff_t) j], hdr_pat(c->serial, j),
+						  c->size ? c->p[0] : 0, pat(c->serial, 0));
+	if (!each_offset(st, c->p, c->size, c->serial, cmp, &a))
+		return T_FAIL("chunk %p (serial %u, size %zu): byte %zu clobbered",
+					  (void *) c->p, c->serial, c->size, a.bad_off);
+	return true;
+}
+
+static bool
+verify_chunk(m_state *st, m_owner *mo, m_chunk *c, size_t limit)
+{
+	return verify_chunk_h(st, mo, c, limit, true);
+}
+
+static bool
+verify_zero(m_state *st, uint8_t *p, size_t size)
+{
+	cmp_arg		a = {size, 0, true};
+
+	if (!each_offset(st, p, size, 0, cmp, &a))
+		return T_FAIL("ga_alloc_zero(%zu) = %p: byte %zu not zero", size,
+					  (void *) p, a.bad_off);
+	return true;
+}
+
+/* ---- model bookkeeping ---- */
+
+static size_t
+slot_of(const m_owner *mo, size_t size)
+{
+	return t_req_slot(size, mo->hdr);
+}
+
+static void
+push_chunk(m_state *st, m_owner *mo, uint8_t *p, size_t size)
+{
+	m_chunk    *c;
+
+	if (mo->n == mo->cap)
+	{
+		mo->cap = mo->cap ? mo->cap * 2 : 64;
+		mo->ch = realloc(mo->ch, mo->cap * sizeof(m_chunk));
+		if (!mo->ch)
+			abort();
+	}
+	c = &mo->ch[mo->n++];
+	c->p = p;
+	c->size = size;
+	c->serial = ++st->serial;
+	mo->alloc_bytes += slot_of(mo, size);
+	if (t_is_large(size + mo->hdr))
+	{
+		mo->large_bytes += size;
+		st->large_live += size;
+	}
+}
+
+static void
+drop_chunk(m_state *st, m_owner *mo, size_t k)
+{
+	m_chunk    *c = &mo->ch[k];
+
+	mo->alloc_bytes -= slot_of(mo, c->size);
+	if (t_is_large(c->size + mo->hdr))
+	{
+		mo->large_bytes -= c->size;
+		st->large_live -= c->size;
+	}
+	mo->ch[k] = mo->ch[--mo->n];
+}
+
+static bool
+check_errors(m_state *st)
+{
+	if (st->errs.n != st->errs_expected)
+	{
+		T_FAIL("unexpected error callback: kind %d ptr %p",
+			   (int) st->errs.kind, st->errs.ptr);
+		st->errs_expected = st->errs.n;
+		return false;
+	}
+	return true;
+}
+
+/* A new chunk as the core returned it: placement and size. */
+static bool
+check_new_chunk(m_state *st, int i, uint8_t *p, size_t size)
+{
+	m_owner    *mo = &st->ow[i];
+	size_t		n = t_req_n(size, mo->hdr);
+	bool		ok = true;
+
+	ok &= T_EQ((uintptr_t) p % 8, 0);
+	ok &= T_EQ(ga_chunk_size(&mo->o, p), t_expected_slot(n));
+	ok &= T_CHECK(ga_owns(&mo->o, p));
+	if (t_is_large(n))
+		ok &= T_EQ(((uintptr_t) p - mo->hdr) % GA_PAGE_SIZE, 0);
+	for (int j = 0; j < st->nowners; j++)
+		if (j != i && st->ow[j].live && ga_owns(&st->ow[j].o, p))
+			ok &= T_FAIL("owner %d owns a chunk of owner %d", j, i);
+	return ok;
+}
+
+/* ---- operations ---- */
+
+void
+m_init(m_state *st, int nowners, bool stride_fill)
+{
+	memset(st, 0, sizeof(*st));
+	if (nowners > M_MAX_OWNERS)
+		nowners = M_MAX_OWNERS;
+	st->nowners = nowners;
+	st->stride_fill = stride_fill;
+	st->heap = t_heap(&st->errs);
+}
+
+void
+m_owner_create(m_state *st, int i, size_t hdr, size_t keep)
+{
+	m_owner    *mo = &st->ow[i];
+
+	if (mo->live)
+		m_destroy(st, i);
+	mo->hdr = hdr;
+	mo->n = 0;
+	mo->mallocs = mo->frees = 0;
+	mo->alloc_bytes = mo->large_bytes = 0;
+	mo->mirror = 12345;
+	ga_owner_init(&mo->o, st->heap, hdr, keep);
+	ga_owner_set_mirror(&mo->o, &mo->mirror);
+	mo->live = true;
+	T_EQ(mo->mirror, 0);
+	m_check_owner(st, i);
+}
+
+/* Would backing need more bytes make retained memory exceed the limit? */
+static bool
+refusal_plausible(m_state *st, size_t need)
+{
+	return st->limit != 0 && t_retained(st->heap) + need > st->limit;
+}
+
+static size_t
+span_need(size_t n)
+{
+	if (t_is_large(n))
+		return t_round_pages(n);
+	for (int c = 1; c < GA_NUM_CLASSES; c++)
+		if (go_classes[c].size >= n)
+			return go_classes[c].span_bytes;
+	return 0;
+}
+
+bool
+m_alloc(m_state *st, int i, size_t size, bool zero)
+{
+	m_owner    *mo = &st->ow[i];
+	size_t		ret0 = t_retained(st->heap);
+	uint8_t    *p;
+
+	if (!mo->live)
+		return false;
+	p = zero ? ga_alloc_zero(&mo->o, size) : ga_alloc(&mo->o, size);
+	if (p == NULL)
+	{
+		st->nulls++;
+		T_CHECK(refusal_plausible(st, span_need(t_req_n(size, mo->hdr))));
+		m_check_owner(st, i);
+		return false;
+	}
+	if (st->limit && t_retained(st->heap) > ret0)
+		T_LE(t_retained(st->heap), st->limit);
+	check_new_chunk(st, i, p, size);
+	if (zero)
+		verify_zero(st, p, size);
+	mo->mallocs++;
+	st->g_mallocs++;
+	push_chunk(st, mo, p, size);
+	fill_chunk(st, mo, &mo->ch[mo->n - 1]);
+	m_check_owner(st, i);
+	return true;
+}
+
+void
+m_free(m_state *st, int i, size_t k)
+{
+	m_owner    *mo = &st->ow[i];
+
+	if (!mo->live || mo->n == 0)
+		return;
+	k %= mo->n;
+	verify_chunk(st, mo, &mo->ch[k], SIZE_MAX);
+	ga_free(&mo->o, mo->ch[k].p);
+	T_CHECK(!ga_owns(&mo->o, mo->ch[k].p));
+	mo->frees++;
+	st->g_frees++;
+	drop_chunk(st, mo, k);
+	m_check_owner(st, i);
+}
+
+bool
+m_realloc(m_state *st, int i, size_t k, size_t size)
+{
+	m_owner    *mo = &st->ow[i];
+	m_chunk		old;
+	size_t		on,
+				nn,
+				ret0 = t_retained(st->heap);
+	uint8_t    *p;
+	bool		same_place_expected;
+
+	if (!mo->live || mo->n == 0)
+		return false;
+	k %= mo->n;
+	old = mo->ch[k];
+	on = t_req_n(old.size, mo->hdr);
+	nn = t_req_n(size, mo->hdr);
+	verify_chunk(st, mo, &old, SIZE_MAX);
+	p = ga_realloc(&mo->o, old.p, size);
+	if (p == NULL)
+	{
+		st->nulls++;
+		T_CHECK(refusal_plausible(st, span_need(nn)));
+		T_CHECK(ga_owns(&mo->o, old.p));
+		verify_chunk(st, mo, &old, SIZE_MAX);
+		m_check_owner(st, i);
+		return false;
+	}
+	if (st->limit && t_retained(st->heap) > ret0)
+		T_LE(t_retained(st->heap), st->limit);
+
+	/* where it must stay */
+	if (!t_is_large(on) && !t_is_large(nn))
+		same_place_expected = t_expected_slot(on) == t_expected_slot(nn);
+	else if (t_is_large(on) && t_is_large(nn))
+		same_place_expected = t_round_pages(nn) <= t_round_pages(on);
+	else
+		same_place_expected = false;
+	if (same_place_expected)
+		T_CHECK(p == old.p);
+
+	/* contents kept: the old pattern up to min(old, new) */
+	{
+		m_chunk		moved = old;
+
+		moved.p = p;
+		/* the header moves with the payload only when in place */
+		verify_chunk_h(st, mo, &moved, size < old.size ? size : old.size,
+					   p == old.p);
+	}
+	if (p == old.p)
+		st->inplace++;
+	else
+	{
+		st->moved++;
+		T_CHECK(!ga_owns(&mo->o, old.p));
+		mo->mallocs++;
+		mo->frees++;
+		st->g_mallocs++;
+		st->g_frees++;
+	}
+	drop_chunk(st, mo, k);
+	check_new_chunk(st, i, p, size);
+	push_chunk(st, mo, p, size);
+	fill_chunk(st, mo, &mo->ch[mo->n - 1]);
+	m_check_owner(st, i);
+	return true;
+}
+
+void
+m_reset(m_state *st, int i)
+{
+	m_owner    *mo = &st->ow[i];
+	ga_owner_stats os;
+
+	if (!mo->live)
+		return;
+	for (size_t k = 0; k < mo->n; k++)
+		verify_chunk(st, mo, &mo->ch[k], SIZE_MAX);
+	ga_owner_reset(&mo->o);
+	mo->frees += mo->n;
+	st->g_frees += mo->n;
+	while (mo->n)
+		drop_chunk(st, mo, mo->n - 1);
+	ga_owner_read_stats(&mo->o, &os);
+	T_EQ(os.objects, 0);
+	T_LE(os.span_bytes, mo->o.keep_pages * GA_PAGE_SIZE);
+	T_CHECK(ga_owner_is_empty(&mo->o));
+	m_check_owner(st, i);
+}
+
+void
+m_destroy(m_state *st, int i)
+{
+	m_owner    *mo = &st->ow[i];
+
+	if (!mo->live)
+		return;
+	for (size_t k = 0; k < mo->n; k++)
+		verify_chunk(st, mo, &mo->ch[k], SIZE_MAX);
+	ga_owner_destroy(&mo->o);
+	st->g_frees += mo->n;
+	while (mo->n)
+		drop_chunk(st, mo, mo->n - 1);
+	T_EQ(mo->mirror, 0);
+	mo->live = false;
+	free(mo->ch);
+	mo->ch = NULL;
+	mo->cap = 0;
+}
+
+void
+m_scavenge(m_state *st, size_t keep)
+{
+	ga_heap_stats a,
+				b;
+
+	ga_heap_read_stats(st->heap, &a);
+	ga_heap_scavenge(st->heap, keep);
+	ga_heap_read_stats(st->heap, &b);
+	T_LE(b.heap_idle - b.heap_released, keep);
+	T_EQ(b.heap_objects, a.heap_objects);
+	T_EQ(b.heap_alloc, a.heap_alloc);
+	T_EQ(b.mallocs, a.mallocs);
+	T_LE(b.heap_sys - b.heap_released, a.heap_sys - a.heap_released);
+	if (keep == 0)
+	{
+		T_EQ(b.heap_released, b.heap_idle);
+		T_EQ(b.span_cache_bytes, 0);
+	}
+}
+
+void
+m_set_limit(m_state *st, size_t limit)
+{
+	st->limit = limit;
+	ga_heap_set_limit(st->heap, limit);
+}
+
+/* Visitor: clears *(uintptr_t *) arg if the address is in the arena. */
+static bool
+in_arena(void *arg, const ga_arena_info *info)
+{
+	uintptr_t  *a = arg;
+
+	if (*a >= info->base && *a < info->base + info->npages * GA_PAGE_SIZE)
+	{
+		*a = 0;
+		return false;
+	}
+	return true;
+}
+
+/* What the core must say about a pointer freed just now. */
+static ga_error_kind
+expected_after_free(m_state *st, m_owner *mo, const void *ptr)
+{
+	t_spans		sp = {0};
+	uintptr_t	a = (uintptr_t) ptr;
+	ga_error_kind k = GA_ERR_NOT_ALLOCATED;
+	bool		in_span = false;
+
+	t_owner_spans(&mo->o, &sp);
+	for (size_t s = 0; s < sp.n; s++)
+		if (a >= sp.v[s].base && a < sp.v[s].base + sp.v[s].npages * GA_PAGE_SIZE)
+			k = GA_ERR_DOUBLE_FREE, in_span = true;
+	if (!in_span)
+	{
+		/* in an arena of the heap at all? */
+		k = GA_ERR_NOT_IN_HEAP;
+		ga_heap_walk_arenas(st->heap, in_arena, &a);
+		if (a == 0)
+			k = GA_ERR_NOT_ALLOCATED;
+	}
+	t_spans_free(&sp);
+	return k;
+}
+
+static void
+bad_call(m_state *st, m_owner *mo, m_owner *other, void *ptr,
+		 ga_error_kind want)
+{
+	ga_heap_stats h0,
+				h1;
+	ga_owner_stats o0,
+				o1,
+				x0,
+				x1;
+	int			n0;
+
+	memset(&h0, 0, sizeof(h0));
+	memset(&h1, 0, sizeof(h1));
+	memset(&o0, 0, sizeof(o0));
+	memset(&o1, 0, sizeof(o1));
+	memset(&x0, 0, sizeof(x0));
+	memset(&x1, 0, sizeof(x1));
+	st->bad_ops++;
+	ga_heap_read_stats(st->heap, &h0);
+	ga_owner_read_stats(&mo->o, &o0);
+	if (other)
+		ga_owner_read_stats(&other->o, &x0);
+
+	T_CHECK(!ga_owns(&mo->o, ptr));
+	n0 = st->errs.n;
+	ga_free(&mo->o, ptr);
+	if (T_EQ(st->errs.n, n0 + 1))
+	{
+		if (!T_EQ(st->errs.kind, want))
+			fprintf(stderr, "  (bad free of %p)\n", ptr);
+		T_CHECK(st->errs.ptr == ptr);
+		T_CHECK(st->errs.owner == &mo->o);
+	}
+	n0 = st->errs.n;
+	T_CHECK(ga_realloc(&mo->o, ptr, 100) == NULL);
+	if (T_EQ(st->errs.n, n0 + 1))
+		T_EQ(st->errs.kind, want);
+	st->errs_expected = st->errs.n;
+
+	ga_heap_read_stats(st->heap, &h1);
+	ga_owner_read_stats(&mo->o, &o1);
+	T_CHECK(t_heap_stats_equal(&h0, &h1));
+	T_CHECK(t_owner_stats_equal(&o0, &o1));
+	if (other)
+	{
+		ga_owner_read_stats(&other->o, &x1);
+		T_CHECK(t_owner_stats_equal(&x0, &x1));
+	}
+}
+
+void
+m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
+{
+	m_owner    *mo = &st->ow[i];
+	m_chunk    *c;
+
+	if (!mo->live)
+		return;
+	switch (kind)
+	{
+		case M_BAD_FOREIGN_STACK:
+			{
+				volatile uint64_t local[4] = {0};
+
+				bad_call(st, mo, NULL, (void *) &local[2], GA_ERR_NOT_IN_HEAP);
+				break;
+			}
+		case M_BAD_FOREIGN_MALLOC:
+			{
+				void	   *m = malloc(64);
+
+				bad_call(st, mo, NULL, m, GA_ERR_NOT_IN_HEAP);
+				free(m);
+				break;
+			}
+		case M_BAD_DOUBLE:
+			{
+				uint8_t    *p;
+
+				if (mo->n == 0)
+					return;
+				k %= mo->n;
+				p = mo->ch[k].p;
+				m_free(st, i, k);
+				bad_call(st, mo, NULL, p, expected_after_free(st, mo, p));
+				break;
+			}
+		case M_BAD_INTERIOR:
+			if (mo->n == 0)
+				return;
+			c = &mo->ch[k % mo->n];
+			{
+				size_t		slot = ga_chunk_size(&mo->o, c->p);
+				size_t		d;
+
+				if (slot < mo->hdr + 2)
+					return;
+				d = 1 + (k >> 8) % (slot - mo->hdr - 1);
+
+				bad_call(st, mo, NULL, c->p + d, GA_ERR_NOT_CHUNK_START);
+				verify_chunk(st, mo, c, SIZE_MAX);
+			}
+			break;
+		case M_BAD_HEADER:
+			if (mo->n == 0 || mo->hdr == 0)
+				return;
+			c = &mo->ch[k % mo->n];
+			/* a slot of only header bytes: its start is the previous
+			 * slot's payload, a valid pointer */
+			if (ga_chunk_size(&mo->o, c->p) <= mo->hdr)
+				return;
+			bad_call(st, mo, NULL, c->p - mo->hdr, GA_ERR_NOT_CHUNK_START);
+			verify_chunk(st, mo, c, SIZE_MAX);
+			break;
+		case M_BAD_WRONG_OWNER:
+			{
+				m_owner    *other;
+
+				j %= st->nowners;
+				if (j == i)
+					j = (j + 1) % st->nowners;
+				other = &st->ow[j];
+				if (!other->live || other->n == 0 || j == i)
+					return;
+				c = &other->ch[k % other->n];
+				bad_call(st, mo, other, c->p, GA_ERR_WRONG_OWNER);
+				T_CHECK(ga_owns(&other->o, c->p));
+				verify_chunk(st, other, c, SIZE_MAX);
+				break;
+			}
+		default:
+			break;
+	}
+	check_errors(st);
+}
+
+bool
+m_check_owner(m_state *st, int i)
+{
+	m_owner    *mo = &st->ow[i];
+	ga_owner_stats os;
+	bool		ok = true;
+
+	if (!mo->live)
+		return true;
+	ga_owner_read_stats(&mo->o, &os);
+	ok &= T_EQ(os.objects, mo->n);
+	ok &= T_EQ(os.mallocs, mo->mallocs);
+	ok &= T_EQ(os.frees, mo->frees);
+	ok &= T_EQ(os.alloc_bytes, mo->alloc_bytes);
+	ok &= T_EQ(os.span_bytes, mo->mirror);
+	ok &= T_LE(os.alloc_bytes, os.span_bytes);
+	ok &= check_errors(st);
+	return ok;
+}
+
+bool
+m_check_full(m_state *st)
+{
+	ga_heap_stats hs;
+	uint64_t	live = 0;
+	size_t		bytes = 0;
+	int			nlive = 0;
+	bool		ok = true;
+
+	ok &= t_check_heap(st->heap);
+	for (int i = 0; i < st->nowners; i++)
+	{
+		m_owner    *mo = &st->ow[i];
+
+		if (!mo->live)
+			continue;
+		nlive++;
+		ok &= m_check_owner(st, i);
+		live += mo->n;
+		bytes += mo->alloc_bytes;
+		for (size_t k = 0; k < mo->n; k++)
+			ok &= verify_chunk(st, mo, &mo->ch[k], SIZE_MAX);
+	}
+	ga_heap_read_stats(st->heap, &hs);
+	ok &= T_EQ(hs.heap_objects, live);
+	ok &= T_EQ(hs.heap_alloc, bytes);
+	ok &= T_EQ(hs.mallocs, st->g_mallocs);
+	ok &= T_EQ(hs.frees, st->g_frees);
+	ok &= T_EQ(hs.nowners, nlive);
+	ok &= T_EQ(hs.limit, st->limit);
+	ok &= T_LE(hs.span_cache_bytes, GA_DEFAULT_SPAN_CACHE);
+	return ok;
+}
+
+void
+m_fini(m_state *st)
+{
+	for (int i = 0; i < st->nowners; i++)
+		m_destroy(st, i);
+	m_check_full(st);
+	ga_heap_destroy(st->heap);
+	st->heap = NULL;
+}

@@ -1,0 +1,602 @@
+/*
+ * mheap and the page allocator: large and huge objects, coalescing,
+ * realloc, the scavenger, zeroed allocation, the heap limit.
+ */
+#include "t_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static t_errs errs;
+
+static ga_heap_stats
+hs(ga_heap *h)
+{
+	ga_heap_stats s;
+
+	ga_heap_read_stats(h, &s);
+	return s;
+}
+
+static ga_owner_stats
+os_(ga_owner *o)
+{
+	ga_owner_stats s;
+
+	ga_owner_read_stats(o, &s);
+	return s;
+}
+
+static void
+fill(void *p, size_t n, unsigned seed)
+{
+	unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		c[i] = (unsigned char) (seed + i * 7 + (i >> 9));
+}
+
+static bool
+same(const void *p, size_t n, unsigned seed)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != (unsigned char) (seed + i * 7 + (i >> 9)))
+			return T_FAIL("byte %zu of %p differs", i, p);
+	return true;
+}
+
+static void
+test_large_whole_pages(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	size_t		hdrs[] = {8, 16};
+
+	for (int k = 0; k < 2; k++)
+	{
+		ga_owner	o;
+		size_t		hdr = hdrs[k];
+		size_t		sizes[] = {32768 - hdr + 1, 32768, 40960 - hdr, 40960 - hdr + 1,
+		100000, 1 << 20, (4 << 20) + 3};
+
+		ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+		/* the last small size stays small */
+		{
+			char	   *p = ga_alloc(&o, 32768 - hdr);
+
+			T_EQ(ga_chunk_size(&o, p), 32768);
+			ga_free(&o, p);
+		}
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		{
+			ga_owner_stats a = os_(&o),
+						b;
+			char	   *p = ga_alloc(&o, sizes[i]);
+			size_t		pages = t_round_pages(sizes[i] + hdr) / GA_PAGE_SIZE;
+
+			if (!T_CHECK(p != NULL))
+				continue;
+			T_EQ(((uintptr_t) p - hdr) % GA_PAGE_SIZE, 0);
+			T_EQ(ga_chunk_size(&o, p), pages * GA_PAGE_SIZE);
+			memset(p - hdr, 0x77, pages * GA_PAGE_SIZE);
+			b = os_(&o);
+			T_EQ(b.npages, a.npages + pages);
+			T_EQ(b.objects, a.objects + 1);
+			T_EQ(b.alloc_bytes, a.alloc_bytes + pages * GA_PAGE_SIZE);
+			T_EQ(o.counts[0].mallocs, i + 1);
+			t_check_heap(h);
+			ga_free(&o, p);
+			b = os_(&o);
+			T_EQ(b.npages, a.npages);
+			T_EQ(b.objects, a.objects);
+		}
+		t_check_heap(h);
+		ga_owner_destroy(&o);
+	}
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/* Large allocs and frees in random order coalesce back to one run. */
+static void
+test_coalesce(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	t_rng		r = {3};
+	enum
+	{
+		N = 120
+	};
+	void	   *v[N];
+	size_t		total = 0;
+	ga_heap_stats s;
+
+	ga_owner_init(&o, h, 8, 0);
+	for (int round = 0; round < 3; round++)
+	{
+		total = 0;
+		for (int i = 0; i < N; i++)
+		{
+			size_t		n = (5 + t_below(&r, 60)) * GA_PAGE_SIZE - 8;
+
+			v[i] = ga_alloc(&o, n);
+			T_CHECK(v[i] != NULL);
+			total += n + 8;
+		}
+		/* free in random order */
+		for (int i = N - 1; i > 0; i--)
+		{
+			int			j = (int) t_below(&r, (uint64_t) i + 1);
+			void	   *t = v[i];
+
+			v[i] = v[j];
+			v[j] = t;
+		}
+		for (int i = 0; i < N; i++)
+		{
+			ga_free(&o, v[i]);
+			if (i % 17 == 0)
+				t_check_heap(h);
+		}
+		s = hs(h);
+		T_EQ(s.heap_idle, s.heap_sys);
+		T_EQ(s.heap_inuse, 0);
+		T_EQ(s.heap_objects, 0);
+		/* everything coalesced: the whole peak fits in one run again */
+		{
+			size_t		sys = s.heap_sys;
+			void	   *big = ga_alloc(&o, total - 8);
+
+			T_CHECK(big != NULL);
+			T_EQ(hs(h).heap_sys, sys);
+			ga_free(&o, big);
+			T_EQ(hs(h).heap_sys, sys);
+		}
+	}
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static void
+test_huge(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	size_t		n = (size_t) 200 << 20;
+	ga_heap_stats a,
+				b;
+	char	   *p;
+
+	ga_owner_init(&o, h, 16, GA_DEFAULT_KEEP);
+	ga_free(&o, ga_alloc(&o, 100));
+	a = hs(h);
+	p = ga_alloc(&o, n);
+	if (T_CHECK(p != NULL))
+	{
+		b = hs(h);
+		T_LE(a.heap_sys + n, b.heap_sys);
+		T_EQ(b.heap_objects, a.heap_objects + 1);
+		T_EQ(ga_chunk_size(&o, p), t_round_pages(n + 16));
+		T_CHECK(ga_owns(&o, p));
+		memset(p - 16, 0xab, 4096 + 16);
+		memset(p + n - 4096, 0xcd, 4096);
+		T_EQ((unsigned char) p[0], 0xab);
+		T_EQ((unsigned char) p[n - 1], 0xcd);
+		/* interior pointers of the huge chunk are recognised */
+		T_CHECK(!ga_owns(&o, p + n / 2));
+		t_check_heap(h);
+		{
+			char	   *q = ga_alloc(&o, 1000);		/* heap still works */
+
+			memset(q, 1, 1000);
+			ga_free(&o, q);
+		}
+		ga_free(&o, p);
+		b = hs(h);
+		T_LE(b.heap_sys, a.heap_sys);
+		T_EQ(b.heap_objects, a.heap_objects);
+		T_CHECK(!ga_owns(&o, p));
+	}
+	/* exactly an arena and a bit more */
+	p = ga_alloc(&o, GA_ARENA_SIZE - 16);
+	T_CHECK(p != NULL);
+	if (p)
+		p[GA_ARENA_SIZE - 17] = 1;
+	ga_free(&o, p);
+	p = ga_alloc(&o, GA_ARENA_SIZE + 1);
+	T_CHECK(p != NULL);
+	if (p)
+		p[GA_ARENA_SIZE] = 1;
+	ga_free(&o, p);
+	/* absurd requests fail cleanly */
+	T_CHECK(ga_alloc(&o, GA_MAX_REQUEST + 1) == NULL);
+	T_CHECK(ga_alloc(&o, SIZE_MAX) == NULL);
+	T_CHECK(ga_alloc(&o, SIZE_MAX - 8) == NULL);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static void
+test_realloc(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	char	   *p,
+			   *q;
+	ga_owner_stats a,
+				b;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+
+	/* same class: in place */
+	p = ga_alloc(&o, 40);		/* 48 */
+	fill(p, 40, 1);
+	q = ga_realloc(&o, p, 33);
+	T_CHECK(q == p);
+	q = ga_realloc(&o, p, 40);
+	T_CHECK(q == p);
+	same(q, 33, 1);
+	T_EQ(os_(&o).mallocs, 1);
+	/* other class: moves and keeps the contents */
+	fill(p, 40, 2);
+	q = ga_realloc(&o, p, 41);	/* 49 -> 64 */
+	T_CHECK(q != p && q != NULL);
+	same(q, 40, 2);
+	T_CHECK(!ga_owns(&o, p));
+	T_EQ(ga_chunk_size(&o, q), 64);
+	T_EQ(os_(&o).objects, 1);
+	/* shrink to another class moves too */
+	p = ga_realloc(&o, q, 2000);
+	fill(p, 2000, 3);
+	q = ga_realloc(&o, p, 10);
+	T_CHECK(q != p);
+	same(q, 10, 3);
+	T_EQ(ga_chunk_size(&o, q), 24);
+	/* small -> large */
+	fill(q, 10, 4);
+	p = ga_realloc(&o, q, 100000);
+	T_CHECK(p != NULL);
+	same(p, 10, 4);
+	T_EQ(ga_chunk_size(&o, p), t_round_pages(100008));
+	ga_free(&o, p);
+	t_check_heap(h);
+
+	/* large shrink in place gives back its tail pages */
+	p = ga_alloc(&o, 1 << 20);
+	fill(p, 1 << 20, 5);
+	a = os_(&o);
+	q = ga_realloc(&o, p, 100000);
+	T_CHECK(q == p);
+	same(q, 100000, 5);
+	b = os_(&o);
+	T_EQ(ga_chunk_size(&o, q), t_round_pages(100008));
+	T_EQ(a.npages - b.npages, (t_round_pages((1 << 20) + 8) - t_round_pages(100008)) / GA_PAGE_SIZE);
+	T_EQ(b.alloc_bytes, a.alloc_bytes - (a.npages - b.npages) * GA_PAGE_SIZE);
+	t_check_heap(h);
+	/* grow in place into the pages just given back */
+	q = ga_realloc(&o, p, 900000);
+	T_CHECK(q == p);
+	same(q, 100000, 5);
+	T_EQ(ga_chunk_size(&o, q), t_round_pages(900008));
+	t_check_heap(h);
+	/* blocked by a neighbour: moves, contents kept */
+	{
+		char	   *nb = ga_alloc(&o, 1 << 20);
+		char	   *r;
+
+		fill(q, 900000, 6);
+		r = ga_realloc(&o, q, 2 << 20);
+		T_CHECK(r != NULL);
+		if ((uintptr_t) nb == (uintptr_t) q - 8 + t_round_pages(900008) + 8)
+			T_CHECK(r != q);	/* the neighbour sits right after it */
+		same(r, 900000, 6);
+		T_EQ(ga_chunk_size(&o, r), t_round_pages((2 << 20) + 8));
+		ga_free(&o, nb);
+		q = r;
+	}
+	/* large -> small: becomes a small chunk, contents kept */
+	fill(q, 100, 7);
+	p = ga_realloc(&o, q, 100);
+	T_CHECK(p != NULL);
+	same(p, 100, 7);
+	T_EQ(ga_chunk_size(&o, p), 112);
+	T_EQ(o.counts[0].mallocs - o.counts[0].frees, 0);
+	t_check_heap(h);
+
+	/* failure: NULL and the old chunk intact */
+	fill(p, 100, 8);
+	a = os_(&o);
+	T_CHECK(ga_realloc(&o, p, GA_MAX_REQUEST + 1) == NULL);
+	T_CHECK(ga_realloc(&o, p, SIZE_MAX) == NULL);
+	ga_heap_set_limit(h, t_retained(h));
+	T_CHECK(ga_realloc(&o, p, 64 << 20) == NULL);
+	ga_heap_set_limit(h, 0);
+	b = os_(&o);
+	T_CHECK(t_owner_stats_equal(&a, &b));
+	T_CHECK(ga_owns(&o, p));
+	same(p, 100, 8);
+	ga_free(&o, p);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static void
+test_scavenge(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	t_rng		r = {11};
+	enum
+	{
+		N = 30000
+	};
+	void	  **v = calloc(N, sizeof(void *));
+	size_t	   *sz = calloc(N, sizeof(size_t));
+	ga_heap_stats s;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int round = 0; round < 3; round++)
+	{
+		for (int i = 0; i < N; i++)
+		{
+			sz[i] = t_below(&r, 50) == 0 ? 32768 + t_below(&r, 500000) : t_below(&r, 4000);
+			v[i] = ga_alloc(&o, sz[i]);
+			fill(v[i], sz[i], (unsigned) i);
+		}
+		for (int i = 0; i < N; i++)
+			if (!same(v[i], sz[i], (unsigned) i))
+				break;
+		for (int i = 0; i < N; i++)
+			ga_free(&o, v[i]);
+		s = hs(h);
+		T_EQ(s.heap_objects, 0);
+		T_CHECK(s.heap_idle > 0);
+		ga_heap_scavenge(h, 0);
+		s = hs(h);
+		T_EQ(s.heap_released, s.heap_idle);
+		T_EQ(s.span_cache_bytes, 0);
+		T_CHECK(s.scavenge_runs > 0);
+		t_check_heap(h);
+		/* and the released pages are usable again */
+	}
+	/* partial scavenge leaves at most keep bytes backed */
+	for (int i = 0; i < 2000; i++)
+		v[i] = ga_alloc(&o, 20000);
+	for (int i = 0; i < 2000; i++)
+		ga_free(&o, v[i]);
+	ga_heap_scavenge(h, 1 << 20);
+	s = hs(h);
+	T_LE(s.heap_idle - s.heap_released, 1 << 20);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	free(v);
+	free(sz);
+	T_EQ(errs.n, 0);
+}
+
+static bool
+all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return T_FAIL("byte %zu of %p is %d, not 0", i, p, c[i]);
+	return true;
+}
+
+static void
+test_alloc_zero(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	void	   *v[200],
+			   *keep;
+	size_t		sizes[] = {1, 8, 100, 1000, 5000, 32760, 40000, 300000, 3 << 20};
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+	{
+		size_t		n = sizes[k];
+		int			cnt = n > 100000 ? 4 : 200;
+
+		/* fresh pages */
+		for (int i = 0; i < cnt; i++)
+		{
+			v[i] = ga_alloc_zero(&o, n);
+			all_zero(v[i], n);
+			memset(v[i], 0xff, n);
+		}
+		keep = ga_alloc(&o, n);	/* keeps the span in the owner */
+		/* dirty slots reused */
+		for (int i = 0; i < cnt; i++)
+			ga_free(&o, v[i]);
+		for (int i = 0; i < cnt; i++)
+		{
+			v[i] = ga_alloc_zero(&o, n);
+			all_zero(v[i], n);
+			memset(v[i], 0xee, n);
+		}
+		for (int i = 0; i < cnt; i++)
+			ga_free(&o, v[i]);
+		ga_free(&o, keep);
+		t_check_heap(h);
+	}
+	/* a dirty slot just freed comes back zeroed (whichever slot comes) */
+	{
+		char	   *p = ga_alloc(&o, 200),
+				   *q;
+
+		memset(p, 0x55, 200);
+		ga_free(&o, p);
+		q = ga_alloc_zero(&o, 200);
+		all_zero(q, 200);
+		ga_free(&o, q);
+	}
+	/* scavenged pages reused: zero, writable */
+	ga_owner_reset(&o);
+	ga_heap_scavenge(h, 0);
+	for (int i = 0; i < 50; i++)
+	{
+		v[i] = ga_alloc_zero(&o, 70000);
+		all_zero(v[i], 70000);
+		memset(v[i], 0x11, 70000);
+	}
+	for (int i = 0; i < 50; i++)
+		ga_free(&o, v[i]);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static void
+test_limit(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	enum
+	{
+		N = 4000
+	};
+	void	  **v = calloc(N, sizeof(void *));
+	int			n = 0;
+	size_t		limit;
+	ga_heap_stats s;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_free(&o, ga_alloc(&o, 10));
+	limit = t_retained(h) + (8 << 20);
+	ga_heap_set_limit(h, limit);
+	T_EQ(hs(h).limit, limit);
+	while (n < N && (v[n] = ga_alloc(&o, 60000)) != NULL)
+	{
+		memset(v[n], 3, 60000);
+		n++;
+	}
+	T_CHECK(n > 0 && n < N);
+	T_LE(t_retained(h), limit);
+	/* 8 MiB / 64 KiB chunks: at least most of them fit */
+	T_LE(100, n);
+	/* small allocations may still come from spans already held or fail */
+	T_CHECK(ga_alloc(&o, 10 << 20) == NULL);
+	T_CHECK(ga_alloc_zero(&o, 10 << 20) == NULL);
+	T_LE(t_retained(h), limit);
+	s = hs(h);
+	T_EQ(s.heap_objects, (uint64_t) n + 0);
+	t_check_heap(h);
+	/* freeing makes room again */
+	for (int i = 0; i < n; i += 2)
+		ga_free(&o, v[i]);
+	T_CHECK((v[0] = ga_alloc(&o, 60000)) != NULL);
+	for (int i = 2; i < n; i += 2)
+		v[i] = NULL;
+	t_check_heap(h);
+	/* a limit below what is retained: nothing new, old still usable */
+	ga_heap_set_limit(h, 1);
+	T_CHECK(ga_alloc(&o, 1 << 20) == NULL);
+	for (int i = 1; i < n; i += 2)
+		((char *) v[i])[59999] = 4;
+	ga_heap_set_limit(h, 0);
+	T_CHECK((v[2] = ga_alloc(&o, 20 << 20)) != NULL);
+	T_EQ(hs(h).limit, 0);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
+/* Several heaps side by side do not see each other's pointers. */
+static void
+test_two_heaps(void)
+{
+	t_errs		e2 = {0};
+	ga_heap    *h1 = t_heap(&errs),
+			   *h2 = t_heap(&e2);
+	ga_owner	o1,
+				o2;
+	void	   *p,
+			   *q;
+
+	ga_owner_init(&o1, h1, 8, GA_DEFAULT_KEEP);
+	ga_owner_init(&o2, h2, 8, GA_DEFAULT_KEEP);
+	p = ga_alloc(&o1, 100);
+	q = ga_alloc(&o2, 100);
+	T_CHECK(!ga_owns(&o2, p));
+	ga_free(&o2, p);
+	T_EQ(e2.n, 1);
+	T_EQ(e2.kind, GA_ERR_NOT_IN_HEAP);
+	ga_free(&o1, p);
+	ga_free(&o2, q);
+	t_check_heap(h1);
+	t_check_heap(h2);
+	ga_owner_destroy(&o1);
+	ga_owner_destroy(&o2);
+	ga_heap_destroy(h1);
+	ga_heap_destroy(h2);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * Shrinking a huge chunk (its own arena) in place must give back its tail
+ * as for any large chunk: ga_chunk_size and the owner's bytes follow the
+ * new size (or the chunk moves to an ordinary arena).
+ */
+static void
+test_huge_realloc_shrink(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	size_t		big = (size_t) 96 << 20,
+				small = (size_t) 30 << 20;
+	char	   *p,
+			   *q;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	p = ga_alloc(&o, big);
+	T_CHECK(p != NULL);
+	memset(p, 0x42, 4096);
+	q = ga_realloc(&o, p, small);
+	T_CHECK(q != NULL);
+	if (q)
+	{
+		ga_owner_stats s;
+
+		ga_owner_read_stats(&o, &s);
+		T_EQ(ga_chunk_size(&o, q), t_round_pages(small + 8));
+		T_EQ(s.alloc_bytes, t_round_pages(small + 8));
+		T_EQ((unsigned char) q[4095], 0x42);
+	}
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+int
+main(void)
+{
+	ga_sizeclasses_init();
+	T_RUN(test_large_whole_pages);
+	T_RUN(test_coalesce);
+	T_RUN(test_huge);
+	T_RUN(test_realloc);
+	T_RUN(test_scavenge);
+	T_RUN(test_alloc_zero);
+	T_RUN(test_limit);
+	T_RUN(test_two_heaps);
+	T_RUN(test_huge_realloc_shrink);
+	return t_finish();
+}

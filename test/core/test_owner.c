@@ -1,0 +1,233 @@
+/*
+ * Owners: reset keeps a few spans and frees every object; destroy returns
+ * every page; owners created and destroyed in a loop leak nothing.
+ */
+#include "t_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static t_errs errs;
+
+static ga_owner_stats
+ost(ga_owner *o)
+{
+	ga_owner_stats s;
+
+	ga_owner_read_stats(o, &s);
+	return s;
+}
+
+static ga_heap_stats
+hst(ga_heap *h)
+{
+	ga_heap_stats s;
+
+	ga_heap_read_stats(h, &s);
+	return s;
+}
+
+static void
+populate(ga_owner *o, t_rng *r, int n, void **v)
+{
+	for (int i = 0; i < n; i++)
+	{
+		size_t		sz = t_below(r, 20) == 0 ? 32768 + t_below(r, 300000)
+			: t_below(r, 5000);
+
+		v[i] = ga_alloc(o, sz);
+		T_CHECK(v[i] != NULL);
+		memset(v[i], 0x3c, sz);
+	}
+}
+
+static void
+test_reset(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	size_t		mirror = 0;
+	t_rng		r = {5};
+	void	  **v = calloc(5000, sizeof(void *));
+	size_t		keeps[] = {0, 8192, 100000, GA_DEFAULT_KEEP, 4 << 20};
+
+	for (size_t k = 0; k < sizeof(keeps) / sizeof(keeps[0]); k++)
+	{
+		ga_owner_init(&o, h, 8, keeps[k]);
+		ga_owner_set_mirror(&o, &mirror);
+		for (int round = 0; round < 4; round++)
+		{
+			ga_heap_stats a,
+						b;
+			ga_owner_stats os;
+			uint64_t	live;
+
+			populate(&o, &r, 5000, v);
+			for (int i = 0; i < 5000; i += 3)
+				ga_free(&o, v[i]);
+			t_check_heap(h);
+			a = hst(h);
+			live = ost(&o).objects;
+			ga_owner_reset(&o);
+			os = ost(&o);
+			b = hst(h);
+			T_EQ(os.objects, 0);
+			T_CHECK(ga_owner_is_empty(&o));
+			T_LE(os.span_bytes, keeps[k] & ~(GA_PAGE_SIZE - 1));
+			T_EQ(mirror, os.span_bytes);
+			T_EQ(os.frees, os.mallocs);
+			T_EQ(b.heap_objects, a.heap_objects - live);
+			T_EQ(b.frees, a.frees + live);
+			T_EQ(b.mallocs, a.mallocs);
+			T_EQ(o.counts[0].mallocs, o.counts[0].frees);
+			t_check_owner(&o, &mirror);
+			t_check_heap(h);
+			/* usable afterwards */
+			{
+				char	   *p = ga_alloc(&o, 100);
+
+				T_CHECK(p != NULL && ga_owns(&o, p));
+				ga_free(&o, p);
+			}
+		}
+		ga_owner_destroy(&o);
+		T_EQ(mirror, 0);
+	}
+	ga_heap_destroy(h);
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
+/* The spans a reset keeps serve the next round without new pages. */
+static void
+test_reset_reuses_kept_spans(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	void	   *v[64];
+	ga_owner_stats a,
+				b;
+	ga_heap_stats ha,
+				hb;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int round = 0; round < 10; round++)
+	{
+		for (int i = 0; i < 64; i++)
+			v[i] = ga_alloc(&o, 200);	/* 2 spans of class 208 */
+		(void) v;
+		ga_owner_reset(&o);
+	}
+	a = ost(&o);
+	ga_heap_read_stats(h, &ha);
+	T_CHECK(a.npages > 0);		/* kept something */
+	for (int i = 0; i < 30; i++)
+		v[i] = ga_alloc(&o, 200);
+	b = ost(&o);
+	ga_heap_read_stats(h, &hb);
+	T_EQ(b.npages, a.npages);	/* served from kept spans */
+	T_EQ(hb.heap_inuse, ha.heap_inuse);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static void
+test_destroy(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o[8];
+	size_t		mirror[8];
+	t_rng		r = {9};
+	void	  **v = calloc(3000, sizeof(void *));
+	ga_heap_stats a,
+				b;
+	uint64_t	live;
+
+	for (int i = 0; i < 8; i++)
+	{
+		ga_owner_init(&o[i], h, (size_t) 8 * (1 + (i & 1)), GA_DEFAULT_KEEP);
+		ga_owner_set_mirror(&o[i], &mirror[i]);
+		populate(&o[i], &r, 3000, v);
+	}
+	t_check_heap(h);
+	T_EQ(hst(h).nowners, 8);
+	for (int i = 0; i < 8; i++)
+	{
+		a = hst(h);
+		live = ost(&o[i]).objects;
+		ga_owner_destroy(&o[i]);
+		b = hst(h);
+		T_EQ(mirror[i], 0);
+		T_EQ(b.nowners, a.nowners - 1);
+		T_EQ(b.heap_objects, a.heap_objects - live);
+		T_EQ(b.mallocs, a.mallocs);
+		T_EQ(b.frees, a.frees + live);
+		t_check_heap(h);
+		/* the others are untouched */
+		for (int j = i + 1; j < 8; j++)
+			t_check_owner(&o[j], &mirror[j]);
+	}
+	b = hst(h);
+	T_EQ(b.heap_objects, 0);
+	T_EQ(b.heap_alloc, 0);
+	T_EQ(b.heap_inuse, b.span_cache_bytes);
+	/* re-init after destroy */
+	ga_owner_init(&o[0], h, 16, 0);
+	v[0] = ga_alloc(&o[0], 10);
+	T_CHECK(ga_owns(&o[0], v[0]));
+	ga_owner_destroy(&o[0]);
+	ga_heap_scavenge(h, 0);
+	b = hst(h);
+	T_EQ(b.heap_inuse, 0);
+	T_EQ(b.heap_released, b.heap_sys);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
+/* Create, use, destroy in a loop: no growth of pages or span structs. */
+static void
+test_owner_churn(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	t_rng		r = {13};
+	void	   *v[300];
+	ga_heap_stats s1,
+				s2;
+
+	for (int round = 0; round < 2000; round++)
+	{
+		ga_owner	o;
+
+		ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+		populate(&o, &r, 1 + (int) t_below(&r, 300), v);
+		if (round & 1)
+			ga_owner_reset(&o);
+		ga_owner_destroy(&o);
+		if (round == 999)
+			s1 = hst(h);
+	}
+	s2 = hst(h);
+	T_LE(s2.heap_sys, s1.heap_sys + (64 << 20));
+	T_LE(s2.mspan_inuse, s1.mspan_inuse + 64 * sizeof(ga_span));
+	T_EQ(s2.nowners, 0);
+	T_EQ(s2.heap_objects, 0);
+	T_LE(s2.span_cache_bytes, GA_DEFAULT_SPAN_CACHE);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+int
+main(void)
+{
+	ga_sizeclasses_init();
+	T_RUN(test_reset);
+	T_RUN(test_reset_reuses_kept_spans);
+	T_RUN(test_destroy);
+	T_RUN(test_owner_churn);
+	return t_finish();
+}

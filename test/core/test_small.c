@@ -1,0 +1,482 @@
+/*
+ * Spans, mcache and mcentral: the small-object path.
+ */
+#include "t_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static t_errs errs;
+
+/* The span of the owner containing p (by walk); 0 base if none. */
+static ga_span_info
+span_of(ga_owner *o, const void *p)
+{
+	t_spans		sp = {0};
+	ga_span_info r;
+	uintptr_t	a = (uintptr_t) p;
+
+	memset(&r, 0, sizeof(r));
+	t_owner_spans(o, &sp);
+	for (size_t i = 0; i < sp.n; i++)
+		if (a >= sp.v[i].base && a < sp.v[i].base + sp.v[i].npages * GA_PAGE_SIZE)
+			r = sp.v[i];
+	t_spans_free(&sp);
+	return r;
+}
+
+static uint64_t
+os_objects(ga_owner *o)
+{
+	ga_owner_stats s;
+
+	ga_owner_read_stats(o, &s);
+	return s.objects;
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t	x = *(const uintptr_t *) a,
+				y = *(const uintptr_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every class, hdr 8 and 16: a span fills slot by slot, then a new one. */
+static void
+test_fill_span_every_class(void)
+{
+	for (size_t hdr = 8; hdr <= 16; hdr += 8)
+	{
+		ga_heap    *h = t_heap(&errs);
+
+		for (int c = 1; c < GA_NUM_CLASSES; c++)
+		{
+			ga_owner	o;
+			size_t		size = ga_class_size[c];
+			size_t		req = size - hdr;
+			uint32_t	n = ga_class_nelems[c];
+			uintptr_t  *v = calloc(n + 1, sizeof(uintptr_t));
+			ga_span_info s0,
+						s1;
+			ga_owner_stats os;
+
+			if (size <= hdr)
+			{
+				free(v);
+				continue;
+			}
+			ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+			for (uint32_t i = 0; i <= n; i++)
+			{
+				char	   *p = ga_alloc(&o, req);
+
+				if (!T_CHECK(p != NULL))
+					break;
+				v[i] = (uintptr_t) p;
+				T_EQ(v[i] % 8, 0);
+				T_EQ(ga_chunk_size(&o, p), size);
+				T_CHECK(ga_owns(&o, p));
+				memset(p - hdr, 0x5a, size);	/* the whole slot is ours */
+			}
+			s0 = span_of(&o, (void *) v[0]);
+			s1 = span_of(&o, (void *) v[n]);
+			T_EQ(s0.sizeclass, c);
+			T_EQ(s0.npages, ga_class_npages[c]);
+			T_EQ(s0.allocated, n);
+			T_EQ(s0.state, GA_SPAN_FULL);
+			T_NE(s0.base, s1.base);
+			T_EQ(s1.allocated, 1);
+			T_EQ(s1.state, GA_SPAN_MCACHE);
+			/* the first n fill every slot of span 0 exactly once */
+			qsort(v, n, sizeof(uintptr_t), cmp_ptr);
+			for (uint32_t i = 0; i < n; i++)
+				if (!T_EQ(v[i] - hdr, s0.base + (size_t) i * size))
+					break;
+			ga_owner_read_stats(&o, &os);
+			T_EQ(os.nspans, 2);
+			T_EQ(os.npages, 2 * ga_class_npages[c]);
+			T_EQ(os.objects, n + 1);
+			T_EQ(os.alloc_bytes, (size_t) (n + 1) * size);
+			T_EQ(o.counts[c].mallocs, n + 1);
+			t_check_heap(h);
+			ga_owner_destroy(&o);
+			free(v);
+		}
+		t_check_heap(h);
+		ga_heap_destroy(h);
+	}
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * Slot reuse under the forward sweep: a slot freed behind the window comes
+ * back when the sweep wraps at the end of the span (before any new span is
+ * taken); a slot freed ahead of the window, in its word, is the next one.
+ */
+static void
+test_sweep_reuse(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	void	   *p[80],
+			   *q;
+	unsigned	c = ga_size_class(100 + 8);
+	unsigned	n = ga_class_nelems[c];
+	ga_owner_stats os;
+
+	T_CHECK(n == 73 && n <= 80);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < 10; i++)
+		p[i] = ga_alloc(&o, 100);
+	ga_free(&o, p[3]);
+	T_CHECK(!ga_owns(&o, p[3]));
+
+	/* behind the window: the sweep goes on forward */
+	q = ga_alloc(&o, 100);
+	T_CHECK(q == (char *) p[9] + ga_class_size[c]);
+	p[10] = q;
+	for (unsigned i = 11; i < n; i++)
+		p[i] = ga_alloc(&o, 100);
+	ga_owner_read_stats(&o, &os);
+	T_EQ(os.nspans, 1);
+
+	/* at the end, with no other span, the sweep wraps to the freed slot */
+	q = ga_alloc(&o, 100);
+	T_CHECK(q == p[3]);
+	p[3] = q;
+	ga_owner_read_stats(&o, &os);
+	T_EQ(os.nspans, 1);
+
+	/* ahead of the window, in its word: the very next allocation */
+	ga_free(&o, p[20]);
+	T_CHECK((q = ga_alloc(&o, 100)) == p[20]);
+	p[20] = q;
+	for (int i = 0; i < 5; i++)
+	{
+		ga_free(&o, p[30]);
+		T_CHECK((q = ga_alloc(&o, 100)) == p[30]);
+		p[30] = q;
+	}
+
+	/* the span is full again: the next allocation takes a new span */
+	q = ga_alloc(&o, 100);
+	T_CHECK(q != NULL && !(q >= p[0] && q <= p[n - 1]));
+	ga_owner_read_stats(&o, &os);
+	T_EQ(os.nspans, 2);
+	t_check_owner(&o, NULL);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+}
+
+/*
+ * Slots freed anywhere in the mcache span (also above the allocation
+ * window) are all found again before a new span is taken.
+ */
+static void
+test_reuse_before_new_span(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	t_rng		r = {42};
+
+	for (int c = 1; c < GA_NUM_CLASSES; c += 3)
+	{
+		ga_owner	o;
+		uint32_t	n = ga_class_nelems[c];
+		size_t		req = ga_class_size[c] - 8;
+		void	  **v = calloc(n, sizeof(void *));
+		size_t		nfree = 0;
+		ga_owner_stats a,
+					b;
+
+		if (n < 2 || req == 0)	/* size 0 is served as 1: class 2 */
+		{
+			free(v);
+			continue;
+		}
+		ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+		for (uint32_t i = 0; i + 1 < n; i++)	/* leave one slot free */
+			v[i] = ga_alloc(&o, req);
+		/* free a random half, in random order, incl. slots above freeindex */
+		for (uint32_t i = 0; i + 1 < n; i++)
+			if (t_below(&r, 2))
+			{
+				ga_free(&o, v[i]);
+				v[i] = NULL;
+				nfree++;
+			}
+		ga_owner_read_stats(&o, &a);
+		for (size_t i = 0; i < nfree + 1; i++)
+			T_CHECK(ga_alloc(&o, req) != NULL);
+		ga_owner_read_stats(&o, &b);
+		if (!T_EQ(b.npages, a.npages))
+			fprintf(stderr, "  class %d: a new span although %zu slots were free\n",
+					c, nfree + 1);
+		T_EQ(b.objects, (uint64_t) n);
+		t_check_owner(&o, NULL);
+		ga_owner_destroy(&o);
+		free(v);
+	}
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * mcentral: full spans become partial when one object is freed; the mcache
+ * takes partial spans before new pages; an empty span that is not the
+ * mcache's goes back to the heap.
+ */
+static void
+test_mcentral_transitions(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	int			c = 20;			/* 320 B, 25 per span */
+	size_t		req = ga_class_size[c] - 8;
+	uint32_t	n = ga_class_nelems[c];
+	void	  **v = calloc(3 * n, sizeof(void *));
+	ga_span_info s;
+	ga_owner_stats a,
+				b;
+	ga_heap_stats ha,
+				hb;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (uint32_t i = 0; i < 3 * n; i++)
+		v[i] = ga_alloc(&o, req);
+	/* spans 0 and 1 full (FULL), span 2 full but in the mcache */
+	T_EQ(span_of(&o, v[0]).state, GA_SPAN_FULL);
+	T_EQ(span_of(&o, v[n]).state, GA_SPAN_FULL);
+	T_EQ(span_of(&o, v[2 * n]).state, GA_SPAN_MCACHE);
+	T_EQ(span_of(&o, v[2 * n]).allocated, n);
+
+	/*
+	 * Frees in span 0: it stays FULL while fewer than partial_at slots are
+	 * free (max(1, nelems/8) = 3 here), then turns PARTIAL.
+	 */
+	for (unsigned k = 0; k < t_partial_at(n); k++)
+	{
+		T_EQ(span_of(&o, v[0]).state, GA_SPAN_FULL);
+		ga_free(&o, v[5 + k]);
+	}
+	s = span_of(&o, v[0]);
+	T_EQ(s.state, GA_SPAN_PARTIAL);
+	T_EQ(s.allocated, n - t_partial_at(n));
+	t_check_owner(&o, NULL);
+
+	/* the next allocations use those partial slots, not new pages */
+	ga_owner_read_stats(&o, &a);
+	for (unsigned k = 0; k < t_partial_at(n); k++)
+	{
+		void	   *q = ga_alloc(&o, req);
+
+		T_CHECK(q >= v[5] && q <= v[5 + t_partial_at(n) - 1]);
+	}
+	ga_owner_read_stats(&o, &b);
+	T_EQ(b.npages, a.npages);
+	T_CHECK(span_of(&o, v[5]).state == GA_SPAN_MCACHE ||
+			span_of(&o, v[5]).state == GA_SPAN_FULL);
+
+	/* empty span 1 entirely: it leaves the owner */
+	ga_owner_read_stats(&o, &a);
+	ga_heap_read_stats(h, &ha);
+	for (uint32_t i = n; i < 2 * n; i++)
+		ga_free(&o, v[i]);
+	ga_owner_read_stats(&o, &b);
+	ga_heap_read_stats(h, &hb);
+	T_EQ(b.nspans, a.nspans - 1);
+	T_EQ(b.npages, a.npages - ga_class_npages[c]);
+	T_EQ(span_of(&o, v[n]).base, 0);
+	T_EQ(hb.heap_objects, ha.heap_objects - n);
+	/* the pages went to the span cache or back to the page allocator */
+	T_CHECK(hb.span_cache_bytes == ha.span_cache_bytes + ga_class_npages[c] * GA_PAGE_SIZE ||
+			hb.heap_idle == ha.heap_idle + ga_class_npages[c] * GA_PAGE_SIZE);
+	t_check_owner(&o, NULL);
+	t_check_heap(h);
+
+	/*
+	 * Span 0 gave its slot to the mcache, so it is the mcache span now;
+	 * span 2 is full and in the mcentral.  Holes in span 2 make it partial;
+	 * draining it sends it back.  Draining span 0 keeps it (mcache).
+	 */
+	T_EQ(span_of(&o, v[0]).state, GA_SPAN_MCACHE);
+	T_EQ(span_of(&o, v[2 * n]).state, GA_SPAN_FULL);
+	for (uint32_t i = 2 * n; i < 3 * n; i += 2)
+		ga_free(&o, v[i]);
+	T_EQ(span_of(&o, v[2 * n + 1]).state, GA_SPAN_PARTIAL);
+	for (uint32_t i = 2 * n + 1; i < 3 * n; i += 2)
+		ga_free(&o, v[i]);
+	T_EQ(span_of(&o, v[2 * n + 1]).base, 0);
+	for (uint32_t i = 0; i < n; i++)
+		ga_free(&o, v[i]);
+	s = span_of(&o, v[0]);
+	T_EQ(s.state, GA_SPAN_MCACHE);
+	T_EQ(s.allocated, 0);
+	T_CHECK(ga_owner_is_empty(&o));
+	t_check_heap(h);
+
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
+/* Interleaved classes, objects walk, chunk sizes from the Go rule. */
+static void
+test_mixed_classes_walk(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o1,
+				o2;
+	t_rng		r = {7};
+	enum
+	{
+		N = 20000
+	};
+	void	  **v = calloc(N, sizeof(void *));
+	size_t	   *sz = calloc(N, sizeof(size_t));
+
+	ga_owner_init(&o1, h, 8, GA_DEFAULT_KEEP);
+	ga_owner_init(&o2, h, 16, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+	{
+		ga_owner   *o = (i & 1) ? &o2 : &o1;
+
+		sz[i] = t_below(&r, 3000);
+		v[i] = ga_alloc(o, sz[i]);
+		T_EQ(ga_chunk_size(o, v[i]), t_req_slot(sz[i], o->hdr));
+		memset(v[i], (int) (i & 0xff), sz[i]);
+	}
+	t_check_heap(h);
+	for (int i = 0; i < N; i += 3)
+	{
+		ga_owner   *o = (i & 1) ? &o2 : &o1;
+
+		ga_free(o, v[i]);
+		v[i] = NULL;
+	}
+	t_check_heap(h);
+	for (int i = 0; i < N; i++)
+		if (v[i])
+		{
+			unsigned char *p = v[i];
+
+			for (size_t k = 0; k < sz[i]; k++)
+				if (p[k] != (i & 0xff))
+				{
+					T_FAIL("object %d byte %zu overwritten", i, k);
+					break;
+				}
+		}
+	ga_owner_destroy(&o1);
+	ga_owner_destroy(&o2);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	free(v);
+	free(sz);
+	T_EQ(errs.n, 0);
+}
+
+/* hdr 0 and hdr 64, size 0 and the small/large edge. */
+static void
+test_hdr_edges(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	size_t		hdrs[] = {0, 8, 16, 24, 64};
+
+	for (size_t k = 0; k < sizeof(hdrs) / sizeof(hdrs[0]); k++)
+	{
+		size_t		hdr = hdrs[k];
+		size_t		sizes[] = {1, 7, 8, 9, 100, 32768 - hdr - 1, 32768 - hdr,
+		32768 - hdr + 1};
+
+		ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+		{
+			char	   *p = ga_alloc(&o, sizes[s]);
+
+			if (!T_CHECK(p != NULL))
+				continue;
+			T_EQ(ga_chunk_size(&o, p), t_expected_slot(sizes[s] + hdr));
+			memset(p - hdr, 1, sizes[s] + hdr);
+			ga_free(&o, p);
+		}
+		if (hdr > 0)
+		{
+			/* size 0 is a chunk of just the header */
+			char	   *p = ga_alloc(&o, 0);
+
+			T_CHECK(p != NULL);
+			T_EQ(ga_chunk_size(&o, p), t_req_slot(0, hdr));
+			ga_free(&o, p);
+		}
+		t_check_owner(&o, NULL);
+		ga_owner_destroy(&o);
+	}
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * Size 0 with a header: the payload is empty and its pointer is the end of
+ * the slot.  For the last slot of a span that is the first byte past the
+ * span; the chunk must still be owned, sized and freeable.
+ */
+static void
+test_zero_size_last_slot(void)
+{
+	ga_heap    *h = t_heap(&errs);
+
+	for (size_t hdr = 0; hdr <= 64; hdr += 8)
+	{
+		ga_owner	o;
+		size_t		slot = t_req_slot(0, hdr);
+		uint32_t	n = 0;
+		void	  **v;
+		int			bad = 0;
+
+		for (int c = 1; c < GA_NUM_CLASSES; c++)
+			if (ga_class_size[c] == slot)
+				n = ga_class_nelems[c];
+		v = calloc(n, sizeof(void *));
+		ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+		for (uint32_t i = 0; i < n; i++)	/* exactly one span */
+			v[i] = ga_alloc(&o, 0);
+		for (uint32_t i = 0; i < n; i++)
+			if (!ga_owns(&o, v[i]) || ga_chunk_size(&o, v[i]) != slot)
+			{
+				if (bad++ == 0)
+					T_FAIL("hdr %zu: ga_alloc(o, 0) #%u = %p: owned %d, chunk size %zu",
+						   hdr, i, v[i], ga_owns(&o, v[i]), ga_chunk_size(&o, v[i]));
+			}
+		t_check_owner(&o, NULL);
+		for (uint32_t i = 0; i < n; i++)
+			ga_free(&o, v[i]);
+		T_EQ(errs.n, 0);
+		T_EQ(os_objects(&o), 0);
+		errs.n = 0;
+		ga_owner_destroy(&o);
+		free(v);
+	}
+	t_check_heap(h);
+	ga_heap_destroy(h);
+}
+
+int
+main(void)
+{
+	ga_sizeclasses_init();
+	T_RUN(test_fill_span_every_class);
+	T_RUN(test_sweep_reuse);
+	T_RUN(test_reuse_before_new_span);
+	T_RUN(test_mcentral_transitions);
+	T_RUN(test_mixed_classes_walk);
+	T_RUN(test_hdr_edges);
+	T_RUN(test_zero_size_last_slot);
+	return t_finish();
+}
