@@ -75,6 +75,8 @@ run_suite test-ext-install make test-ext
 
 run_suite cluster-installcheck virtualenv sh -c 'make installcheck || { [ -f regression.diffs ] && cat regression.diffs; exit 1; }'
 run_suite cluster-pgtap virtualenv make pgtap
+# again with goalloc preloaded: the shared-memory view of every backend
+run_suite cluster-pgtap-preload pg_virtualenv -t -v 15 -o shared_preload_libraries=goalloc make pgtap
 run_suite cluster-test-ext virtualenv sh -c 'make -C test/ext installcheck || { [ -f test/ext/regression.diffs ] && cat test/ext/regression.diffs; exit 1; }'
 
 if [ -n "$failures" ]; then
