@@ -734,22 +734,15 @@ bench_allocator_applies(BenchAllocator a, const gab_workload *wl)
 }
 
 /*
- * goalloc_bench(workload text, scale float8 DEFAULT 1.0)
- *		Replays one workload against every allocator; one row each.
+ * bench_run_all
+ *		Build the workload's trace once, replay it against every allocator
+ *		it applies to, and free the trace whatever happens.
  */
-Datum
-goalloc_bench(PG_FUNCTION_ARGS)
+static void
+bench_run_all(const gab_workload *wl, double scale, BenchResult *res)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const gab_workload *wl;
-	double		scale;
 	gab_trace	t;
-	BenchResult res[BA_COUNT];
 	int			a;
-
-	wl = bench_args(fcinfo, 1, 0, &scale);
-	InitMaterializedSRF(fcinfo, 0);
-	memset(res, 0, sizeof(res));
 
 	bench_build_trace(&t, wl, scale);
 	PG_TRY();
@@ -764,6 +757,26 @@ goalloc_bench(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	bench_settle();
+}
+
+/*
+ * goalloc_bench(workload text, scale float8 DEFAULT 1.0)
+ *		Replays one workload against every allocator; one row each.
+ */
+Datum
+goalloc_bench(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const gab_workload *wl;
+	double		scale;
+	BenchResult res[BA_COUNT];
+	int			a;
+
+	wl = bench_args(fcinfo, 1, 0, &scale);
+	InitMaterializedSRF(fcinfo, 0);
+	memset(res, 0, sizeof(res));
+
+	bench_run_all(wl, scale, res);
 
 	for (a = 0; a < BA_COUNT; a++)
 	{
@@ -812,7 +825,6 @@ goalloc_bench_build_free(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const gab_workload *wl = gab_workload_find("build_free");
 	double		scale;
-	gab_trace	t;
 	BenchResult res[BA_COUNT];
 	int			a;
 
@@ -820,19 +832,7 @@ goalloc_bench_build_free(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	memset(res, 0, sizeof(res));
 
-	bench_build_trace(&t, wl, scale);
-	PG_TRY();
-	{
-		for (a = 0; a < BA_COUNT; a++)
-			if (bench_allocator_applies((BenchAllocator) a, wl))
-				bench_run_one((BenchAllocator) a, &t, &res[a]);
-	}
-	PG_FINALLY();
-	{
-		bench_trace_free(&t);
-	}
-	PG_END_TRY();
-	bench_settle();
+	bench_run_all(wl, scale, res);
 
 	for (a = 0; a < BA_COUNT; a++)
 	{
