@@ -54,8 +54,8 @@ core-sanitize:
 fuzz fuzz-short:
 	$(MAKE) -C test/core $@
 
-bench:
-	$(MAKE) -C bench run
+bench: install
+	$(MAKE) -C bench results
 
 test-ext:
 	$(MAKE) -C test/ext PG_CONFIG=$(PG_CONFIG)
