@@ -274,6 +274,22 @@ bench_track_batch(BenchRun *run)
 
 #define BENCH_TOUCH(p, v)	(*(volatile uint64 *) (p) = (uint64) (v))
 
+/*
+ * bench_finish
+ *		Close a timed run: elapsed time, operations, memory held at the
+ *		end, and the peak seen.
+ */
+static void
+bench_finish(BenchRun *run, BenchResult *res, double t0, uint64 ops)
+{
+	res->ns = bench_now_ns() - t0;
+	res->ops = ops;
+	res->mem_end = bench_mem(run);
+	if (res->mem_end > run->peak)
+		run->peak = res->mem_end;
+	res->peak_mem = run->peak;
+}
+
 /* ---- Workloads ---- */
 
 static pg_attribute_always_inline void
@@ -326,12 +342,7 @@ bench_churn(BenchRun *run, const gab_trace *t, BenchResult *res,
 			bench_track_batch(run);
 		CHECK_FOR_INTERRUPTS();
 	}
-	res->ns = bench_now_ns() - t0;
-	res->ops = t->ops;
-	res->mem_end = bench_mem(run);
-	if (res->mem_end > run->peak)
-		run->peak = res->mem_end;
-	res->peak_mem = run->peak;
+	bench_finish(run, res, t0, t->ops);
 
 	for (k = 0; k < wl->nlive; k++)
 	{
@@ -414,12 +425,7 @@ bench_per_tuple(BenchRun *run, const gab_trace *t, BenchResult *res,
 			bench_track_batch(run);
 		CHECK_FOR_INTERRUPTS();
 	}
-	res->ns = bench_now_ns() - t0;
-	res->ops = nalloc;
-	res->mem_end = bench_mem(run);
-	if (res->mem_end > run->peak)
-		run->peak = res->mem_end;
-	res->peak_mem = run->peak;
+	bench_finish(run, res, t0, nalloc);
 
 	/* untimed: the biggest round */
 	for (pos = 0; pos < t->nentries; pos++)
@@ -558,12 +564,7 @@ bench_repalloc(BenchRun *run, const gab_trace *t, BenchResult *res,
 			bench_track_batch(run);
 		CHECK_FOR_INTERRUPTS();
 	}
-	res->ns = bench_now_ns() - t0;
-	res->ops = t->ops;
-	res->mem_end = bench_mem(run);
-	if (res->mem_end > run->peak)
-		run->peak = res->mem_end;
-	res->peak_mem = run->peak;
+	bench_finish(run, res, t0, t->ops);
 	for (i = 0; i < wl->nlive; i++)
 	{
 		bench_free(s[i], is_malloc);
