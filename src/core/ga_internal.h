@@ -19,6 +19,8 @@
 #ifndef GA_INTERNAL_H
 #define GA_INTERNAL_H
 
+#include <string.h>
+
 #include "goalloc_core.h"
 
 #define GA_PAGES_BYTES(n)	((size_t) (n) << GA_PAGE_SHIFT)
@@ -28,8 +30,6 @@ extern ga_span ga_empty_span;
 
 /* span.c */
 extern void ga_span_format(ga_span *s, unsigned sizeclass);
-extern void ga_span_clear(ga_span *s);
-extern void ga_span_prepare(ga_span *s);
 extern void ga_list_push_second(ga_span **head, ga_span *s);
 extern void ga_list_push(ga_span **head, ga_span *s);
 extern void ga_list_remove(ga_span **head, ga_span *s);
@@ -94,6 +94,61 @@ static inline void
 ga_used_clear(ga_owner *o, unsigned c)
 {
 	o->used[c >> 6] &= ~(UINT64_C(1) << (c & 63));
+}
+
+/* ---- span.c's small helpers, inline for reset and refill ---- */
+
+/*
+ * ga_span_prepare
+ *		Load the window at freeindex before a span goes into an mcache.
+ *		Every span keeps freeindex at or below its lowest free slot (a free
+ *		lowers it, see ga_free), so the scan finds the lowest free slot
+ *		first and allocation stays dense at the low end of the span.
+ */
+static inline void
+ga_span_prepare(ga_span *s)
+{
+	unsigned	fi = s->lowfree;
+
+	s->freeindex = (uint16_t) fi;
+
+	s->alloc_cache = fi < s->nelems ? ~s->alloc_bits[fi >> 6] >> (fi & 63) : 0;
+}
+
+static inline unsigned
+ga_bitmap_words(const ga_span *s)
+{
+	return ((unsigned) s->nelems + 63) / 64;
+}
+
+/*
+ * ga_span_clear
+ *		Mark every slot free (padding bits stay set), reset the window.
+ */
+static inline void
+ga_span_clear(ga_span *s)
+{
+	unsigned	nw = ga_bitmap_words(s);
+	unsigned	tail = s->nelems & 63;
+	unsigned	dirty;
+
+	/*
+	 * Until the window first reaches the end of the span, it is a high-water
+	 * mark: every allocated slot is below it.  A per-tuple context holds a
+	 * few objects at the low end of each span, so a reset clears a word or
+	 * two.
+	 */
+	dirty = s->swept_end ? nw : ((unsigned) s->freeindex + 63) / 64;
+	if (dirty == 1)
+		s->alloc_bits[0] = 0;
+	else
+		memset(s->alloc_bits, 0, dirty * sizeof(uint64_t));
+	if (dirty == nw && tail != 0)
+		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
+	s->alloc_count = 0;
+	s->lowfree = 0;
+	s->swept_end = false;
+	ga_span_prepare(s);
 }
 
 /*

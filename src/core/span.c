@@ -37,42 +37,6 @@
  */
 ga_span		ga_empty_span;
 
-static unsigned
-bitmap_words(const ga_span *s)
-{
-	return ((unsigned) s->nelems + 63) / 64;
-}
-
-/*
- * ga_span_clear
- *		Mark every slot free (padding bits stay set), reset the window.
- */
-void
-ga_span_clear(ga_span *s)
-{
-	unsigned	nw = bitmap_words(s);
-	unsigned	tail = s->nelems & 63;
-	unsigned	dirty;
-
-	/*
-	 * Until the window first reaches the end of the span, it is a high-water
-	 * mark: every allocated slot is below it.  A per-tuple context holds a
-	 * few objects at the low end of each span, so a reset clears a word or
-	 * two.
-	 */
-	dirty = s->swept_end ? nw : ((unsigned) s->freeindex + 63) / 64;
-	if (dirty == 1)
-		s->alloc_bits[0] = 0;
-	else
-		memset(s->alloc_bits, 0, dirty * sizeof(uint64_t));
-	if (dirty == nw && tail != 0)
-		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
-	s->alloc_count = 0;
-	s->lowfree = 0;
-	s->swept_end = false;
-	ga_span_prepare(s);
-}
-
 /*
  * ga_span_format
  *		Give a fresh run of pages the shape of a small-object span.
@@ -89,23 +53,6 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 	s->alloc_count = 0;
 	s->swept_end = true;		/* the bitmap is stale: clear it all */
 	ga_span_clear(s);
-}
-
-/*
- * ga_span_prepare
- *		Load the window at freeindex before a span goes into an mcache.
- *		Every span keeps freeindex at or below its lowest free slot (a free
- *		lowers it, see ga_free), so the scan finds the lowest free slot
- *		first and allocation stays dense at the low end of the span.
- */
-void
-ga_span_prepare(ga_span *s)
-{
-	unsigned	fi = s->lowfree;
-
-	s->freeindex = (uint16_t) fi;
-
-	s->alloc_cache = fi < s->nelems ? ~s->alloc_bits[fi >> 6] >> (fi & 63) : 0;
 }
 
 /*
