@@ -296,6 +296,17 @@ typedef struct result
 				rss_end;
 } result;
 
+/* Close a timed run: elapsed time, operations, memory held at the end. */
+static void
+finish_run(result *r, double t0, uint64_t ops, size_t rss_base)
+{
+	r->ns = now_ns() - t0;
+	r->ops = ops;
+	r->held_end = a_held(rss_base);
+	if (r->held_end > r->held_peak)
+		r->held_peak = r->held_end;
+}
+
 static void
 run_churn(const gab_trace *t, result *r, size_t rss_base, bool large)
 {
@@ -305,8 +316,7 @@ run_churn(const gab_trace *t, result *r, size_t rss_base, bool large)
 	size_t		req = 0;
 	size_t		pos = 0;
 	uint64_t	k;
-	double		t0,
-				t1;
+	double		t0;
 
 	if (live == NULL || sz == NULL)
 		oom();
@@ -355,12 +365,7 @@ run_churn(const gab_trace *t, result *r, size_t rss_base, bool large)
 #endif
 		}
 	}
-	t1 = now_ns();
-	r->ns = t1 - t0;
-	r->ops = t->ops;
-	r->held_end = a_held(rss_base);
-	if (r->held_end > r->held_peak)
-		r->held_peak = r->held_end;
+	finish_run(r, t0, t->ops, rss_base);
 
 	/* untimed: peak live requested bytes of the same trace */
 	pos = 0;
@@ -386,8 +391,7 @@ run_per_tuple(const gab_trace *t, result *r, size_t rss_base)
 	uint64_t	round,
 				nalloc = 0;
 	size_t		req = 0;
-	double		t0,
-				t1;
+	double		t0;
 #ifndef A_HAVE_RESET
 	void	   *ptrs[16];
 	int			np = 0;
@@ -433,12 +437,7 @@ run_per_tuple(const gab_trace *t, result *r, size_t rss_base)
 		}
 #endif
 	}
-	t1 = now_ns();
-	r->ns = t1 - t0;
-	r->ops = nalloc;
-	r->held_end = a_held(rss_base);
-	if (r->held_end > r->held_peak)
-		r->held_peak = r->held_end;
+	finish_run(r, t0, nalloc, rss_base);
 	/* untimed: biggest round */
 	pos = 0;
 	for (round = 0; round < t->ops && round < t->nentries;)
@@ -536,8 +535,7 @@ run_repalloc(const gab_trace *t, result *r, size_t rss_base)
 	uint64_t	k;
 	uint32_t	i;
 	size_t		req = 0;
-	double		t0,
-				t1;
+	double		t0;
 
 	t0 = now_ns();
 	for (i = 0; i < wl->nlive; i++)
@@ -591,12 +589,7 @@ run_repalloc(const gab_trace *t, result *r, size_t rss_base)
 #endif
 		}
 	}
-	t1 = now_ns();
-	r->ns = t1 - t0;
-	r->ops = t->ops;
-	r->held_end = a_held(rss_base);
-	if (r->held_end > r->held_peak)
-		r->held_peak = r->held_end;
+	finish_run(r, t0, t->ops, rss_base);
 	for (i = 0; i < wl->nlive; i++)
 		A_FREE(s[i]);
 }

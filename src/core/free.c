@@ -101,7 +101,6 @@ ga_free_slow(ga_owner *o, void *ptr)
 	ga_span    *s;
 	unsigned	idx;
 	ga_error_kind kind = ga_lookup_chunk(o, ptr, &s, &idx);
-	uint64_t   *w;
 
 	if (kind != 0)
 	{
@@ -116,19 +115,7 @@ ga_free_slow(ga_owner *o, void *ptr)
 	}
 
 	/* The fast path declines nothing valid; this is for completeness. */
-	w = &s->alloc_bits[idx >> 6];
-	*w &= ~(UINT64_C(1) << (idx & 63));
-	s->alloc_count--;
-	o->counts[s->sizeclass].frees++;
-	if (idx < s->lowfree)
-		s->lowfree = (uint16_t) idx;
-	if (s->state == GA_SPAN_MCACHE)
-	{
-		if ((idx >> 6) == ((unsigned) s->freeindex >> 6))
-			s->alloc_cache = ~*w >> (s->freeindex & 63);
-		return;
-	}
-	ga_span_lost_free_slot(o, s);
+	ga_release_slot(o, s, idx);
 }
 
 size_t

@@ -205,45 +205,20 @@ ga_alloc(ga_owner *owner, size_t size)
 }
 
 /*
- * ga_free: the span by the heap's flat spans map (one compare, one load),
- * the slot index by multiplication (Go's divMul), then the bit test that
- * catches a double free.  A freed slot ahead of the mcache span's window,
- * in the window's word, is the next one handed out; a slot behind it comes
- * back when the sweep wraps (span.c).  Any check that fails, a large
- * object, and a span that must change lists go to the slow path, which
- * tells which error it was.
+ * ga_release_slot: give back slot idx of small span s, whose bit is set.
+ * Shared by ga_free's fast path and its slow path.
  */
 static GA_INLINE void
-ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
+ga_release_slot(ga_owner *o, ga_span *s, unsigned idx)
 {
-	uintptr_t	a = (uintptr_t) ptr;
-	uintptr_t	roff = a - owner->region_base;
-	ga_span    *s;
-	uintptr_t	off;
-	unsigned	idx;
+	uint64_t   *w = &s->alloc_bits[idx >> 6];
 	unsigned	fi;
 	unsigned	st;
-	uint64_t   *w;
-	uint64_t	mask;
 	uint64_t	cache;
 
-	if (GA_UNLIKELY(roff >= owner->region_size))
-		goto slow;
-	s = owner->spans_map[roff >> GA_PAGE_SHIFT];
-	if (GA_UNLIKELY(s->owner != owner || s->sizeclass == 0))
-		goto slow;
-	off = a - s->base;
-	idx = (unsigned) (((uint64_t) (uint32_t) (off - hdr) * s->divmul) >> 32);
-	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + hdr ||
-					idx >= s->nelems))
-		goto slow;
-	w = &s->alloc_bits[idx >> 6];
-	mask = UINT64_C(1) << (idx & 63);
-	if (GA_UNLIKELY((*w & mask) == 0))
-		goto slow;
-	*w &= ~mask;
+	*w &= ~(UINT64_C(1) << (idx & 63));
 	s->alloc_count--;
-	owner->counts[s->sizeclass].frees++;
+	o->counts[s->sizeclass].frees++;
 	/*
 	 * lowfree stays a lower bound of the free slots, for the sweep's wrap.
 	 * If the freed slot lies ahead of the window in its word, reloading
@@ -260,7 +235,40 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	if (GA_UNLIKELY(((st == GA_SPAN_FULL) &
 					 (s->nelems - s->alloc_count >= s->partial_at)) |
 					((st != GA_SPAN_MCACHE) & (s->alloc_count == 0))))
-		ga_span_lost_free_slot(owner, s);
+		ga_span_lost_free_slot(o, s);
+}
+
+/*
+ * ga_free: the span by the heap's flat spans map (one compare, one load),
+ * the slot index by multiplication (Go's divMul), then the bit test that
+ * catches a double free.  A freed slot ahead of the mcache span's window,
+ * in the window's word, is the next one handed out; a slot behind it comes
+ * back when the sweep wraps (span.c).  Any check that fails, a large
+ * object, and a span that must change lists go to the slow path, which
+ * tells which error it was.
+ */
+static GA_INLINE void
+ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
+{
+	uintptr_t	a = (uintptr_t) ptr;
+	uintptr_t	roff = a - owner->region_base;
+	ga_span    *s;
+	uintptr_t	off;
+	unsigned	idx;
+
+	if (GA_UNLIKELY(roff >= owner->region_size))
+		goto slow;
+	s = owner->spans_map[roff >> GA_PAGE_SHIFT];
+	if (GA_UNLIKELY(s->owner != owner || s->sizeclass == 0))
+		goto slow;
+	off = a - s->base;
+	idx = (unsigned) (((uint64_t) (uint32_t) (off - hdr) * s->divmul) >> 32);
+	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + hdr ||
+					idx >= s->nelems))
+		goto slow;
+	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
+		goto slow;
+	ga_release_slot(owner, s, idx);
 	return;
 slow:
 	ga_free_slow(owner, ptr);
