@@ -5,8 +5,9 @@
  *	  objects, zeroed allocation and realloc.
  *
  * The fast path (ga_alloc in goalloc_core.h) serves a request from the
- * window of the owner's mcache span for the class.  ga_alloc_slow runs
- * when that window is empty, and walks Go's refill order:
+ * window of the owner's mcache span for the class.  ga_alloc_any serves
+ * the rest: large objects, and small ones when that window is empty (or
+ * the class is above the inline fast path's), walking Go's refill order:
  *
  *	1. the rest of the mcache span (the next bitmap words);
  *	2. a partial span of the owner's mcentral for the class;
@@ -31,13 +32,16 @@ take_slot(ga_owner *o, ga_span *s, unsigned c, unsigned idx)
 {
 	s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
 	s->alloc_count++;
-	o->counts[c].mallocs++;
-	o->dirty |= UINT64_C(1) << (c & 63);
+	o->mallocs[c]++;
+	if (c < 64)
+		o->dirty |= UINT64_C(1) << c;
+	else
+		o->dirty_high |= UINT64_C(1) << (c - 64);
 	return (char *) (s->base + (size_t) idx * s->elemsize) + o->hdr;
 }
 
-void *
-ga_alloc_slow(ga_owner *o, unsigned c)
+static void *
+alloc_slow(ga_owner *o, unsigned c)
 {
 	ga_span    *s = o->alloc[c];
 	int			idx;
@@ -51,7 +55,7 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 			return take_slot(o, s, c, (unsigned) idx);
 
 		/*
-		 * The sweep reached the end.  Wrap it back to lowfree if at least
+		 * The sweep reached the end.  Wrap it back to slot 0 if at least
 		 * partial_at (1/8) of the span is free, or there is no other span
 		 * to go to; otherwise give the span to the mcentral (full if fewer
 		 * than partial_at slots are free), behind the partial list's head
@@ -63,19 +67,20 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 		{
 			ga_span_prepare(s);
 			idx = ga_span_next_free(s);
-			s->lowfree = (uint16_t) (idx + 1);
 			return take_slot(o, s, c, (unsigned) idx);
 		}
 		o->alloc[c] = &ga_empty_span;
 		o->mcache_pages -= s->npages;
+		if (c < 64)
+			o->central_used |= UINT64_C(1) << c;
 		if (nfree < s->partial_at)
 		{
-			s->state = GA_SPAN_FULL;
+			ga_span_set_state(s, GA_SPAN_FULL);
 			ga_list_push(&o->central[c].full, s);
 		}
 		else
 		{
-			s->state = GA_SPAN_PARTIAL;
+			ga_span_set_state(s, GA_SPAN_PARTIAL);
 			ga_list_push_second(&o->central[c].partial, s);
 		}
 	}
@@ -91,13 +96,39 @@ ga_alloc_slow(ga_owner *o, unsigned c)
 		ga_owner_add_pages(o, (ptrdiff_t) s->npages);
 		ga_used_set(o, c);
 	}
-	s->state = GA_SPAN_MCACHE;
+	ga_span_set_state(s, GA_SPAN_MCACHE);
 	ga_span_prepare(s);
 	o->alloc[c] = s;
 	o->mcache_pages += s->npages;
 	idx = ga_span_next_free(s);
-	s->lowfree = (uint16_t) (idx + 1);
 	return take_slot(o, s, c, (unsigned) idx);
+}
+
+/*
+ * ga_alloc_any
+ *		Every allocation the inline fast path does not serve.  Classes
+ *		above GA_FAST_MAX take their hot slot, or a slot from the window,
+ *		here.
+ */
+void *
+ga_alloc_any(ga_owner *o, size_t size)
+{
+	size_t		n = size + o->hdr + (size == 0);
+	unsigned	c;
+	void	   *p;
+
+	if (n > GA_MAX_SMALL_SIZE || n < size)
+		return ga_alloc_large(o, size);
+	c = ga_size_class(n);
+	p = o->hot[c].ptr;
+	if (p != NULL)
+	{
+		o->hot[c].ptr = NULL;
+		o->hot[c].span = &ga_hot_none;
+		o->mallocs[c]++;
+		return p;
+	}
+	return alloc_slow(o, c);
 }
 
 void *
@@ -120,15 +151,17 @@ ga_alloc_large(ga_owner *o, size_t size)
 	s->divmul = 0;
 	s->nelems = 1;
 	s->alloc_count = 1;
+	s->free_trigger = GA_NO_TRIGGER;
 	s->freeindex = 1;
 	s->alloc_cache = 0;
+	s->alloc_bits[0] = 0;		/* ga_free's fast path declines it */
 	s->large_size = size;
 	ga_list_push(&o->large, s);
 	o->nspans++;
 	ga_owner_add_pages(o, (ptrdiff_t) npages);
 	o->large_bytes += ga_span_bytes(s);
 	o->large_total += ga_span_bytes(s);
-	o->counts[0].mallocs++;
+	o->mallocs[0]++;
 	return (char *) s->base + o->hdr;
 }
 

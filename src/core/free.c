@@ -11,7 +11,8 @@
  *	GA_ERR_NOT_ALLOCATED	its pages are free, or a cached empty span;
  *	GA_ERR_WRONG_OWNER		a live span, but another owner's;
  *	GA_ERR_NOT_CHUNK_START	not header bytes past a slot's start;
- *	GA_ERR_DOUBLE_FREE		the slot's bit is clear.
+ *	GA_ERR_DOUBLE_FREE		the slot's bit is clear, or it is its class's
+ *							hot slot (freed last, kept for reuse).
  *
  * An error is reported before anything changes, so the error callback may
  * longjmp out (PostgreSQL's elog(ERROR)) and leave a consistent heap.
@@ -59,7 +60,8 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 		idx = (unsigned) (((uint64_t) (off - o->hdr) * s->divmul) >> 32);
 		if (off != (uintptr_t) idx * s->elemsize + o->hdr || idx >= s->nelems)
 			return GA_ERR_NOT_CHUNK_START;
-		if ((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0)
+		if ((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0 ||
+			o->hot[s->sizeclass].ptr == ptr)
 			return GA_ERR_DOUBLE_FREE;
 	}
 	*spanp = s;
@@ -76,22 +78,53 @@ ga_report(const ga_owner *o, ga_error_kind kind, const void *ptr)
 		h->on_error(h->error_arg, kind, o, ptr);
 }
 
+/*
+ * ga_span_lost_free_slot
+ *		A free brought alloc_count down to the span's free_trigger: a full
+ *		span has become worth a refill, or a partial one is empty.
+ */
 void
 ga_span_lost_free_slot(ga_owner *o, ga_span *s)
 {
 	ga_mcentral *mc = &o->central[s->sizeclass];
 
-	if (s->alloc_count == 0)
+	if (s == &ga_hot_none)
 	{
-		ga_list_remove(s->state == GA_SPAN_FULL ? &mc->full : &mc->partial, s);
-		ga_owner_release_span(o, s);
+		s->alloc_count = GA_NO_TRIGGER - 1;
 		return;
 	}
-	if (s->state == GA_SPAN_FULL && s->nelems - s->alloc_count >= s->partial_at)
+
+	if (s->state == GA_SPAN_FULL)
 	{
 		ga_list_remove(&mc->full, s);
 		ga_list_push(&mc->partial, s);
-		s->state = GA_SPAN_PARTIAL;
+		ga_span_set_state(s, GA_SPAN_PARTIAL);
+		/* partial_at may be nelems (a span of one slot): empty already */
+	}
+	if (s->alloc_count == 0)
+	{
+		ga_list_remove(&mc->partial, s);
+		ga_owner_release_span(o, s);
+	}
+}
+
+void
+ga_owner_flush_hot(ga_owner *o)
+{
+	int			c;
+
+	for (c = 1; c < GA_NUM_CLASSES; c++)
+	{
+		ga_hot_slot *h = &o->hot[c];
+		ga_span    *s = h->span;
+
+		if (h->ptr == NULL)
+			continue;
+		h->ptr = NULL;
+		h->span = &ga_hot_none;
+		s->alloc_bits[h->idx >> 6] &= ~(UINT64_C(1) << (h->idx & 63));
+		if (--s->alloc_count == s->free_trigger)
+			ga_span_lost_free_slot(o, s);
 	}
 }
 
@@ -115,7 +148,9 @@ ga_free_slow(ga_owner *o, void *ptr)
 	}
 
 	/* The fast path declines nothing valid; this is for completeness. */
-	ga_release_slot(o, s, idx);
+	s->alloc_bits[idx >> 6] &= ~(UINT64_C(1) << (idx & 63));
+	if (--s->alloc_count == s->free_trigger)
+		ga_span_lost_free_slot(o, s);
 }
 
 size_t

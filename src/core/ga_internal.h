@@ -99,20 +99,39 @@ ga_used_clear(ga_owner *o, unsigned c)
 /* ---- span.c's small helpers, inline for reset and refill ---- */
 
 /*
+ * ga_span_set_state
+ *		Give a small span its state and the free_trigger that goes with it
+ *		(ga_types.h): the fast path of ga_free reads only the trigger.
+ */
+static inline void
+ga_span_set_state(ga_span *s, ga_span_state state)
+{
+	s->state = (uint8_t) state;
+	switch (state)
+	{
+		case GA_SPAN_FULL:
+			s->free_trigger = (uint16_t) (s->nelems - s->partial_at);
+			break;
+		case GA_SPAN_PARTIAL:
+			s->free_trigger = 0;
+			break;
+		default:
+			s->free_trigger = GA_NO_TRIGGER;
+			break;
+	}
+}
+
+/*
  * ga_span_prepare
- *		Load the window at freeindex before a span goes into an mcache.
- *		Every span keeps freeindex at or below its lowest free slot (a free
- *		lowers it, see ga_free), so the scan finds the lowest free slot
- *		first and allocation stays dense at the low end of the span.
+ *		Load the window at slot 0 before a span goes into an mcache, or
+ *		when its sweep wraps: the scan finds the lowest free slot first,
+ *		so allocation stays dense at the low end of the span.
  */
 static inline void
 ga_span_prepare(ga_span *s)
 {
-	unsigned	fi = s->lowfree;
-
-	s->freeindex = (uint16_t) fi;
-
-	s->alloc_cache = fi < s->nelems ? ~s->alloc_bits[fi >> 6] >> (fi & 63) : 0;
+	s->freeindex = 0;
+	s->alloc_cache = ~s->alloc_bits[0];
 }
 
 static inline unsigned
@@ -146,7 +165,6 @@ ga_span_clear(ga_span *s)
 	if (dirty == nw && tail != 0)
 		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
 	s->alloc_count = 0;
-	s->lowfree = 0;
 	s->swept_end = false;
 	ga_span_prepare(s);
 }
@@ -156,7 +174,7 @@ ga_span_clear(ga_span *s)
  *		Go's nextFreeIndex: the slot the window or the words after it
  *		offer, advancing the window past it; -1 past the last word.  The
  *		caller marks the slot allocated, or decides whether to wrap the
- *		sweep (ga_span_rewind) or to give the span up.
+ *		sweep or to give the span up (alloc.c).
  */
 static inline int
 ga_span_next_free(ga_span *s)

@@ -104,40 +104,67 @@ typedef enum ga_span_state
  * word.  Invariant: every set bit of alloc_cache is a free slot.  Only the
  * span an mcache holds keeps alloc_cache meaningful; other spans get it
  * recomputed when they are cached (ga_span_prepare).
+ *
+ * free_trigger tells ga_free's fast path when a span must change lists: a
+ * free that brings alloc_count down to free_trigger takes the slow path.
+ * It is a function of the state (ga_span_set_state keeps them together):
+ *
+ *	MCACHE		GA_NO_TRIGGER (alloc_count never reaches it): the mcache span
+ *				stays where it is whatever is freed;
+ *	FULL		nelems - partial_at: the span has become worth a refill and
+ *				moves to the partial list;
+ *	PARTIAL		0: the span is empty and goes back to the heap.
+ *
+ * Spans leave the mcache only at the end of a sweep, and a PARTIAL or FULL
+ * span is never allocated from, so alloc_count only falls there: the
+ * trigger cannot be stepped over.
+ *
+ * Layout: the fields the fast paths read come first, then the bitmap, so
+ * that for most classes a free touches a single cache line of the struct
+ * (the struct is cache-line aligned); what only the slow paths read comes
+ * last.
  */
+#define GA_NO_TRIGGER	UINT16_MAX
+
 struct ga_span
 {
-	/* Hot fields of the fast paths first, on one cache line. */
+	/* Hot: what the fast paths read, 40 bytes. */
 	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above */
 	uintptr_t	base;			/* address of page 0 of the span */
-	uint32_t	elemsize;		/* object (slot) size; npages*8K if large */
+	ga_owner   *owner;			/* owning context; NULL unless owned */
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
+	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
 	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
-	uint16_t	lowfree;		/* no slot below it is free */
+	uint16_t	nelems;			/* slots in the span (1 if large) */
+	uint16_t	alloc_count;	/* slots whose bit is set: live objects and
+								 * the owner's hot slot, if it is here */
+	uint16_t	free_trigger;	/* see above */
+	uint8_t		sizeclass;		/* 0 = large or free run */
+	uint8_t		unused;
+
+	/*
+	 * Small spans: the allocation bitmap (1 = allocated).  Large spans keep
+	 * alloc_bits[0] == 0, so that ga_free's fast path declines them.  Its
+	 * first three words share the hot fields' cache line: every class of
+	 * 48 bytes and more (at most 192 slots) has all of its bitmap there.
+	 */
+	uint64_t	alloc_bits[GA_BITMAP_WORDS];
+
+	/* Cold: the slow paths, lists, the page allocator. */
 	uint16_t	partial_at;		/* a full span turns partial once this many
 								 * slots are free: max(1, nelems / 8) */
-	uint16_t	nelems;			/* slots in the span (1 if large) */
-	uint16_t	alloc_count;	/* live objects; == popcount of real bits */
-	uint8_t		sizeclass;		/* 0 = large or free run */
 	uint8_t		state;			/* ga_span_state */
-	ga_owner   *owner;			/* owning context; NULL unless owned */
-	size_t		npages;			/* length of the run in pages */
-
-	/* List links: the one list the state puts the span in. */
-	ga_span    *next;
-	ga_span    *prev;
-
-	ga_arena   *arena;			/* the arena holding the pages */
 	bool		needzero;		/* objects may hold old data */
 	bool		swept_end;		/* the window reached the end since the last
 								 * clear; until then every set bit is below
 								 * freeindex */
 	uint32_t	nscav;			/* free runs: pages of the run released */
+	size_t		npages;			/* length of the run in pages */
+	ga_span    *next;			/* the one list the state puts the span in */
+	ga_span    *prev;
+	ga_arena   *arena;			/* the arena holding the pages */
 	size_t		large_size;		/* large spans: bytes the caller asked for */
-
-	/* Small spans: the allocation bitmap (1 = allocated). */
-	uint64_t	alloc_bits[GA_BITMAP_WORDS];
-};
+} __attribute__((aligned(64)));
 
 /*
  * ga_arena: Go's heapArena.  A region of address space from one mmap,
@@ -182,19 +209,45 @@ struct ga_arena
  */
 typedef struct ga_mcentral
 {
-	ga_span    *partial;		/* spans with at least one free slot */
-	ga_span    *full;			/* spans with none */
+	ga_span    *partial;		/* state PARTIAL: worth a refill */
+	ga_span    *full;			/* state FULL: fewer than partial_at free */
 } ga_mcentral;
 
 /*
- * Per size class counters of an owner (Go's BySize), class 0 = large.
- * Objects released by a reset or destroy count as frees.
+ * Per size class counters (Go's BySize), class 0 = large.  Objects
+ * released by a reset or destroy count as frees.  An owner counts only its
+ * mallocs as it goes; its frees are mallocs minus the objects its spans
+ * hold, computed when read (ga_owner_read_class_counts), so that neither
+ * ga_free nor a reset counts anything.
  */
 typedef struct ga_class_counts
 {
 	uint64_t	mallocs;
 	uint64_t	frees;
 } ga_class_counts;
+
+/*
+ * ga_hot_slot: the slot an owner freed last in a class, kept for the next
+ * allocation of that class -- TCMalloc's per-thread free list, one deep.
+ * PostgreSQL code frees and allocates the same sizes in turn (a tuple
+ * copied, a list cell replaced, a string rebuilt), and the slot just freed
+ * is the one in the CPU's cache; the sweep's next slot usually is not.
+ *
+ * A hot slot is free to the caller but still allocated in its span: its
+ * bit stays set and alloc_count counts it, so the sweep cannot hand it out
+ * twice.  ga_free validates the pointer as usual, then swaps it with the
+ * class's hot slot and really frees the slot it displaces (bit cleared,
+ * alloc_count lowered, free_trigger checked).  Freeing the hot slot again
+ * is caught by one compare (ga_free, ga_lookup_chunk: a double free); once
+ * displaced, by the bit test.  A reset or destroy forgets the hot slots
+ * with everything else.  Statistics and walkers count a hot slot as free.
+ */
+typedef struct ga_hot_slot
+{
+	void	   *ptr;			/* payload pointer; NULL = none */
+	ga_span    *span;			/* its span and slot index */
+	uint32_t	idx;
+} ga_hot_slot;
 
 /*
  * ga_owner: what PostgreSQL calls a memory context.  Its first member is
@@ -212,9 +265,16 @@ struct ga_owner
 	uintptr_t	region_base;	/* copies of the heap's, for ga_free */
 	size_t		region_size;
 	ga_span   **spans_map;
-	uint64_t	dirty;			/* classes (c & 63) allocated from since the
-								 * last reset; classes >= 64 always count */
-	ga_class_counts counts[GA_NUM_CLASSES];
+	uint64_t	dirty;			/* classes c < 64 allocated from since the
+								 * last reset: bit c */
+	uint64_t	dirty_high;		/* the same for classes >= 64: bit c - 64 */
+	uint64_t	central_used;	/* classes c < 64 that put a span in their
+								 * mcentral since the last reset; a class
+								 * whose mcache slot is empty is among them */
+	ga_hot_slot hot[GA_NUM_CLASSES];	/* the last slot freed, per class */
+	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
+											 * (0 = large); frees are derived,
+											 * see ga_owner_read_class_counts */
 	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
 	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
 	size_t		mcache_pages;	/* pages of the spans in the mcache */

@@ -117,15 +117,31 @@ extern void ga_owner_reset(ga_owner *owner);
 extern void ga_owner_destroy(ga_owner *owner);
 
 /*
+ * Free every hot slot for real (ga_types.h): its bit is cleared and its
+ * span may change lists.  Nothing needs it; tests use it to see the sweep
+ * without the hot slots in front of it.
+ */
+extern void ga_owner_flush_hot(ga_owner *owner);
+
+/*
  * Where to mirror the owner's held bytes (npages * 8K): PostgreSQL's
  * mem_allocated.  Setting it stores the owner's bytes now; afterwards each
  * change is added to it as a delta.  NULL to stop.
  */
 extern void ga_owner_set_mirror(ga_owner *owner, size_t *mirror);
 
-extern void *ga_alloc_slow(ga_owner *owner, unsigned sizeclass);
+extern void *ga_alloc_any(ga_owner *owner, size_t size);
 extern void *ga_alloc_large(ga_owner *owner, size_t size);
 extern void ga_free_slow(ga_owner *owner, void *ptr);
+
+/*
+ * Where an empty hot slot points (ptr NULL): ga_free "frees" a slot
+ * of this span when it fills an empty hot slot, instead of testing for
+ * one -- on a random mix of classes that test is a coin toss for the
+ * branch predictor.  Its trigger is hit once in 65536 such frees, and
+ * ga_span_lost_free_slot then rewinds it.
+ */
+extern ga_span ga_hot_none;
 extern void ga_span_lost_free_slot(ga_owner *owner, ga_span *span);
 
 /* Like ga_alloc, but the payload is zero (fresh OS pages are not cleared). */
@@ -163,89 +179,98 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
  * embedder whose header size is a compile-time constant (it must equal
  * owner->hdr), so that the compiler folds it.
  *
- * ga_alloc: find the class, take the lowest set bit of the mcache span's
- * alloc_cache, mark the slot allocated.  Anything else -- an empty cache
- * word, a full span, no span yet, a large request -- is the slow path.
- * A request of 0 bytes is served as 1, so that the payload pointer lies
- * inside its slot.
+ * ga_alloc_fast: a request whose slot (header included) is at most
+ * GA_FAST_MAX bytes -- nearly every palloc.  The class's hot slot if there
+ * is one (the slot freed last, see ga_types.h); else the window of the
+ * mcache span of the class: take the lowest set bit of alloc_cache, mark
+ * the slot allocated.  NULL when the window is empty.  A request of 0
+ * bytes is served as 1, so that the payload pointer lies inside its slot.
+ * Only mallocs are counted here; frees are derived (mallocs minus the
+ * objects the spans hold, see stats.c).
+ *
+ * ga_alloc_hdr: the fast path, else ga_alloc_any (alloc.c), which serves
+ * every request: an empty window, a full span, no span yet, a class above
+ * GA_FAST_MAX, a large object.  The split leaves the inline part free of
+ * calls, so that an embedder's method that wraps it needs no stack frame.
  */
+#define GA_FAST_MAX		1024
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GA_ASSUME(x)	do { if (!(x)) __builtin_unreachable(); } while (0)
+#else
+#define GA_ASSUME(x)	((void) 0)
+#endif
+
+static GA_INLINE void *
+ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
+{
+	size_t		n = size + hdr + (size == 0);
+	unsigned	c = ga_size_to_class8[(n + 7) >> 3];	/* < 64 */
+	ga_hot_slot *h = &owner->hot[c];
+	ga_span    *s;
+	uint64_t	cache;
+	unsigned	bit;
+	unsigned	idx;
+	char	   *p;
+
+	p = h->ptr;
+	if (p != NULL)
+	{
+		/* the slot freed last: still allocated in its span, still cached */
+		h->ptr = NULL;
+		h->span = &ga_hot_none;
+		owner->mallocs[c]++;
+		return p;
+	}
+	s = owner->alloc[c];
+	cache = s->alloc_cache;
+	if (GA_UNLIKELY(cache == 0))
+		return NULL;
+	bit = (unsigned) __builtin_ctzll(cache);
+	idx = s->freeindex + bit;
+	s->alloc_cache = (cache >> bit) >> 1;
+	s->freeindex = (uint16_t) (idx + 1);
+	s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
+	s->alloc_count++;
+	owner->mallocs[c]++;
+	owner->dirty |= UINT64_C(1) << c;
+	p = (char *) (s->base + (size_t) idx * s->elemsize) + hdr;
+	GA_ASSUME(p != NULL);
+	return p;
+}
+
 static GA_INLINE void *
 ga_alloc_hdr(ga_owner *owner, size_t size, size_t hdr)
 {
-	size_t		n = size + hdr + (size == 0);
-	unsigned	c;
-	ga_span    *s;
-	uint64_t	cache;
-
-	if (GA_UNLIKELY(n > GA_MAX_SMALL_SIZE || n < size))
-		return ga_alloc_large(owner, size);
-	c = ga_size_class(n);
-	s = owner->alloc[c];
-	cache = s->alloc_cache;
-	if (GA_LIKELY(cache != 0))
+	if (GA_LIKELY(size <= GA_FAST_MAX - hdr))
 	{
-		unsigned	bit = (unsigned) __builtin_ctzll(cache);
-		unsigned	idx = s->freeindex + bit;
+		void	   *p = ga_alloc_fast(owner, size, hdr);
 
-		s->alloc_cache = (cache >> bit) >> 1;
-		s->freeindex = (uint16_t) (idx + 1);
-		s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
-		s->alloc_count++;
-		owner->counts[c].mallocs++;
-		owner->dirty |= UINT64_C(1) << (c & 63);
-		return (char *) (s->base + (size_t) idx * s->elemsize) + hdr;
+		if (GA_LIKELY(p != NULL))
+			return p;
 	}
-	return ga_alloc_slow(owner, c);
+	return ga_alloc_any(owner, size);
 }
 
 static GA_INLINE void *
 ga_alloc(ga_owner *owner, size_t size)
 {
-	return ga_alloc_hdr(owner, size, owner->hdr);
-}
+	size_t		hdr = owner->hdr;
 
-/*
- * ga_release_slot: give back slot idx of small span s, whose bit is set.
- * Shared by ga_free's fast path and its slow path.
- */
-static GA_INLINE void
-ga_release_slot(ga_owner *o, ga_span *s, unsigned idx)
-{
-	uint64_t   *w = &s->alloc_bits[idx >> 6];
-	unsigned	fi;
-	unsigned	st;
-	uint64_t	cache;
-
-	*w &= ~(UINT64_C(1) << (idx & 63));
-	s->alloc_count--;
-	o->counts[s->sizeclass].frees++;
-	/*
-	 * lowfree stays a lower bound of the free slots, for the sweep's wrap.
-	 * If the freed slot lies ahead of the window in its word, reloading
-	 * the window makes it the next slot handed out.  (Moving the window
-	 * back to slots behind it was measured: it sends more allocations to
-	 * the slow path, since the word behind is usually full.)  Only the
-	 * mcache span uses its window.  No branches: span and word are random.
-	 */
-	s->lowfree = (uint16_t) (s->lowfree < idx ? s->lowfree : idx);
-	fi = s->freeindex;
-	cache = ~*w >> (fi & 63);
-	s->alloc_cache = ((idx >> 6) == (fi >> 6)) ? cache : s->alloc_cache;
-	st = s->state;
-	if (GA_UNLIKELY(((st == GA_SPAN_FULL) &
-					 (s->nelems - s->alloc_count >= s->partial_at)) |
-					((st != GA_SPAN_MCACHE) & (s->alloc_count == 0))))
-		ga_span_lost_free_slot(o, s);
+	GA_ASSUME(hdr <= 64);		/* ga_owner_init's contract */
+	return ga_alloc_hdr(owner, size, hdr);
 }
 
 /*
  * ga_free: the span by the heap's flat spans map (one compare, one load),
  * the slot index by multiplication (Go's divMul), then the bit test that
- * catches a double free.  A freed slot ahead of the mcache span's window,
- * in the window's word, is the next one handed out; a slot behind it comes
- * back when the sweep wraps (span.c).  Any check that fails, a large
- * object, and a span that must change lists go to the slow path, which
- * tells which error it was.
+ * catches a double free.  The pointer becomes its class's hot slot (see
+ * ga_types.h), and the slot it displaces is freed for real: its bit
+ * cleared, to come back when the sweep wraps (span.c).  A free that makes
+ * that span change lists (free_trigger) goes to ga_span_lost_free_slot;
+ * any check that fails, the hot slot freed again, and a large object (its
+ * span's alloc_bits[0] is 0) go to the slow path, which tells which error
+ * it was.
  */
 static GA_INLINE void
 ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
@@ -255,20 +280,31 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	ga_span    *s;
 	uintptr_t	off;
 	unsigned	idx;
+	ga_hot_slot *h;
+	ga_hot_slot old;
 
 	if (GA_UNLIKELY(roff >= owner->region_size))
 		goto slow;
 	s = owner->spans_map[roff >> GA_PAGE_SHIFT];
-	if (GA_UNLIKELY(s->owner != owner || s->sizeclass == 0))
+	if (GA_UNLIKELY(s->owner != owner))
 		goto slow;
-	off = a - s->base;
-	idx = (unsigned) (((uint64_t) (uint32_t) (off - hdr) * s->divmul) >> 32);
-	if (GA_UNLIKELY(off != (uintptr_t) idx * s->elemsize + hdr ||
-					idx >= s->nelems))
+	off = a - s->base - hdr;
+	idx = (unsigned) (((uint64_t) (uint32_t) off * s->divmul) >> 32);
+	h = &owner->hot[s->sizeclass];
+	/* (the mask keeps a bad pointer's load inside the bitmap) */
+	if (GA_UNLIKELY((off != (uintptr_t) idx * s->elemsize) |
+					(idx >= s->nelems) | (h->ptr == ptr) |
+					((s->alloc_bits[(idx >> 6) & (GA_BITMAP_WORDS - 1)] &
+					  (UINT64_C(1) << (idx & 63))) == 0)))
 		goto slow;
-	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
-		goto slow;
-	ga_release_slot(owner, s, idx);
+	/* no test for an empty hot slot: it points at ga_hot_none */
+	old = *h;
+	h->ptr = ptr;
+	h->span = s;
+	h->idx = idx;
+	old.span->alloc_bits[old.idx >> 6] &= ~(UINT64_C(1) << (old.idx & 63));
+	if (GA_UNLIKELY(--old.span->alloc_count == old.span->free_trigger))
+		ga_span_lost_free_slot(owner, old.span);
 	return;
 slow:
 	ga_free_slow(owner, ptr);
@@ -286,7 +322,9 @@ ga_free(ga_owner *owner, void *ptr)
 extern void ga_heap_read_stats(const ga_heap *heap, ga_heap_stats *out);
 extern void ga_owner_read_stats(const ga_owner *owner, ga_owner_stats *out);
 
-/* Per class mallocs and frees over the whole heap, class 0 = large. */
+/* Per class mallocs and frees of one owner / the whole heap, 0 = large. */
+extern void ga_owner_read_class_counts(const ga_owner *owner,
+									   ga_class_counts out[GA_NUM_CLASSES]);
 extern void ga_heap_read_class_counts(const ga_heap *heap,
 									  ga_class_counts out[GA_NUM_CLASSES]);
 

@@ -422,7 +422,9 @@ ga_span_struct_alloc(ga_heap *h)
 	}
 	h->span_freelist = s->next;
 	h->spans_inuse++;
+	/* the bitmap is left alone: formatting a span clears it */
 	memset(s, 0, offsetof(ga_span, alloc_bits));
+	memset(&s->partial_at, 0, sizeof(ga_span) - offsetof(ga_span, partial_at));
 	return s;
 }
 
@@ -617,7 +619,7 @@ ga_heap_put_class_span(ga_heap *h, ga_span *s)
 		if (s->alloc_count != 0)
 			ga_span_clear(s);
 		s->needzero = true;
-		s->state = GA_SPAN_CACHED;
+		ga_span_set_state(s, GA_SPAN_CACHED);
 		ga_list_push(&h->span_cache[s->sizeclass], s);
 		h->span_cache_pages += s->npages;
 		return;

@@ -20,8 +20,10 @@
  *	  holds; every change of npages is added to *mem_mirror (a delta, so
  *	  the mirror may also count the blocks of an adopted AllocSet).
  *
- * Objects that a reset or destroy releases count as frees in the owner's
- * per-class counters, as Go counts objects freed by the sweeper.
+ * Objects that a reset or destroy releases count as frees, as Go counts
+ * objects freed by the sweeper.  Nothing here counts them: an owner counts
+ * only its mallocs, and its frees are mallocs minus what its spans still
+ * hold (stats.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -36,7 +38,10 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 
 	memset(o, 0, sizeof(ga_owner));
 	for (c = 0; c < GA_NUM_CLASSES; c++)
+	{
 		o->alloc[c] = &ga_empty_span;
+		o->hot[c].span = &ga_hot_none;
+	}
 	o->hdr = (uint32_t) hdr;
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
 	o->heap = h;
@@ -76,14 +81,13 @@ ga_owner_add_pages(ga_owner *o, ptrdiff_t npages)
 
 /*
  * ga_owner_release_span
- *		Hand one of the owner's spans back to the heap, counting the
- *		objects it still holds as freed.  The caller has taken it off
- *		whatever list or mcache slot held it.
+ *		Hand one of the owner's spans back to the heap, with whatever
+ *		objects it still holds.  The caller has taken it off whatever list
+ *		or mcache slot held it.
  */
 void
 ga_owner_release_span(ga_owner *o, ga_span *s)
 {
-	o->counts[s->sizeclass].frees += s->alloc_count;
 	o->nspans--;
 	ga_owner_add_pages(o, -(ptrdiff_t) s->npages);
 	if (s->sizeclass == 0)
@@ -115,6 +119,9 @@ reset_class(ga_owner *o, unsigned c)
 {
 	ga_span    *s = o->alloc[c];
 
+	o->hot[c].ptr = NULL;
+	o->hot[c].span = &ga_hot_none;
+
 	if (o->central[c].partial != NULL)
 		release_list(o, &o->central[c].partial);
 	if (o->central[c].full != NULL)
@@ -126,7 +133,6 @@ reset_class(ga_owner *o, unsigned c)
 	}
 	if (o->mcache_pages <= o->keep_pages)
 	{
-		o->counts[c].frees += s->alloc_count;
 		ga_span_clear(s);
 		return;
 	}
@@ -149,21 +155,64 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
 }
 
 /*
+ * reset_mcache_span
+ *		reset_class for the common case: a kept mcache span whose window
+ *		never reached past its first bitmap word since the last clear (the
+ *		per-tuple pattern), so that word is the only one to clear.  Bits
+ *		past nelems stay set, as ga_span_clear keeps them.
+ */
+static inline void
+reset_mcache_span(ga_span *s)
+{
+	if (s->swept_end || s->freeindex > 64)
+	{
+		ga_span_clear(s);
+		return;
+	}
+	s->alloc_bits[0] = s->nelems < 64 ? ~UINT64_C(0) << s->nelems : 0;
+	s->alloc_cache = ~s->alloc_bits[0];
+	s->freeindex = 0;
+	s->alloc_count = 0;
+}
+
+/*
  * ga_owner_reset
  *		Free every object.  Only classes allocated from since the last
- *		reset can hold objects or mcentral spans (a reset empties every
- *		mcentral), so only those are visited: the per-tuple pattern pays
+ *		reset can hold objects, mcentral spans or a hot slot (a reset
+ *		empties every mcentral), so only those are visited: the per-tuple pattern pays
  *		for the classes it used, not for every class it ever used.
+ *
+ *		A class that has put spans in its mcentral since the last reset
+ *		(central_used), and every class of an owner whose mcache holds more
+ *		than keep_pages, takes reset_class; the others only clear their
+ *		mcache span in place.
  */
 void
 ga_owner_reset(ga_owner *o)
 {
-	uint64_t	dirty = o->dirty;
+	uint64_t	dirty = (o->dirty | o->central_used) & o->used[0];
+	uint64_t	slow = o->central_used & dirty;
+	uint64_t	mask;
 
 	o->dirty = 0;
-	reset_classes(o, 0, dirty & o->used[0]);
-	reset_classes(o, 64, o->used[1]);
-	release_list(o, &o->large);
+	if (o->mcache_pages > o->keep_pages)
+		slow = dirty;
+	for (mask = dirty & ~slow; mask != 0; mask &= mask - 1)
+	{
+		unsigned	c = (unsigned) __builtin_ctzll(mask);
+
+		o->hot[c].ptr = NULL;
+		o->hot[c].span = &ga_hot_none;
+		reset_mcache_span(o->alloc[c]);
+	}
+	if (slow != 0)
+		reset_classes(o, 0, slow);
+	if ((o->dirty_high & o->used[1]) != 0)
+		reset_classes(o, 64, o->dirty_high & o->used[1]);
+	o->dirty_high = 0;
+	o->central_used = 0;
+	if (o->large != NULL)
+		release_list(o, &o->large);
 }
 
 /*
@@ -179,13 +228,15 @@ ga_owner_destroy(ga_owner *o)
 
 	o->keep_pages = 0;
 	o->dirty = 0;
+	o->dirty_high = 0;
+	o->central_used = 0;
 	reset_classes(o, 0, o->used[0]);
 	reset_classes(o, 64, o->used[1]);
 	release_list(o, &o->large);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
-		h->retired[c].mallocs += o->counts[c].mallocs;
-		h->retired[c].frees += o->counts[c].frees;
+		h->retired[c].mallocs += o->mallocs[c];
+		h->retired[c].frees += o->mallocs[c];	/* all freed now */
 	}
 	h->retired_large_total += o->large_total;
 	if (o->prev)
@@ -202,12 +253,12 @@ ga_owner_destroy(ga_owner *o)
 bool
 ga_owner_is_empty(const ga_owner *o)
 {
+	ga_class_counts counts[GA_NUM_CLASSES];
 	int			c;
 
-	if (o->large != NULL)
-		return false;
-	for (c = 1; c < GA_NUM_CLASSES; c++)
-		if (o->counts[c].mallocs != o->counts[c].frees)
+	ga_owner_read_class_counts(o, counts);
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+		if (counts[c].mallocs != counts[c].frees)
 			return false;
 	return true;
 }

@@ -3,11 +3,13 @@
  * stats.c
  *	  Go's MemStats figures, and walkers over arenas, spans and objects.
  *
- * Nothing here walks the heap to count: the page figures are kept by the
- * heap as pages change hands (mheap.c, pagealloc.c, scavenge.c), and the
- * object figures are each owner's per-class counters plus those of
- * destroyed owners (heap->retired).  Reading them costs O(owners x
- * classes).  HeapAlloc is, as in Go, the slot bytes of live objects:
+ * The page figures are kept by the heap as pages change hands (mheap.c,
+ * pagealloc.c, scavenge.c).  The object figures are each owner's per-class
+ * counts plus those of destroyed owners (heap->retired).  An owner counts
+ * only its mallocs, on the allocation fast path; its frees are mallocs
+ * minus the objects its spans hold, so reading them walks the owner's
+ * span lists: O(spans), which keeps ga_free and ga_owner_reset from
+ * counting anything.  HeapAlloc is, as in Go, the slot bytes of live objects:
  * sum over classes of (mallocs - frees) * class size, plus the pages of
  * live large objects.
  *
@@ -46,31 +48,75 @@ add_counts(ga_class_counts *into, const ga_class_counts *from)
 	}
 }
 
+/* Objects held by a list of spans. */
+static uint64_t
+list_objects(const ga_span *s)
+{
+	uint64_t	n = 0;
+
+	for (; s != NULL; s = s->next)
+		n += s->alloc_count;
+	return n;
+}
+
+/*
+ * ga_owner_read_class_counts
+ *		The owner counts only mallocs; the frees of a class are its mallocs
+ *		minus the objects its spans hold now (the hot slot is not one).
+ */
+void
+ga_owner_read_class_counts(const ga_owner *o,
+						   ga_class_counts out[GA_NUM_CLASSES])
+{
+	int			c;
+
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+	{
+		uint64_t	live;
+
+		if (c == 0)
+			live = list_objects(o->large);
+		else
+			live = o->alloc[c]->alloc_count +
+				list_objects(o->central[c].partial) +
+				list_objects(o->central[c].full) -
+				(o->hot[c].ptr != NULL);
+		out[c].mallocs = o->mallocs[c];
+		out[c].frees = o->mallocs[c] - live;
+	}
+}
+
 void
 ga_heap_read_class_counts(const ga_heap *h, ga_class_counts out[GA_NUM_CLASSES])
 {
+	ga_class_counts counts[GA_NUM_CLASSES];
 	const ga_owner *o;
 
 	memcpy(out, h->retired, sizeof(h->retired));
 	for (o = h->owners; o != NULL; o = o->next)
-		add_counts(out, o->counts);
+	{
+		ga_owner_read_class_counts(o, counts);
+		add_counts(out, counts);
+	}
 }
 
 void
 ga_owner_read_stats(const ga_owner *o, ga_owner_stats *out)
 {
+	ga_class_counts counts[GA_NUM_CLASSES];
 	int			c;
 
+	ga_owner_read_class_counts(o, counts);
 	memset(out, 0, sizeof(*out));
 	out->nspans = o->nspans;
 	out->npages = o->npages;
 	out->span_bytes = GA_PAGES_BYTES(o->npages);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
-		uint64_t	live = o->counts[c].mallocs - o->counts[c].frees;
+		uint64_t	live = counts[c].mallocs - counts[c].frees;
 
-		out->mallocs += o->counts[c].mallocs;
-		out->frees += o->counts[c].frees;
+		out->mallocs += counts[c].mallocs;
+		out->frees += counts[c].frees;
 		out->objects += live;
 		if (c > 0)
 			out->alloc_bytes += live * ga_class_size[c];
@@ -129,6 +175,30 @@ ga_heap_read_stats(const ga_heap *h, ga_heap_stats *out)
 
 /* ---- walkers ---- */
 
+/* Is slot idx of span s its owner's hot slot (freed, kept for reuse)? */
+static inline bool
+is_hot(const ga_span *s, unsigned idx)
+{
+	const ga_hot_slot *h;
+
+	if (s->owner == NULL || s->sizeclass == 0)
+		return false;
+	h = &s->owner->hot[s->sizeclass];
+	return h->ptr != NULL && h->span == s && h->idx == idx;
+}
+
+/* Live objects of a span: the hot slot, if it is here, is free. */
+static unsigned
+span_objects(const ga_span *s)
+{
+	const ga_hot_slot *h;
+
+	if (s->owner == NULL || s->sizeclass == 0)
+		return s->alloc_count;
+	h = &s->owner->hot[s->sizeclass];
+	return s->alloc_count - (h->ptr != NULL && h->span == s);
+}
+
 static void
 fill_info(const ga_span *s, ga_span_info *info)
 {
@@ -140,7 +210,7 @@ fill_info(const ga_span *s, ga_span_info *info)
 	info->spanclass = (s->sizeclass << 1) | 1;	/* no pointers: noscan */
 	info->elemsize = s->sizeclass ? s->elemsize : ga_span_bytes(s);
 	info->nelems = s->nelems;
-	info->allocated = s->alloc_count;
+	info->allocated = span_objects(s);
 	info->state = (ga_span_state) s->state;
 }
 
@@ -216,7 +286,7 @@ walk_span_objects(const ga_owner *o, const ga_span *s, ga_object_visitor fn,
 	unsigned	i;
 
 	for (i = 0; i < s->nelems; i++)
-		if ((s->alloc_bits[i >> 6] >> (i & 63)) & 1)
+		if (((s->alloc_bits[i >> 6] >> (i & 63)) & 1) && !is_hot(s, i))
 			if (!fn(arg, (char *) (s->base + (size_t) i * s->elemsize) + o->hdr,
 					s->elemsize))
 				return false;

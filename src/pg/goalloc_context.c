@@ -65,9 +65,10 @@
  *
  * The contexts are tagged T_AllocSetContext because an assert-enabled
  * server's MemoryContextIsValid() accepts only the three core tags; a
- * goalloc context is told apart by its methods pointer (GoAllocMethods),
- * see GoAllocContextIsGoAlloc().  The stats method allocates nothing: mcxt.c
- * calls it on the out-of-memory path.
+ * goalloc context is told apart by its methods table (GoAllocMethods, or
+ * GoAllocCheckMethods under goalloc.check), see GoAllocContextIsGoAlloc().
+ * The stats method allocates nothing: mcxt.c calls it on the out-of-memory
+ * path.
  *
  * IDENTIFICATION
  *	  src/pg/goalloc_context.c
@@ -104,7 +105,10 @@ int			goalloc_retain_kb = (int) (GA_DEFAULT_RETAIN / 1024);
 static ga_heap *backend_heap = NULL;
 static int	backend_heap_pid = 0;
 
-/* The operation in progress, for the error callback's message */
+/*
+ * The operation in progress, for the error callback's message: "pfree"
+ * unless a repalloc is under way (so that pfree, the hot one, sets nothing).
+ */
 static const char *goalloc_current_op = "pfree";
 
 void		_PG_init(void);
@@ -113,6 +117,10 @@ void		_PG_init(void);
 static void *GoAllocAlloc(MemoryContext context, Size size);
 static void GoAllocFree(MemoryContext context, void *pointer);
 static void *GoAllocRealloc(MemoryContext context, void *pointer, Size size);
+static void *GoAllocAllocCheck(MemoryContext context, Size size);
+static void GoAllocFreeCheck(MemoryContext context, void *pointer);
+static void *GoAllocReallocCheck(MemoryContext context, void *pointer,
+								 Size size);
 static void GoAllocReset(MemoryContext context);
 static void GoAllocDelete(MemoryContext context);
 static Size GoAllocGetChunkSpace(MemoryContext context, void *pointer);
@@ -129,6 +137,25 @@ const MemoryContextMethods GoAllocMethods = {
 	GoAllocAlloc,
 	GoAllocFree,
 	GoAllocRealloc,
+	GoAllocReset,
+	GoAllocDelete,
+	GoAllocGetChunkSpace,
+	GoAllocIsEmpty,
+	GoAllocStats
+#ifdef MEMORY_CONTEXT_CHECKING
+	,GoAllocCheck
+#endif
+};
+
+/*
+ * A context created with goalloc.check on gets this table instead: its
+ * alloc, free and realloc keep and check sentinels.  Two tables rather
+ * than a flag keep the test out of the ordinary fast paths.
+ */
+const MemoryContextMethods GoAllocCheckMethods = {
+	GoAllocAllocCheck,
+	GoAllocFreeCheck,
+	GoAllocReallocCheck,
 	GoAllocReset,
 	GoAllocDelete,
 	GoAllocGetChunkSpace,
@@ -179,14 +206,16 @@ goalloc_heap_error(void *arg, ga_error_kind kind, const ga_owner *owner,
 				   const void *ptr)
 {
 	const char *name = "?";
+	const char *op = goalloc_current_op;
 
+	goalloc_current_op = "pfree";
 	if (owner != NULL && owner->user != NULL)
 		name = ((MemoryContext) owner->user)->name;
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INTERNAL_ERROR),
 			 errmsg("%s called with invalid pointer in goalloc context \"%s\": %s",
-					goalloc_current_op, name, goalloc_error_kind_name(kind)),
+					op, name, goalloc_error_kind_name(kind)),
 			 errdetail("Pointer %p.", ptr)));
 }
 
@@ -270,7 +299,7 @@ GoAllocContextCreateExtended(MemoryContext parent, const char *name,
 	/* Finally, do the type-independent part of context creation */
 	MemoryContextCreate((MemoryContext) set,
 						T_AllocSetContext,
-						&GoAllocMethods,
+						check ? &GoAllocCheckMethods : &GoAllocMethods,
 						parent,
 						name);
 
@@ -297,7 +326,9 @@ GoAllocContextCreate(MemoryContext parent, const char *name)
 bool
 GoAllocContextIsGoAlloc(MemoryContext context)
 {
-	return context != NULL && context->methods == &GoAllocMethods;
+	return context != NULL &&
+		(context->methods == &GoAllocMethods ||
+		 context->methods == &GoAllocCheckMethods);
 }
 
 
@@ -399,12 +430,92 @@ GoAllocCheckAll(GoAllocContext *set, bool wipe)
  */
 
 /*
- * GoAllocAllocCheck
- *		GoAllocAlloc for a check context.
+ * GoAllocAllocSlow
+ *		GoAllocAlloc's path for everything the core's inline fast path does
+ *		not serve.
  */
 static pg_noinline void *
-GoAllocAllocCheck(GoAllocContext *set, Size size)
+GoAllocAllocSlow(MemoryContext context, Size size)
 {
+	GoAllocContext *set = (GoAllocContext *) context;
+	void	   *p;
+
+	p = ga_alloc_any(&set->owner, size);
+	if (unlikely(p == NULL))
+		return NULL;
+	GoAllocChunkContext(p) = context;
+	return p;
+}
+
+/*
+ * GoAllocAlloc
+ *		Returns pointer to allocated memory of given size or NULL if the
+ *		heap cannot give it (out of memory, or past goalloc.heap_limit);
+ *		mcxt.c raises the error then.  The fast path makes no call, so it
+ *		needs no stack frame; the rest is a tail call.
+ */
+static void *
+GoAllocAlloc(MemoryContext context, Size size)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
+	void	   *p;
+
+	if (likely(size <= GA_FAST_MAX - GOALLOC_CHUNKHDRSZ))
+	{
+		p = ga_alloc_fast(&set->owner, size, GOALLOC_CHUNKHDRSZ);
+		if (likely(p != NULL))
+		{
+			GoAllocChunkContext(p) = context;
+			return p;
+		}
+	}
+	return GoAllocAllocSlow(context, size);
+}
+
+/*
+ * GoAllocFree
+ *		Frees allocated memory; an invalid pointer raises an ERROR (from
+ *		the core's error callback, before anything changed).
+ */
+static void
+GoAllocFree(MemoryContext context, void *pointer)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
+
+	ga_free_hdr(&set->owner, pointer, GOALLOC_CHUNKHDRSZ);
+}
+
+/*
+ * GoAllocRealloc
+ *		Returns new pointer to allocated memory of given size, or NULL if
+ *		the heap cannot give it (the old chunk is then left alone).  An
+ *		invalid pointer raises an ERROR.
+ */
+static void *
+GoAllocRealloc(MemoryContext context, void *pointer, Size size)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
+	void	   *newp;
+
+	goalloc_current_op = "repalloc";
+	newp = ga_realloc(&set->owner, pointer, size);
+	goalloc_current_op = "pfree";
+	if (unlikely(newp == NULL))
+		return NULL;
+	if (newp != pointer)
+		GoAllocChunkContext(newp) = context;
+	return newp;
+}
+
+/*
+ * GoAllocAllocCheck
+ *		GoAllocAlloc for a check context: the requested size and a
+ *		sentinel go with the chunk.
+ */
+static void *
+GoAllocAllocCheck(MemoryContext context, Size size)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
 	void	   *p;
 
 	p = ga_alloc(&set->owner, size);
@@ -415,34 +526,13 @@ GoAllocAllocCheck(GoAllocContext *set, Size size)
 }
 
 /*
- * GoAllocAlloc
- *		Returns pointer to allocated memory of given size or NULL if the
- *		heap cannot give it (out of memory, or past goalloc.heap_limit);
- *		mcxt.c raises the error then.
- */
-static void *
-GoAllocAlloc(MemoryContext context, Size size)
-{
-	GoAllocContext *set = (GoAllocContext *) context;
-	void	   *p;
-
-	if (unlikely(set->check))
-		return GoAllocAllocCheck(set, size);
-
-	p = ga_alloc_hdr(&set->owner, size, GOALLOC_CHUNKHDRSZ);
-	if (unlikely(p == NULL))
-		return NULL;
-	GoAllocChunkContext(p) = context;
-	return p;
-}
-
-/*
  * GoAllocFreeCheck
  *		GoAllocFree for a check context: sentinel check and wipe first.
  */
-static pg_noinline void
-GoAllocFreeCheck(GoAllocContext *set, void *pointer)
+static void
+GoAllocFreeCheck(MemoryContext context, void *pointer)
 {
+	GoAllocContext *set = (GoAllocContext *) context;
 	Size		usable;
 
 	/* A bad pointer: let the core report it before we read its header */
@@ -459,39 +549,27 @@ GoAllocFreeCheck(GoAllocContext *set, void *pointer)
 }
 
 /*
- * GoAllocFree
- *		Frees allocated memory; an invalid pointer raises an ERROR.
- */
-static void
-GoAllocFree(MemoryContext context, void *pointer)
-{
-	GoAllocContext *set = (GoAllocContext *) context;
-
-	goalloc_current_op = "pfree";
-	if (unlikely(set->check))
-	{
-		GoAllocFreeCheck(set, pointer);
-		return;
-	}
-	ga_free_hdr(&set->owner, pointer, GOALLOC_CHUNKHDRSZ);
-}
-
-/*
  * GoAllocReallocCheck
  *		GoAllocRealloc for a check context.  A chunk whose slot still has
  *		room stays in place (the bytes given up are wiped); otherwise a new
  *		chunk is allocated here so that the old one can be wiped before it
  *		goes back to the core.
  */
-static pg_noinline void *
-GoAllocReallocCheck(GoAllocContext *set, void *pointer, Size size)
+static void *
+GoAllocReallocCheck(MemoryContext context, void *pointer, Size size)
 {
+	GoAllocContext *set = (GoAllocContext *) context;
 	Size		usable;
 	Size		oldsize;
 	void	   *newp;
 
 	if (!ga_owns(&set->owner, pointer))
-		return ga_realloc(&set->owner, pointer, size);	/* reports it */
+	{
+		goalloc_current_op = "repalloc";
+		newp = ga_realloc(&set->owner, pointer, size);	/* reports it */
+		goalloc_current_op = "pfree";
+		return newp;
+	}
 
 	usable = GoAllocUsable(set, pointer);
 	GoAllocSentinelOk(set, pointer, usable);
@@ -513,30 +591,6 @@ GoAllocReallocCheck(GoAllocContext *set, void *pointer, Size size)
 
 	memset(pointer, GOALLOC_WIPE, usable);
 	ga_free(&set->owner, pointer);
-	return newp;
-}
-
-/*
- * GoAllocRealloc
- *		Returns new pointer to allocated memory of given size, or NULL if
- *		the heap cannot give it (the old chunk is then left alone).  An
- *		invalid pointer raises an ERROR.
- */
-static void *
-GoAllocRealloc(MemoryContext context, void *pointer, Size size)
-{
-	GoAllocContext *set = (GoAllocContext *) context;
-	void	   *newp;
-
-	goalloc_current_op = "repalloc";
-	if (unlikely(set->check))
-		return GoAllocReallocCheck(set, pointer, size);
-
-	newp = ga_realloc(&set->owner, pointer, size);
-	if (unlikely(newp == NULL))
-		return NULL;
-	if (newp != pointer)
-		GoAllocChunkContext(newp) = context;
 	return newp;
 }
 

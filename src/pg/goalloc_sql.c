@@ -954,7 +954,7 @@ goalloc_misuse(PG_FUNCTION_ARGS)
 		/* a large chunk whose pages went back to the heap */
 		p = MemoryContextAlloc(cxt, 100000);
 		pfree(p);
-		GoAllocMethods.free_p(cxt, p);
+		cxt->methods->free_p(cxt, p);
 	}
 	else if (strcmp(kind, "repalloc_freed") == 0)
 	{

@@ -196,6 +196,18 @@ collect_arena(void *arg, const ga_arena_info *info)
 	return true;
 }
 
+/* 1 if the span holds its owner's hot slot of the class (ga_types.h). */
+static unsigned
+t_hot_in(const ga_span_info *s)
+{
+	const ga_hot_slot *h;
+
+	if (s->owner == NULL || s->sizeclass <= 0)
+		return 0;
+	h = &s->owner->hot[s->sizeclass];
+	return h->ptr != NULL && h->span->base == s->base;
+}
+
 /* Check one span's self-consistency; return false on failure. */
 static bool
 check_span(const ga_span_info *s)
@@ -221,12 +233,15 @@ check_span(const ga_span_info *s)
 			 * (max(1, nelems/8)); PARTIAL = some free slot, and not empty
 			 * (an empty span that is not the mcache's goes back).
 			 */
+			/* (the owner's hot slot is free but keeps its bit: t_hot_in) */
 			if (s->state == GA_SPAN_FULL)
-				ok &= T_LE(s->nelems - s->allocated + 1, t_partial_at(s->nelems));
+				ok &= T_LE(s->nelems - s->allocated - t_hot_in(s) + 1,
+						   t_partial_at(s->nelems));
 			if (s->state == GA_SPAN_PARTIAL)
 			{
 				ok &= T_CHECK(s->allocated < s->nelems);
-				ok &= T_CHECK(s->allocated > 0);	/* empty ones go back */
+				/* empty ones go back */
+				ok &= T_CHECK(s->allocated + t_hot_in(s) > 0);
 			}
 			if (s->state == GA_SPAN_CACHED)
 			{
@@ -410,6 +425,37 @@ visit_obj(void *arg, void *payload, size_t slot)
 	return true;
 }
 
+/*
+ * Every small span's free_trigger goes with its state (ga_types.h), and
+ * lies where the frees to come will meet it.
+ */
+static bool
+check_triggers(const ga_owner *owner)
+{
+	bool		ok = true;
+
+	for (int c = 1; c < GA_NUM_CLASSES; c++)
+	{
+		const ga_span *s = owner->alloc[c];
+
+		if (s->owner != NULL)
+			ok &= T_EQ(s->free_trigger, GA_NO_TRIGGER);
+		for (s = owner->central[c].full; s != NULL; s = s->next)
+		{
+			ok &= T_EQ(s->free_trigger, s->nelems - s->partial_at);
+			ok &= T_CHECK(s->alloc_count > s->free_trigger);
+		}
+		for (s = owner->central[c].partial; s != NULL; s = s->next)
+		{
+			ok &= T_EQ(s->free_trigger, 0);
+			ok &= T_CHECK(s->alloc_count > 0);
+		}
+	}
+	for (const ga_span *s = owner->large; s != NULL; s = s->next)
+		ok &= T_EQ(s->alloc_bits[0], 0);	/* the fast path declines it */
+	return ok;
+}
+
 bool
 t_check_owner(ga_owner *owner, const size_t *mirror)
 {
@@ -420,6 +466,7 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 				bytes = 0;
 	uint64_t	live[GA_NUM_CLASSES] = {0};
 	int			nmcache[GA_NUM_CLASSES] = {0};
+	ga_class_counts counts[GA_NUM_CLASSES];
 	obj_acc		oa = {owner, 0, 0, true};
 	bool		ok = true;
 
@@ -450,15 +497,18 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 	ok &= T_EQ(pages, os.npages);
 	ok &= T_EQ(objects, os.objects);
 	ok &= T_EQ(bytes, os.alloc_bytes);
+	ga_owner_read_class_counts(owner, counts);
 	for (int c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		ok &= T_LE(nmcache[c], 1);
-		if (!T_EQ(owner->counts[c].mallocs - owner->counts[c].frees, live[c]))
+		ok &= T_LE(counts[c].frees, counts[c].mallocs);
+		if (!T_EQ(counts[c].mallocs - counts[c].frees, live[c]))
 		{
 			fprintf(stderr, "  (owner class %d)\n", c);
 			ok = false;
 		}
 	}
+	ok &= check_triggers(owner);
 	if (mirror)
 		ok &= T_EQ(*mirror, os.span_bytes);
 	ok &= T_EQ(ga_owner_is_empty(owner), os.objects == 0);

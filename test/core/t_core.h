@@ -51,6 +51,16 @@ t_partial_at(unsigned nelems)
 	return nelems / 8 > 1 ? nelems / 8 : 1;
 }
 
+/* Objects of class c the owner holds, by its counts (mallocs - frees). */
+static inline uint64_t
+class_live(const ga_owner *o, int c)
+{
+	ga_class_counts cc[GA_NUM_CLASSES];
+
+	ga_owner_read_class_counts(o, cc);
+	return cc[c].mallocs - cc[c].frees;
+}
+
 /* Error recorder. */
 typedef struct t_errs
 {

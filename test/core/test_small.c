@@ -99,7 +99,7 @@ test_fill_span_every_class(void)
 			T_EQ(os.npages, 2 * ga_class_npages[c]);
 			T_EQ(os.objects, n + 1);
 			T_EQ(os.alloc_bytes, (size_t) (n + 1) * size);
-			T_EQ(o.counts[c].mallocs, n + 1);
+			T_EQ(o.mallocs[c], n + 1);
 			t_check_heap(h);
 			ga_owner_destroy(&o);
 			free(v);
@@ -111,9 +111,10 @@ test_fill_span_every_class(void)
 }
 
 /*
- * Slot reuse under the forward sweep: a slot freed behind the window comes
- * back when the sweep wraps at the end of the span (before any new span is
- * taken); a slot freed ahead of the window, in its word, is the next one.
+ * Slot reuse: the slot freed last in a class is the next one handed out
+ * (the hot slot); once displaced, a slot freed behind the window comes back
+ * when the sweep wraps at the end of the span (before any new span is
+ * taken).
  */
 static void
 test_sweep_reuse(void)
@@ -133,6 +134,19 @@ test_sweep_reuse(void)
 	ga_free(&o, p[3]);
 	T_CHECK(!ga_owns(&o, p[3]));
 
+	/* the hot slot: the next allocation of the class */
+	T_CHECK((q = ga_alloc(&o, 100)) == p[3]);
+	T_CHECK(ga_owns(&o, q));
+	ga_free(&o, p[3]);
+	ga_owner_read_stats(&o, &os);
+	T_EQ(os.objects, 9);
+	t_check_owner(&o, NULL);
+
+	/* displaced by the next free (p[2] is hot now), p[3] is really free */
+	ga_free(&o, p[2]);
+	T_CHECK((q = ga_alloc(&o, 100)) == p[2]);
+	p[2] = q;
+
 	/* behind the window: the sweep goes on forward */
 	q = ga_alloc(&o, 100);
 	T_CHECK(q == (char *) p[9] + ga_class_size[c]);
@@ -149,7 +163,7 @@ test_sweep_reuse(void)
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.nspans, 1);
 
-	/* ahead of the window, in its word: the very next allocation */
+	/* anywhere in the span: the very next allocation */
 	ga_free(&o, p[20]);
 	T_CHECK((q = ga_alloc(&o, 100)) == p[20]);
 	p[20] = q;
@@ -261,6 +275,9 @@ test_mcentral_transitions(void)
 		T_EQ(span_of(&o, v[0]).state, GA_SPAN_FULL);
 		ga_free(&o, v[5 + k]);
 	}
+	/* the last one freed is the hot slot, still allocated in the span */
+	T_EQ(span_of(&o, v[0]).state, GA_SPAN_FULL);
+	ga_owner_flush_hot(&o);
 	s = span_of(&o, v[0]);
 	T_EQ(s.state, GA_SPAN_PARTIAL);
 	T_EQ(s.allocated, n - t_partial_at(n));
@@ -284,6 +301,7 @@ test_mcentral_transitions(void)
 	ga_heap_read_stats(h, &ha);
 	for (uint32_t i = n; i < 2 * n; i++)
 		ga_free(&o, v[i]);
+	ga_owner_flush_hot(&o);
 	ga_owner_read_stats(&o, &b);
 	ga_heap_read_stats(h, &hb);
 	T_EQ(b.nspans, a.nspans - 1);
@@ -305,12 +323,15 @@ test_mcentral_transitions(void)
 	T_EQ(span_of(&o, v[2 * n]).state, GA_SPAN_FULL);
 	for (uint32_t i = 2 * n; i < 3 * n; i += 2)
 		ga_free(&o, v[i]);
+	ga_owner_flush_hot(&o);
 	T_EQ(span_of(&o, v[2 * n + 1]).state, GA_SPAN_PARTIAL);
 	for (uint32_t i = 2 * n + 1; i < 3 * n; i += 2)
 		ga_free(&o, v[i]);
+	ga_owner_flush_hot(&o);
 	T_EQ(span_of(&o, v[2 * n + 1]).base, 0);
 	for (uint32_t i = 0; i < n; i++)
 		ga_free(&o, v[i]);
+	ga_owner_flush_hot(&o);
 	s = span_of(&o, v[0]);
 	T_EQ(s.state, GA_SPAN_MCACHE);
 	T_EQ(s.allocated, 0);
