@@ -13,6 +13,19 @@
  *	-DALLOC_TCMALLOC	tcmalloc (-ltcmalloc_minimal; called as tc_malloc)
  *
  * Usage: bench_<alloc> WORKLOAD [SCALE [SERIES_FILE]]
+ *		  bench_<alloc> trace FILE [LOOPS]
+ *
+ * The second form is workload 8: a query trace recorded inside PostgreSQL
+ * by goalloc_record_trace() (format and reader: bench/gab_qtrace.h),
+ * replayed LOOPS times (default 1) as one timed run.  goalloc: one owner
+ * per recorded context (ga_owner_init at its create record, ga_owner_reset
+ * at a reset, ga_owner_destroy at its delete), so a reset frees the
+ * context's chunks in bulk as in PostgreSQL; held = the peak over the run
+ * of the owners' span bytes, exact after every record.  malloc family: no
+ * contexts, a reset or delete frees one by one the chunks the reader found
+ * live in that context; held = RSS growth.  For every allocator the peak
+ * RSS growth is sampled every 65536 records (getrusage's maxrss would count
+ * the trace reader's temporaries).  One op is one record.  The RESULT line names the workload "trace:<file name>".
  *
  * Prints one line "RESULT key=value ..." that bench/run_core.sh turns into
  * the table.  Each run is one process for one workload, so RSS and the
@@ -32,12 +45,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gab_trace.h"
+#include "gab_qtrace.h"
 
 /* ---- The allocator under test ---- */
 
@@ -294,6 +310,8 @@ typedef struct result
 				rss_after_free,
 				rss_after_release,
 				rss_end;
+	/* trace: RSS growth sampled every 65536 records */
+	size_t		rss_peak;
 } result;
 
 /* Close a timed run: elapsed time, operations, memory held at the end. */
@@ -594,6 +612,209 @@ run_repalloc(const gab_trace *t, result *r, size_t rss_base)
 		A_FREE(s[i]);
 }
 
+/* ---- Workload 8: a recorded query trace ---- */
+
+static void
+unmap_mem(void *p, size_t bytes)
+{
+	munmap(p, bytes > 0 ? bytes : 1);
+}
+
+/*
+ * Map a trace file and check it; exits with a message on any failure.
+ */
+static void
+load_qtrace(const char *prog, const char *path, gab_qtrace *q)
+{
+	int			fd = open(path, O_RDONLY);
+	struct stat st;
+	void	   *buf;
+	const char *err;
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+	{
+		perror(path);
+		exit(1);
+	}
+	if (st.st_size < (off_t) sizeof(gab_qt_header))
+	{
+		fprintf(stderr, "%s: %s: trace file is truncated\n", prog, path);
+		exit(1);
+	}
+	buf = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (buf == MAP_FAILED)
+	{
+		perror(path);
+		exit(1);
+	}
+	err = gab_qtrace_open(q, buf, (size_t) st.st_size, map_mem, unmap_mem);
+	if (err != NULL)
+	{
+		fprintf(stderr, "%s: %s: %s\n", prog, path, err);
+		exit(1);
+	}
+}
+
+/* The replay's own arrays, mapped before the RSS baseline is taken. */
+typedef struct qreplay
+{
+	void	  **ptr;			/* chunk id -> pointer */
+#ifdef ALLOC_GOALLOC
+	ga_owner   *own;			/* context id -> owner */
+	char	   *alive;
+#endif
+} qreplay;
+
+static void
+prepare_qtrace(const gab_qtrace *q, qreplay *qr)
+{
+	qr->ptr = map_mem(sizeof(void *) * (size_t) (q->nchunks + 1));
+	if (qr->ptr == NULL)
+		oom();
+#ifdef ALLOC_GOALLOC
+	qr->own = map_mem(sizeof(ga_owner) * (size_t) (q->ncontexts + 1));
+	qr->alive = map_mem((size_t) q->ncontexts + 1);
+	if (qr->own == NULL || qr->alive == NULL)
+		oom();
+#endif
+}
+
+static void
+run_qtrace(const gab_qtrace *q, const qreplay *qr, result *r, size_t rss_base,
+		   int loops)
+{
+	void	  **ptr = qr->ptr;
+#ifdef ALLOC_GOALLOC
+	ga_owner   *own = qr->own;
+	char	   *alive = qr->alive;
+	size_t		pages = 0,
+				peak_pages = 0;
+#endif
+	double		t0;
+	int			l;
+
+	r->req_peak = (size_t) q->req_peak;
+
+	t0 = now_ns();
+	for (l = 0; l < loops; l++)
+	{
+		const uint32_t *imp = q->implicit;
+		uint64_t	i;
+		uint32_t	id;
+
+		for (i = 0; i < q->nrecords; i++)
+		{
+			const gab_qt_rec *rec = &q->rec[i];
+			void	   *p;
+#ifdef ALLOC_GOALLOC
+			ga_owner   *o = &own[rec->ctx];
+			size_t		before = o->npages;
+#endif
+
+			switch (rec->op)
+			{
+				case GAB_QT_CREATE:
+#ifdef ALLOC_GOALLOC
+					ga_owner_init(o, g_heap, 8, GA_DEFAULT_KEEP);
+					alive[rec->ctx] = 1;
+					before = 0;
+#endif
+					break;
+				case GAB_QT_ALLOC:
+#ifdef ALLOC_GOALLOC
+					p = ga_alloc(o, rec->size);
+#else
+					p = A_ALLOC(rec->size > 0 ? rec->size : 1);
+#endif
+					if (__builtin_expect(p == NULL, 0))
+						oom();
+					*(volatile char *) p = (char) i;
+					ptr[rec->chunk] = p;
+					break;
+				case GAB_QT_FREE:
+#ifdef ALLOC_GOALLOC
+					ga_free(o, ptr[rec->chunk]);
+#else
+					A_FREE(ptr[rec->chunk]);
+#endif
+					break;
+				case GAB_QT_REALLOC:
+#ifdef ALLOC_GOALLOC
+					p = ga_realloc(o, ptr[rec->chunk], rec->size);
+#else
+					p = A_REALLOC(ptr[rec->chunk], rec->size > 0 ? rec->size : 1);
+#endif
+					if (__builtin_expect(p == NULL, 0))
+						oom();
+					ptr[rec->chunk] = p;
+					break;
+				case GAB_QT_RESET:
+#ifdef ALLOC_GOALLOC
+					ga_owner_reset(o);
+#else
+					while ((id = *imp++) != GAB_QT_NONE)
+						A_FREE(ptr[id]);
+#endif
+					break;
+				case GAB_QT_DELETE:
+#ifdef ALLOC_GOALLOC
+					ga_owner_destroy(o);
+					alive[rec->ctx] = 0;
+					pages -= before;
+					before = 0;
+#else
+					while ((id = *imp++) != GAB_QT_NONE)
+						A_FREE(ptr[id]);
+#endif
+					break;
+			}
+#ifdef ALLOC_GOALLOC
+			pages += o->npages - before;
+			if (pages > peak_pages)
+				peak_pages = pages;
+#endif
+			if ((i & 0xFFFF) == 0)
+			{
+				size_t		rss = gab_rss_bytes();
+
+				rss = rss > rss_base ? rss - rss_base : 0;
+				if (rss > r->rss_peak)
+					r->rss_peak = rss;
+			}
+		}
+
+		/* what the trace never deleted */
+#ifdef ALLOC_GOALLOC
+		for (id = 0; id < q->ncontexts; id++)
+			if (alive[id])
+			{
+				pages -= own[id].npages;
+				ga_owner_destroy(&own[id]);
+				alive[id] = 0;
+			}
+		(void) imp;
+#else
+		while ((id = *imp++) != GAB_QT_NONE)
+			A_FREE(ptr[id]);
+#endif
+	}
+#ifdef ALLOC_GOALLOC
+	r->held_peak = peak_pages * GA_PAGE_SIZE;
+#else
+	r->held_peak = r->rss_peak;
+#endif
+	finish_run(r, t0, q->nrecords * (uint64_t) loops, rss_base);
+}
+
+static const char *
+trace_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -604,11 +825,54 @@ main(int argc, char **argv)
 	size_t		rss_base,
 				peak_rss;
 	const char *series_file = NULL;
+	gab_qtrace	q;
+	qreplay		qr;
+	int			loops = 1;
+	char		wname[256];
 
 	if (argc < 2)
 	{
-		fprintf(stderr, "usage: %s WORKLOAD [SCALE [SERIES_FILE]]\n", argv[0]);
+		fprintf(stderr, "usage: %s WORKLOAD [SCALE [SERIES_FILE]]\n"
+				"       %s trace FILE [LOOPS]\n", argv[0], argv[0]);
 		return 64;
+	}
+	if (strcmp(argv[1], "trace") == 0)
+	{
+		if (argc < 3)
+		{
+			fprintf(stderr, "usage: %s trace FILE [LOOPS]\n", argv[0]);
+			return 64;
+		}
+		if (argc >= 4)
+		{
+			char	   *end;
+			long		v = strtol(argv[3], &end, 10);
+
+			if (*end != '\0' || v < 1 || v > 100000)
+			{
+				fprintf(stderr, "%s: bad loops \"%s\" (1 <= loops <= 100000)\n",
+						argv[0], argv[3]);
+				return 64;
+			}
+			loops = (int) v;
+		}
+		load_qtrace(argv[0], argv[2], &q);
+		prepare_qtrace(&q, &qr);
+		snprintf(wname, sizeof(wname), "trace:%s", trace_basename(argv[2]));
+		a_init();
+		memset(&r, 0, sizeof(r));
+		rss_base = gab_rss_bytes();
+		run_qtrace(&q, &qr, &r, rss_base, loops);
+		/* sampled: getrusage's maxrss would count the reader's temporaries */
+		peak_rss = r.rss_peak;
+		printf("RESULT workload=%s alloc=%s version=%s loops=%d ops=%llu ns=%.0f "
+			   "ns_per_op=%.3f req_peak=%zu held_kind=%s held_peak=%zu "
+			   "held_end=%zu peak_rss_delta=%zu records=%llu contexts=%u\n",
+			   wname, ALLOC_NAME, a_version(), loops,
+			   (unsigned long long) r.ops, r.ns, r.ns / (double) r.ops,
+			   r.req_peak, HELD_KIND, r.held_peak, r.held_end, peak_rss,
+			   (unsigned long long) q.nrecords, q.ncontexts);
+		return 0;
 	}
 	wl = gab_workload_find(argv[1]);
 	if (wl == NULL)

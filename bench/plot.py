@@ -30,7 +30,8 @@ def bars(table, allocs, out, title, ylabel_mem):
     with open(dat, "w") as f:
         f.write("# workload " + " ".join(allocs) + " " +
                 " ".join("m_" + a for a in allocs) + "\n")
-        for w in WORKLOADS:
+        traces = sorted({w for (w, _) in table if w.startswith("trace:")})
+        for w in WORKLOADS + traces:
             if not any((w, a) in table for a in allocs):
                 continue
             t = [("%g" % table[(w, a)][0]) if (w, a) in table else "NaN" for a in allocs]

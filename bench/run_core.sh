@@ -1,9 +1,14 @@
 #!/bin/sh
 # bench/run_core.sh: every workload against every allocator, in one run.
 #
-#   ./run_core.sh [WORKLOAD...]      (default: all seven)
+#   ./run_core.sh [WORKLOAD...]      (default: all seven, then trace)
 #   SCALE=0.2 ./run_core.sh          shorter runs; SCALE=5 longer
 #   REPEAT=3 ./run_core.sh           best-of-3 time per cell
+#
+# Workload "trace" (8) replays the query trace TRACE (default
+# results/query_trace.gaqt, recorded by run_sql.sh) TRACE_LOOPS times
+# (default 10) with "bench_<alloc> trace FILE LOOPS"; skipped, with a
+# comment line in the raw file, when there is no such file.
 #
 # Raw lines go to results/core_raw.txt, the table to results/core_table.txt,
 # build_free's memory-over-time series to results/series_<alloc>.dat.
@@ -11,7 +16,9 @@ set -e
 cd "$(dirname "$0")"
 SCALE=${SCALE:-1}
 REPEAT=${REPEAT:-1}
-WORKLOADS=${*:-small_churn mixed_churn fixed100 per_tuple build_free repalloc_growth large}
+WORKLOADS=${*:-small_churn mixed_churn fixed100 per_tuple build_free repalloc_growth large trace}
+TRACE=${TRACE:-results/query_trace.gaqt}
+TRACE_LOOPS=${TRACE_LOOPS:-10}
 ALLOCS="goalloc glibc jemalloc mimalloc tcmalloc"
 mkdir -p results
 RAW=results/core_raw.txt
@@ -20,6 +27,10 @@ RAW=results/core_raw.txt
 	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE repeat=$REPEAT"
 } >> "$RAW"
 for w in $WORKLOADS; do
+	if [ "$w" = trace ] && [ ! -f "$TRACE" ]; then
+		echo "# no query trace $TRACE (bench/run_sql.sh records it): workload trace skipped" >> "$RAW"
+		continue
+	fi
 	for a in $ALLOCS; do
 		if [ ! -x "./bench_$a" ]; then
 			echo "RESULT workload=$w alloc=$a missing=1" >> "$RAW"
@@ -27,7 +38,9 @@ for w in $WORKLOADS; do
 		fi
 		i=0
 		while [ $i -lt "$REPEAT" ]; do
-			if [ "$w" = build_free ]; then
+			if [ "$w" = trace ]; then
+				"./bench_$a" trace "$TRACE" "$TRACE_LOOPS" >> "$RAW" || echo "RESULT workload=trace alloc=$a failed=1" >> "$RAW"
+			elif [ "$w" = build_free ]; then
 				"./bench_$a" "$w" "$SCALE" "results/series_$a.dat" >> "$RAW" || echo "RESULT workload=$w alloc=$a failed=1" >> "$RAW"
 			else
 				"./bench_$a" "$w" "$SCALE" >> "$RAW" || echo "RESULT workload=$w alloc=$a failed=1" >> "$RAW"

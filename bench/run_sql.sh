@@ -6,31 +6,65 @@
 #   GOALLOC_SO=/abs/path/goalloc.so bench/run_sql.sh [SCALE]
 #        no install: creates the bench functions from that library
 #
+# Workload 8: first the tables of bench/trace_setup.sql are built and the
+# query set bench/trace_queries.sql is recorded with goalloc_record_trace()
+# (serial plans, jit off) into bench/results/query_trace.gaqt, which
+# bench/run_core.sh replays too; goalloc_bench_trace() replays it
+# TRACE_LOOPS times (default 10) and its rows join the table.
+#
 # Runs inside pg_virtualenv (a throw-away cluster) unless PGPORT is set.
-# Writes bench/results/sql_table.txt and bench/results/sql_bench.csv.
+# Writes bench/results/sql_table.txt, bench/results/sql_bench.csv and
+# bench/results/query_trace.gaqt.
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCALE=${1:-${SCALE:-1}}
+TRACE_LOOPS=${TRACE_LOOPS:-10}
 if [ -z "$PGPORT" ] && [ -z "$GOALLOC_IN_VENV" ]; then
 	GOALLOC_IN_VENV=1 exec pg_virtualenv -t -v 15 "$0" "$@"
 fi
 mkdir -p "$HERE/results"
 PSQL="psql -X -q -v ON_ERROR_STOP=1"
 if [ -n "$GOALLOC_SO" ]; then
-	sed "s|MODULE_PATHNAME|$GOALLOC_SO|" "$HERE/../src/pg/sql/30_bench.sql" > /tmp/goalloc_bench_$$.sql
+	sed "s|MODULE_PATHNAME|$GOALLOC_SO|" "$HERE/../src/pg/sql/30_bench.sql" \
+		"$HERE/../src/pg/sql/50_trace.sql" > /tmp/goalloc_bench_$$.sql
 	$PSQL -f /tmp/goalloc_bench_$$.sql
 	rm -f /tmp/goalloc_bench_$$.sql
 else
 	$PSQL -c 'CREATE EXTENSION IF NOT EXISTS goalloc'
 fi
+
+# Workload 8: record the query set.  The server writes the file, into a
+# directory of its own that it can write to.
+TRACE_TMP=$(mktemp -d /tmp/goalloc_trace.XXXXXX)
+trap 'rm -rf "$TRACE_TMP"' EXIT
+chmod 777 "$TRACE_TMP"
+TRACE_FILE="$TRACE_TMP/query_trace.gaqt"
+PGOPTIONS='-c client_min_messages=warning' $PSQL -f "$HERE/trace_setup.sql"
+TRACE_SUMMARY=$($PSQL -P pager=off -v path="$TRACE_FILE" -v qfile="$HERE/trace_queries.sql" <<'SQL'
+\pset footer off
+SET max_parallel_workers_per_gather = 0;
+SET jit = off;
+\set q `cat :qfile`
+SELECT goalloc_record_trace(:'q', :'path') AS records_recorded;
+\echo workload 8: the trace of bench/trace_queries.sql (contexts by name; calls recorded)
+SELECT * FROM goalloc_trace_info(:'path');
+SELECT name, kind, count(*) AS contexts, sum(allocs) AS allocs, sum(frees) AS frees,
+       sum(reallocs) AS reallocs, sum(resets) AS resets,
+       round(sum(bytes_allocated) / 1048576.0, 3) AS alloc_mb
+FROM goalloc_trace_contexts(:'path') GROUP BY 1, 2 ORDER BY 4 DESC, 1;
+SQL
+)
+cp "$TRACE_FILE" "$HERE/results/query_trace.gaqt"
+
 OUT="$HERE/results/sql_table.txt"
 {
-	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE $(psql -X -At -c 'SELECT version()')"
+	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE trace_loops=$TRACE_LOOPS $(psql -X -At -c 'SELECT version()')"
 	$PSQL -P pager=off <<SQL
 \pset footer off
 CREATE TEMP TABLE r AS SELECT * FROM goalloc_bench_all($SCALE);
-\echo ns_per_op: churn/large = one pfree+palloc; per_tuple = one palloc (+share of the reset); build_free = one palloc or pfree; repalloc_growth = one call
-\echo peak_mem_allocated: contexts = mem_allocated; malloc = glibc mallinfo2 uordblks+hblkhd growth, chunks in use with their headers (sampled every 65536 ops)
+INSERT INTO r SELECT * FROM goalloc_bench_trace('$TRACE_FILE', $TRACE_LOOPS);
+\echo ns_per_op: churn/large = one pfree+palloc; per_tuple = one palloc (+share of the reset); build_free = one palloc or pfree; repalloc_growth = one call; trace = one record (create, palloc, pfree, repalloc, reset or delete)
+\echo peak_mem_allocated: contexts = mem_allocated (trace: sum over its contexts); malloc = glibc mallinfo2 uordblks+hblkhd growth, chunks in use with their headers (sampled every 65536 ops; trace: exact, malloc_usable_size + 8 per chunk)
 SELECT workload, allocator, round(ns_per_op::numeric, 2) AS ns_per_op, ops,
        round(bytes_requested / 1048576.0, 3) AS req_mb,
        round(peak_mem_allocated / 1048576.0, 3) AS peak_mb,
@@ -69,4 +103,6 @@ UNION ALL
 SELECT 'mixed_churn peak mem <= 0.75x aset', round(mem_ratio_to_aset::numeric, 3), mem_ratio_to_aset <= 0.75
 FROM g WHERE workload = 'mixed_churn';
 SQL
+	echo
+	echo "$TRACE_SUMMARY"
 } | tee "$OUT"

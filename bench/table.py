@@ -43,9 +43,11 @@ def core(path):
             best[key] = d
     print(header)
     print("held: goalloc = owner span bytes (npages*8K, = PG mem_allocated);"
-          " malloc family = RSS growth (peak: getrusage maxrss growth).")
+          " malloc family = RSS growth (peak: getrusage maxrss growth;"
+          " trace: RSS sampled every 65536 records).")
     print("op: churn/large = one free+alloc; per_tuple = one alloc (+share of"
-          " free/reset); build_free = one alloc or free; repalloc = one call.")
+          " free/reset); build_free = one alloc or free; repalloc = one call;"
+          " trace = one record.")
     cols = ["workload", "allocator", "ns/op", "ops", "req_peak_MB",
             "held_peak_MB", "held_end_MB", "peak_rss_MB", "t/glibc", "t/mimalloc",
             "held/glibc", "held/mimalloc"]

@@ -18,10 +18,29 @@
  *		after them, after giving memory back (ga_heap_scavenge for goalloc,
  *		malloc_trim for the others) and at the end.
  *
+ *	goalloc_bench_trace(path text, loops int4 DEFAULT 1)
+ *		workload 8: a query trace recorded by goalloc_record_trace()
+ *		(goalloc_trace.c, format bench/gab_qtrace.h), replayed loops times
+ *		on goalloc, aset, generation and malloc; the same columns as
+ *		goalloc_bench, workload 'trace:<file name>'.
+ *
  * The trace of a workload comes from bench/gab_trace.h, the generator the
  * core benchmark uses too, and is built once per call into malloc'ed memory
  * before any timing starts; every allocator replays the same trace.
  * Benchmarks report; nothing here fails because something is slow.
+ *
+ * A query trace is replayed record by record: one context of the type under
+ * test per recorded context, all children of one root of that type (the
+ * recorded parent is not reproduced, so that a reset or delete touches
+ * exactly the recorded context; children are deleted by records of their
+ * own), palloc/pfree/repalloc of the recorded sizes (each new chunk's first
+ * byte written), MemoryContextReset and MemoryContextDelete.  malloc has no
+ * contexts: a reset or delete frees, one by one, the chunks the trace reader
+ * found live in that context.  One op is one record (a create, alloc, free,
+ * realloc, reset or delete); peak_mem_allocated is the peak of the sum of
+ * the replay contexts' mem_allocated, kept exact after every record (for
+ * malloc: of its chunks in use with their headers, measured exactly in an
+ * untimed pass before the timed ones).
  *
  * IDENTIFICATION
  *	  src/pg/goalloc_bench.c
@@ -43,16 +62,21 @@
 #include "goalloc_internal.h"
 
 #include "../../bench/gab_trace.h"
+#include "../../bench/gab_qtrace.h"
 
 PG_FUNCTION_INFO_V1(goalloc_bench);
 PG_FUNCTION_INFO_V1(goalloc_bench_build_free);
 PG_FUNCTION_INFO_V1(goalloc_bench_pairs);
+PG_FUNCTION_INFO_V1(goalloc_bench_trace);
 
 /* Largest accepted scale: scale 100 is already minutes per workload. */
 #define BENCH_MAX_SCALE		100.0
 
 /* Operations between two interrupt checks (and malloc samples). */
 #define BENCH_BATCH			65536
+
+/* Most replays of a query trace in one call. */
+#define BENCH_MAX_LOOPS		10000
 
 typedef enum BenchAllocator
 {
@@ -100,6 +124,10 @@ typedef struct BenchRun
 	Size		malloc_base;	/* mallinfo2 baseline */
 	Size		rss_base;
 	Size		peak;
+	/* query trace replay */
+	bool		is_trace;
+	int64		trace_mem;		/* sum of the replay contexts' mem_allocated */
+	MemoryContext *trace_cxts;	/* malloc'ed: the context of each id */
 } BenchRun;
 
 /* ---- Helpers ---- */
@@ -139,6 +167,8 @@ bench_mem(BenchRun *run)
 
 		return m > run->malloc_base ? m - run->malloc_base : 0;
 	}
+	if (run->is_trace)
+		return run->trace_mem > 0 ? (Size) run->trace_mem : 0;
 	return run->cxt->mem_allocated;
 }
 
@@ -188,28 +218,30 @@ bench_oom(Size size)
 }
 
 static MemoryContext
-bench_create_context(BenchAllocator a)
+bench_create_context_in(BenchAllocator a, MemoryContext parent)
 {
 	switch (a)
 	{
 		case BA_GOALLOC:
-			return GoAllocContextCreate(CurrentMemoryContext,
-										"goalloc_bench goalloc");
+			return GoAllocContextCreate(parent, "goalloc_bench goalloc");
 		case BA_ASET:
-			return AllocSetContextCreate(CurrentMemoryContext,
-										 "goalloc_bench aset",
+			return AllocSetContextCreate(parent, "goalloc_bench aset",
 										 ALLOCSET_DEFAULT_SIZES);
 		case BA_GENERATION:
-			return GenerationContextCreate(CurrentMemoryContext,
-										   "goalloc_bench generation",
+			return GenerationContextCreate(parent, "goalloc_bench generation",
 										   ALLOCSET_DEFAULT_SIZES);
 		case BA_SLAB:
-			return SlabContextCreate(CurrentMemoryContext,
-									 "goalloc_bench slab",
+			return SlabContextCreate(parent, "goalloc_bench slab",
 									 SLAB_DEFAULT_BLOCK_SIZE, 100);
 		default:
 			return NULL;
 	}
+}
+
+static MemoryContext
+bench_create_context(BenchAllocator a)
+{
+	return bench_create_context_in(a, CurrentMemoryContext);
 }
 
 /*
@@ -572,6 +604,211 @@ bench_repalloc(BenchRun *run, const gab_trace *t, BenchResult *res,
 	}
 }
 
+/* ---- Workload 8: a recorded query trace ---- */
+
+static pg_attribute_always_inline void *
+bench_trace_palloc(MemoryContext cxt, Size size)
+{
+	if (likely(size <= MaxAllocSize))
+		return MemoryContextAlloc(cxt, size);
+	return MemoryContextAllocHuge(cxt, size);
+}
+
+static pg_attribute_always_inline void *
+bench_trace_repalloc(void *p, Size size)
+{
+	if (likely(size <= MaxAllocSize))
+		return repalloc(p, size);
+	return repalloc_huge(p, size);
+}
+
+/*
+ * bench_trace_contexts
+ *		One replay of the trace on contexts of type a, children of run->cxt.
+ *		run->trace_mem follows the sum of their mem_allocated exactly.
+ */
+static void
+bench_trace_contexts(BenchRun *run, BenchAllocator a, const gab_qtrace *q)
+{
+	MemoryContext *cx = run->trace_cxts;
+	void	  **ptr = run->live;
+	uint64		i = 0;
+	uint32		j;
+
+	while (i < q->nrecords)
+	{
+		uint64		end = Min(q->nrecords, i + BENCH_BATCH);
+
+		for (; i < end; i++)
+		{
+			const gab_qt_rec *r = &q->rec[i];
+			MemoryContext c;
+			Size		before;
+			void	   *p;
+
+			switch (r->op)
+			{
+				case GAB_QT_CREATE:
+					c = bench_create_context_in(a, run->cxt);
+					cx[r->ctx] = c;
+					run->trace_mem += (int64) c->mem_allocated;
+					break;
+				case GAB_QT_ALLOC:
+					c = cx[r->ctx];
+					before = c->mem_allocated;
+					p = bench_trace_palloc(c, r->size);
+					if (r->size > 0)
+						*(volatile char *) p = (char) i;
+					ptr[r->chunk] = p;
+					run->trace_mem += (int64) c->mem_allocated - (int64) before;
+					break;
+				case GAB_QT_FREE:
+					c = cx[r->ctx];
+					before = c->mem_allocated;
+					pfree(ptr[r->chunk]);
+					run->trace_mem += (int64) c->mem_allocated - (int64) before;
+					break;
+				case GAB_QT_REALLOC:
+					c = cx[r->ctx];
+					before = c->mem_allocated;
+					ptr[r->chunk] = bench_trace_repalloc(ptr[r->chunk], r->size);
+					run->trace_mem += (int64) c->mem_allocated - (int64) before;
+					break;
+				case GAB_QT_RESET:
+					c = cx[r->ctx];
+					before = c->mem_allocated;
+					MemoryContextReset(c);
+					run->trace_mem += (int64) c->mem_allocated - (int64) before;
+					break;
+				case GAB_QT_DELETE:
+					c = cx[r->ctx];
+					run->trace_mem -= (int64) c->mem_allocated;
+					MemoryContextDelete(c);
+					cx[r->ctx] = NULL;
+					break;
+			}
+			if (run->trace_mem > (int64) run->peak)
+				run->peak = (Size) run->trace_mem;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	/* contexts the trace never deleted */
+	for (j = 0; j < q->ncontexts; j++)
+	{
+		if (cx[j] == NULL)
+			continue;
+		run->trace_mem -= (int64) cx[j]->mem_allocated;
+		MemoryContextDelete(cx[j]);
+		cx[j] = NULL;
+	}
+}
+
+/*
+ * bench_trace_malloc
+ *		One replay of the trace on malloc: a reset or delete frees the
+ *		chunks the reader listed for it (q->implicit, in trace order).
+ *		With measure (an untimed pass), run->peak follows the bytes of the
+ *		chunks in use, headers included (malloc_usable_size + one size
+ *		word, what mallinfo2's uordblks counts), exactly after each record.
+ */
+static pg_attribute_always_inline void
+bench_trace_malloc(BenchRun *run, const gab_qtrace *q, bool measure)
+{
+	void	  **ptr = run->live;
+	const uint32 *imp = q->implicit;
+	uint64		i = 0;
+	uint32		id;
+	Size		held = 0;
+
+#define BENCH_MALLOC_HELD(p)	(malloc_usable_size(p) + sizeof(size_t))
+
+	while (i < q->nrecords)
+	{
+		uint64		end = Min(q->nrecords, i + BENCH_BATCH);
+
+		for (; i < end; i++)
+		{
+			const gab_qt_rec *r = &q->rec[i];
+			void	   *p;
+
+			switch (r->op)
+			{
+				case GAB_QT_CREATE:
+					break;
+				case GAB_QT_ALLOC:
+					p = bench_alloc(run, Max(r->size, 1), true);
+					*(volatile char *) p = (char) i;
+					ptr[r->chunk] = p;
+					if (measure)
+						held += BENCH_MALLOC_HELD(p);
+					break;
+				case GAB_QT_FREE:
+					if (measure)
+						held -= BENCH_MALLOC_HELD(ptr[r->chunk]);
+					free(ptr[r->chunk]);
+					ptr[r->chunk] = NULL;
+					break;
+				case GAB_QT_REALLOC:
+					if (measure)
+						held -= BENCH_MALLOC_HELD(ptr[r->chunk]);
+					ptr[r->chunk] = bench_realloc(ptr[r->chunk], Max(r->size, 1), true);
+					if (measure)
+						held += BENCH_MALLOC_HELD(ptr[r->chunk]);
+					break;
+				case GAB_QT_RESET:
+				case GAB_QT_DELETE:
+					while ((id = *imp++) != GAB_QT_NONE)
+					{
+						if (measure)
+							held -= BENCH_MALLOC_HELD(ptr[id]);
+						free(ptr[id]);
+						ptr[id] = NULL;
+					}
+					break;
+			}
+			if (measure && held > run->peak)
+				run->peak = held;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	/* chunks of contexts the trace never deleted */
+	while ((id = *imp++) != GAB_QT_NONE)
+	{
+		free(ptr[id]);
+		ptr[id] = NULL;
+	}
+#undef BENCH_MALLOC_HELD
+}
+
+/*
+ * bench_trace_replay
+ *		loops replays of the trace, timed as one run.
+ */
+static void
+bench_trace_replay(BenchRun *run, BenchAllocator a, const gab_qtrace *q,
+				   int loops, BenchResult *res)
+{
+	double		t0;
+	int			l;
+
+	/* malloc's peak comes from one untimed pass that measures it */
+	if (run->is_malloc)
+		bench_trace_malloc(run, q, true);
+
+	t0 = bench_now_ns();
+	for (l = 0; l < loops; l++)
+	{
+		if (run->is_malloc)
+			bench_trace_malloc(run, q, false);
+		else
+			bench_trace_contexts(run, a, q);
+	}
+	bench_finish(run, res, t0, q->nrecords * (uint64) loops);
+	res->req_peak = (Size) q->req_peak;
+}
+
 static void
 bench_dispatch(BenchRun *run, const gab_trace *t, BenchResult *res)
 {
@@ -611,30 +848,40 @@ bench_dispatch(BenchRun *run, const gab_trace *t, BenchResult *res)
 }
 
 /*
- * Run one allocator over the trace.  On error, whatever the run holds is
- * released: malloc'ed chunks are freed, the context is deleted.
+ * Run one allocator over a generated trace t, or over a query trace q
+ * (loops times).  On error, whatever the run holds is released: malloc'ed
+ * chunks are freed, the context (with a query trace's contexts, its
+ * children) is deleted.
  */
 static void
-bench_run_one(BenchAllocator a, const gab_trace *t, BenchResult *res)
+bench_run_one(BenchAllocator a, const gab_trace *t, const gab_qtrace *q,
+			  int loops, BenchResult *res)
 {
 	BenchRun	run;
 	Size		nlive;
+	bool		per_tuple = (t != NULL && t->wl->kind == GAB_WL_PER_TUPLE);
 
 	memset(&run, 0, sizeof(run));
 	memset(res, 0, sizeof(*res));
 	run.is_malloc = (a == BA_MALLOC);
+	run.is_trace = (q != NULL);
 
-	switch (t->wl->kind)
+	if (q != NULL)
+		nlive = Max(q->nchunks, 1);
+	else
 	{
-		case GAB_WL_BUILD_FREE:
-			nlive = t->nfill;
-			break;
-		case GAB_WL_PER_TUPLE:
-			nlive = 16;
-			break;
-		default:
-			nlive = t->wl->nlive;
-			break;
+		switch (t->wl->kind)
+		{
+			case GAB_WL_BUILD_FREE:
+				nlive = t->nfill;
+				break;
+			case GAB_WL_PER_TUPLE:
+				nlive = 16;
+				break;
+			default:
+				nlive = t->wl->nlive;
+				break;
+		}
 	}
 	run.nlive = nlive;
 
@@ -643,10 +890,15 @@ bench_run_one(BenchAllocator a, const gab_trace *t, BenchResult *res)
 	if (!run.is_malloc)
 		run.cxt = bench_create_context(a);
 	run.live = (void **) calloc(nlive, sizeof(void *));
-	if (run.live == NULL)
+	if (q != NULL)
+		run.trace_cxts = (MemoryContext *) calloc(Max(q->ncontexts, 1),
+												  sizeof(MemoryContext));
+	if (run.live == NULL || (q != NULL && run.trace_cxts == NULL))
 	{
 		if (run.cxt != NULL)
 			MemoryContextDelete(run.cxt);
+		free(run.live);
+		free(run.trace_cxts);
 		bench_oom(nlive * sizeof(void *));
 	}
 	run.rss_base = gab_rss_bytes();
@@ -654,7 +906,10 @@ bench_run_one(BenchAllocator a, const gab_trace *t, BenchResult *res)
 
 	PG_TRY();
 	{
-		bench_dispatch(&run, t, res);
+		if (q != NULL)
+			bench_trace_replay(&run, a, q, loops, res);
+		else
+			bench_dispatch(&run, t, res);
 		res->ran = true;
 	}
 	PG_FINALLY();
@@ -665,12 +920,14 @@ bench_run_one(BenchAllocator a, const gab_trace *t, BenchResult *res)
 
 			/* per_tuple's pointers are all freed or in this array */
 			for (i = 0; i < run.nlive; i++)
-				if (run.live[i] != NULL && t->wl->kind != GAB_WL_PER_TUPLE)
+				if (run.live[i] != NULL && !per_tuple)
 					free(run.live[i]);
 		}
+		/* a query trace's contexts are children of run.cxt */
 		if (run.cxt != NULL)
 			MemoryContextDelete(run.cxt);
 		free(run.live);
+		free(run.trace_cxts);
 	}
 	PG_END_TRY();
 }
@@ -750,7 +1007,7 @@ bench_run_all(const gab_workload *wl, double scale, BenchResult *res)
 	{
 		for (a = 0; a < BA_COUNT; a++)
 			if (bench_allocator_applies((BenchAllocator) a, wl))
-				bench_run_one((BenchAllocator) a, &t, &res[a]);
+				bench_run_one((BenchAllocator) a, &t, NULL, 0, &res[a]);
 	}
 	PG_FINALLY();
 	{
@@ -761,23 +1018,13 @@ bench_run_all(const gab_workload *wl, double scale, BenchResult *res)
 }
 
 /*
- * goalloc_bench(workload text, scale float8 DEFAULT 1.0)
- *		Replays one workload against every allocator; one row each.
+ * bench_put_rows
+ *		One row per allocator that ran: goalloc_bench's columns.
  */
-Datum
-goalloc_bench(PG_FUNCTION_ARGS)
+static void
+bench_put_rows(ReturnSetInfo *rsinfo, const char *workload, BenchResult *res)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const gab_workload *wl;
-	double		scale;
-	BenchResult res[BA_COUNT];
 	int			a;
-
-	wl = bench_args(fcinfo, 1, 0, &scale);
-	InitMaterializedSRF(fcinfo, 0);
-	memset(res, 0, sizeof(res));
-
-	bench_run_all(wl, scale, res);
 
 	for (a = 0; a < BA_COUNT; a++)
 	{
@@ -791,7 +1038,7 @@ goalloc_bench(PG_FUNCTION_ARGS)
 			continue;
 		memset(nulls, 0, sizeof(nulls));
 		nsop = r->ns / (double) Max(r->ops, 1);
-		values[0] = CStringGetTextDatum(wl->name);
+		values[0] = CStringGetTextDatum(workload);
 		values[1] = CStringGetTextDatum(bench_allocator_names[a]);
 		values[2] = Float8GetDatum(nsop);
 		values[3] = Int64GetDatum((int64) r->ops);
@@ -813,6 +1060,26 @@ goalloc_bench(PG_FUNCTION_ARGS)
 			nulls[9] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+}
+
+/*
+ * goalloc_bench(workload text, scale float8 DEFAULT 1.0)
+ *		Replays one workload against every allocator; one row each.
+ */
+Datum
+goalloc_bench(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const gab_workload *wl;
+	double		scale;
+	BenchResult res[BA_COUNT];
+
+	wl = bench_args(fcinfo, 1, 0, &scale);
+	InitMaterializedSRF(fcinfo, 0);
+	memset(res, 0, sizeof(res));
+
+	bench_run_all(wl, scale, res);
+	bench_put_rows(rsinfo, wl->name, res);
 	return (Datum) 0;
 }
 
@@ -947,4 +1214,55 @@ goalloc_bench_pairs(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	PG_RETURN_FLOAT8(ns / (double) n);
+}
+
+/*
+ * goalloc_bench_trace(path text, loops int4 DEFAULT 1)
+ *		Replays a recorded query trace loops times on goalloc, aset,
+ *		generation and malloc (Slab's fixed chunk size does not fit); one
+ *		row each, goalloc_bench's columns.
+ */
+Datum
+goalloc_bench_trace(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	BenchResult res[BA_COUNT];
+	gab_qtrace	q;
+	void	   *buf;
+	char	   *path;
+	char	   *name;
+	int32		loops;
+	int			a;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("loops must not be NULL")));
+	loops = PG_GETARG_INT32(1);
+	if (loops < 1 || loops > BENCH_MAX_LOOPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loops must be between 1 and %d, not %d",
+						BENCH_MAX_LOOPS, loops)));
+	InitMaterializedSRF(fcinfo, 0);
+	memset(res, 0, sizeof(res));
+
+	buf = goalloc_trace_load(fcinfo, 0, &q, &path);
+	name = strrchr(path, '/');
+	name = psprintf("trace:%s", name != NULL ? name + 1 : path);
+	PG_TRY();
+	{
+		for (a = 0; a < BA_COUNT; a++)
+			if (a != BA_SLAB)
+				bench_run_one((BenchAllocator) a, NULL, &q, loops, &res[a]);
+	}
+	PG_FINALLY();
+	{
+		goalloc_trace_unload(&q, buf);
+	}
+	PG_END_TRY();
+	bench_settle();
+
+	bench_put_rows(rsinfo, name, res);
+	return (Datum) 0;
 }

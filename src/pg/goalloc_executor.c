@@ -122,6 +122,11 @@
  * A context adopted at some hook is routed for the rest of its life, even
  * if goalloc.executor is turned off meanwhile.
  *
+ * Query traces (goalloc_trace.c) use the same hooks and the same walk
+ * (goalloc_context_walk): while goalloc_record_trace() runs, a query started
+ * is registered for recording instead of being routed, and its stock
+ * contexts are wrapped by a recorder where they would be adopted.
+ *
  * Why not more: there is no control point inside ExecutorRun but the
  * executor hooks of nested queries.  A reset callback on a per-tuple
  * context would fire once per tuple, but mcxt.c pops a callback before it
@@ -590,18 +595,20 @@ AdoptContext(MemoryContext context, ga_heap *heap)
 }
 
 /*
- * AdoptTree
- *		Adopt every AllocSet in the subtree of root (root included).
+ * goalloc_context_walk
+ *		Visit every context of the subtree of root (root included), each
+ *		parent before its children.  Also the walk of query traces
+ *		(goalloc_trace.c).
  */
-static void
-AdoptTree(MemoryContext root, ga_heap *heap)
+void
+goalloc_context_walk(MemoryContext root, goalloc_context_visitor visit,
+					 void *arg)
 {
 	MemoryContext c = root;
 
 	for (;;)
 	{
-		if (c->methods == aset_methods)
-			AdoptContext(c, heap);
+		visit(c, arg);
 
 		if (c->firstchild != NULL)
 			c = c->firstchild;
@@ -614,6 +621,24 @@ AdoptTree(MemoryContext root, ga_heap *heap)
 			c = c->nextchild;
 		}
 	}
+}
+
+/* Visitor of AdoptTree: only AllocSets are adopted. */
+static void
+AdoptVisit(MemoryContext c, void *arg)
+{
+	if (c->methods == aset_methods)
+		AdoptContext(c, (ga_heap *) arg);
+}
+
+/*
+ * AdoptTree
+ *		Adopt every AllocSet in the subtree of root (root included).
+ */
+static void
+AdoptTree(MemoryContext root, ga_heap *heap)
+{
+	goalloc_context_walk(root, AdoptVisit, heap);
 }
 
 /*
@@ -741,7 +766,10 @@ ProfileEnd(void)
 static void
 goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	bool		route = goalloc_executor;
+	bool		record = goalloc_trace_active;
+
+	/* a query started while a trace is recorded runs on stock contexts */
+	bool		route = goalloc_executor && !record;
 	bool		top = (exec_nesting == 0);
 
 	/* Make the heap before the query, so that an error here changes nothing */
@@ -753,7 +781,9 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 
-	if (route && queryDesc->estate != NULL)
+	if (record)
+		goalloc_trace_query_start(queryDesc);
+	else if (route && queryDesc->estate != NULL)
 	{
 		MemoryContext query_cxt = queryDesc->estate->es_query_cxt;
 
@@ -762,6 +792,7 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			ProfileBegin(query_cxt);
 	}
 	AdoptRoutedQueries();
+	goalloc_trace_scan();
 }
 
 static void
@@ -769,6 +800,7 @@ goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					uint64 count, bool execute_once)
 {
 	AdoptRoutedQueries();
+	goalloc_trace_scan();
 
 	exec_nesting++;
 	PG_TRY();
@@ -789,6 +821,7 @@ static void
 goalloc_ExecutorFinish(QueryDesc *queryDesc)
 {
 	AdoptRoutedQueries();
+	goalloc_trace_scan();
 
 	exec_nesting++;
 	PG_TRY();
@@ -967,4 +1000,6 @@ goalloc_executor_init(void)
 	ExecutorFinish_hook = goalloc_ExecutorFinish;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = goalloc_ExecutorEnd;
+
+	goalloc_trace_init();
 }

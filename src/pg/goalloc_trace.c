@@ -1,0 +1,1329 @@
+/*-------------------------------------------------------------------------
+ *
+ * goalloc_trace.c
+ *	  Recording the memory-context calls of real queries to a file
+ *	  (benchmark workload 8), and reading such a file back.
+ *
+ *	goalloc_record_trace(query text, path text) RETURNS bigint
+ *		runs the query (one or more statements) through SPI, its rows
+ *		discarded, while every context call of its executor is recorded;
+ *		writes the trace to path and returns the records written.
+ *	goalloc_trace_info(path), goalloc_trace_contexts(path),
+ *	goalloc_trace_sizes(path)
+ *		what a trace file holds: totals, one row per recorded context, and
+ *		the requested sizes.
+ *	goalloc_bench_trace(path, loops) (goalloc_bench.c) replays it.
+ *
+ * The format is bench/gab_qtrace.h, which also has the reader used here, by
+ * goalloc_bench.c and by bench/bench_core.c.
+ *
+ * Recording runs on PostgreSQL's own contexts, so that the trace does not
+ * depend on goalloc: while it is on, queries are not routed to goalloc
+ * (goalloc.executor is ignored for the queries started meanwhile).
+ *
+ * Wrapping
+ * --------
+ *
+ * It reuses goalloc.executor's mechanism (goalloc_executor.c): a context's
+ * method table is a per-context pointer in PG15, so a context can be given
+ * a table of its own whenever none of its methods is running.  Wrapping a
+ * context C mallocs a TraceWrapped { MemoryContextMethods methods (first
+ * member); orig; ctx id; session } and sets C->methods = &w->methods.  Each
+ * wrapper method calls the original method (AllocSet's, Generation's or
+ * Slab's: only contexts whose table is one of those three, captured once
+ * from throw-away contexts, are wrapped) and appends one 16-byte record to
+ * a malloc'ed buffer: nothing here ever pallocs while recording.  Delete
+ * restores C->methods before the original delete runs (AllocSet may put C
+ * on its freelist and hand it out again).  A wrapped context that outlives
+ * its recording session only forwards.
+ *
+ * Chunks are named by ids: an ALLOC gets the next id, and a hash table
+ * (malloc'ed, open addressing) maps a live chunk's address to its id, its
+ * context id and its context's epoch.  RESET and DELETE bump the context's
+ * epoch, which makes all its entries stale at once (a stale entry is
+ * treated as absent and dropped when met).  A pfree or repalloc of an
+ * address not in the table is a chunk allocated before its context was
+ * wrapped: it is not recorded (the header counts these as skipped).
+ *
+ * When
+ * ----
+ *
+ * At ExecutorStart of every query started while recording (the SPI query
+ * and any query nested in it), goalloc_executor.c's hook registers the
+ * query here: a malloc'ed record unlinked by a reset callback on its
+ * es_query_cxt.  The contexts under every registered es_query_cxt are
+ * wrapped, with goalloc_executor.c's tree walk, at the ExecutorStart, Run
+ * and Finish hooks, as adoption does.  That alone would miss the contexts a
+ * single ExecutorRun makes -- sorts, hash joins, tuplesort's Generation
+ * "Caller tuples" -- until they are nearly done.  So the registration also
+ * replaces each plan node's ExecProcNodeReal with TraceExecProcNode, which
+ * walks the trees again before calling the real function: a context made
+ * during a node's call is wrapped by the next call of any node (the next
+ * tuple), and only its very first chunks are missed.  The walk costs one
+ * visit per context; with many contexts (an array_agg per group makes one
+ * each) it runs every n/16 node calls, n the contexts last visited.
+ *
+ * Not recorded: parallel workers (set max_parallel_workers_per_gather = 0
+ * for a complete trace), contexts outside es_query_cxt (parse trees, plans,
+ * SPI's own contexts, catalog caches), and chunks allocated before their
+ * context was wrapped.
+ *
+ * Limits: 2^26 records (1 GiB of buffer); a request of 4 GiB or more does
+ * not fit a record.  Past either, or if malloc fails, recording stops and
+ * goalloc_record_trace raises an ERROR after the query, writing no file.
+ *
+ * IDENTIFICATION
+ *	  src/pg/goalloc_trace.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog/pg_authid_d.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "storage/fd.h"
+#include "tcop/dest.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "goalloc_internal.h"
+
+#include "../../bench/gab_qtrace.h"
+
+PG_FUNCTION_INFO_V1(goalloc_record_trace);
+PG_FUNCTION_INFO_V1(goalloc_trace_info);
+PG_FUNCTION_INFO_V1(goalloc_trace_contexts);
+PG_FUNCTION_INFO_V1(goalloc_trace_sizes);
+
+/* Records one recording may hold (16 bytes each). */
+#define TRACE_MAX_RECORDS	((uint64) 1 << 26)
+
+/* Initial sizes of the malloc'ed buffers. */
+#define TRACE_INIT_RECORDS	65536
+#define TRACE_INIT_MAP		4096
+#define TRACE_INIT_CONTEXTS 64
+
+/* Node calls per walk: at least 1, the contexts last visited / this. */
+#define TRACE_SCAN_DIVISOR	16
+
+/* A wrapped context.  methods must be first: C->methods is its address. */
+typedef struct TraceWrapped
+{
+	MemoryContextMethods methods;	/* our functions, private copy */
+	const MemoryContextMethods *orig;	/* AllocSet's, Generation's, Slab's */
+	uint32		ctx_id;			/* id in its session's trace */
+	uint64		session;		/* the recording session that wrapped it */
+} TraceWrapped;
+
+/* Where a live chunk's address leads: key 0 is an empty slot. */
+typedef struct TraceChunkEnt
+{
+	uintptr_t	key;
+	uint32		chunk;
+	uint32		ctx;
+	uint32		epoch;
+} TraceChunkEnt;
+
+/* A query registered for recording; lives until its es_query_cxt goes. */
+typedef struct TraceQuery
+{
+	MemoryContextCallback cb;
+	MemoryContext query_cxt;
+	EState	   *estate;
+	int			nnodes;			/* entries of real[] */
+	ExecProcNodeMtd *real;		/* by plan_node_id: the node's function */
+	struct TraceQuery *prev;
+	struct TraceQuery *next;
+} TraceQuery;
+
+/* The recording session (at most one at a time) */
+typedef struct TraceRecorder
+{
+	uint64		session;		/* number of this session */
+	const char *failed;			/* why recording stopped, or NULL */
+	Size		failed_size;	/* the request too large, if that is why */
+
+	gab_qt_rec *records;
+	uint64		nrecords;
+	uint64		maxrecords;
+	uint64		nchunks;
+	uint64		skipped;
+
+	gab_qt_context *contexts;	/* the file's context table */
+	uint32	   *epochs;			/* per context id */
+	uint32		ncontexts;
+	uint32		maxcontexts;
+
+	TraceChunkEnt *map;
+	uint64		mapcap;			/* power of two */
+	uint64		mapcount;		/* occupied slots, stale ones included */
+	int			mapshift;		/* 64 - log2(mapcap) */
+
+	uint64		calls;			/* node calls since the last walk */
+	uint64		scan_interval;
+	uint64		visited;		/* contexts visited by the last walk */
+} TraceRecorder;
+
+bool		goalloc_trace_active = false;
+
+static TraceRecorder rec;
+static uint64 trace_sessions = 0;
+static TraceQuery *trace_queries = NULL;
+
+/* The stock method tables, captured in goalloc_trace_init */
+static const MemoryContextMethods *aset_methods = NULL;
+static const MemoryContextMethods *generation_methods = NULL;
+static const MemoryContextMethods *slab_methods = NULL;
+
+static void *TraceAlloc(MemoryContext context, Size size);
+static void TraceFree(MemoryContext context, void *pointer);
+static void *TraceRealloc(MemoryContext context, void *pointer, Size size);
+static void TraceReset(MemoryContext context);
+static void TraceDelete(MemoryContext context);
+static Size TraceGetChunkSpace(MemoryContext context, void *pointer);
+static bool TraceIsEmpty(MemoryContext context);
+static void TraceStats(MemoryContext context,
+					   MemoryStatsPrintFunc printfunc, void *passthru,
+					   MemoryContextCounters *totals,
+					   bool print_to_stderr);
+#ifdef MEMORY_CONTEXT_CHECKING
+static void TraceCheck(MemoryContext context);
+#endif
+
+static const MemoryContextMethods TraceMethods = {
+	TraceAlloc,
+	TraceFree,
+	TraceRealloc,
+	TraceReset,
+	TraceDelete,
+	TraceGetChunkSpace,
+	TraceIsEmpty,
+	TraceStats
+#ifdef MEMORY_CONTEXT_CHECKING
+	,TraceCheck
+#endif
+};
+
+
+/* ----------
+ * The record buffer and the chunk map (malloc only)
+ * ----------
+ */
+
+static void
+TraceFail(const char *why)
+{
+	if (rec.failed == NULL)
+		rec.failed = why;
+}
+
+static bool
+TraceGrowRecords(void)
+{
+	uint64		n = rec.maxrecords * 2;
+	gab_qt_rec *r;
+
+	if (rec.maxrecords >= TRACE_MAX_RECORDS)
+	{
+		TraceFail("the trace would exceed its limit of 67108864 records");
+		return false;
+	}
+	if (n > TRACE_MAX_RECORDS)
+		n = TRACE_MAX_RECORDS;
+	r = (gab_qt_rec *) realloc(rec.records, (size_t) n * sizeof(gab_qt_rec));
+	if (r == NULL)
+	{
+		TraceFail("out of memory for the trace");
+		return false;
+	}
+	rec.records = r;
+	rec.maxrecords = n;
+	return true;
+}
+
+static inline void
+TraceAppend(uint8 op, uint32 ctx, uint32 chunk, Size size)
+{
+	gab_qt_rec *r;
+
+	if (unlikely(rec.nrecords == rec.maxrecords) && !TraceGrowRecords())
+		return;
+	r = &rec.records[rec.nrecords++];
+	r->op = op;
+	r->pad[0] = r->pad[1] = r->pad[2] = 0;
+	r->ctx = ctx;
+	r->chunk = chunk;
+	r->size = (uint32) size;
+}
+
+static inline uint64
+TraceMapSlot(uintptr_t key)
+{
+	return (((uint64) key >> 3) * UINT64CONST(0x9E3779B97F4A7C15)) >> rec.mapshift;
+}
+
+static bool
+TraceMapAlloc(uint64 cap)
+{
+	TraceChunkEnt *m = (TraceChunkEnt *) calloc((size_t) cap, sizeof(TraceChunkEnt));
+	int			bits = 0;
+
+	if (m == NULL)
+		return false;
+	while (((uint64) 1 << bits) < cap)
+		bits++;
+	rec.map = m;
+	rec.mapcap = cap;
+	rec.mapcount = 0;
+	rec.mapshift = 64 - bits;
+	return true;
+}
+
+static inline bool
+TraceEntLive(const TraceChunkEnt *e)
+{
+	return rec.epochs[e->ctx] == e->epoch;
+}
+
+/*
+ * TraceMapRebuild
+ *		Rehash the live entries, stale ones dropped, into a table at most a
+ *		quarter full.
+ */
+static bool
+TraceMapRebuild(void)
+{
+	TraceChunkEnt *old = rec.map;
+	uint64		oldcap = rec.mapcap;
+	uint64		live = 0;
+	uint64		cap = TRACE_INIT_MAP;
+	uint64		i;
+
+	for (i = 0; i < oldcap; i++)
+		if (old[i].key != 0 && TraceEntLive(&old[i]))
+			live++;
+	while (cap < 4 * (live + 1))
+		cap *= 2;
+	if (!TraceMapAlloc(cap))
+	{
+		rec.map = old;
+		rec.mapcap = oldcap;
+		TraceFail("out of memory for the trace");
+		return false;
+	}
+	for (i = 0; i < oldcap; i++)
+	{
+		uint64		j;
+
+		if (old[i].key == 0 || !TraceEntLive(&old[i]))
+			continue;
+		j = TraceMapSlot(old[i].key);
+		while (rec.map[j].key != 0)
+			j = (j + 1) & (rec.mapcap - 1);
+		rec.map[j] = old[i];
+		rec.mapcount++;
+	}
+	free(old);
+	return true;
+}
+
+static inline TraceChunkEnt *
+TraceMapFind(uintptr_t key)
+{
+	uint64		i = TraceMapSlot(key);
+
+	for (;;)
+	{
+		TraceChunkEnt *e = &rec.map[i];
+
+		if (e->key == key)
+			return e;
+		if (e->key == 0)
+			return NULL;
+		i = (i + 1) & (rec.mapcap - 1);
+	}
+}
+
+static bool
+TraceMapInsert(uintptr_t key, uint32 chunk, uint32 ctx)
+{
+	uint64		i;
+
+	if ((rec.mapcount + 1) * 2 > rec.mapcap && !TraceMapRebuild())
+		return false;
+	i = TraceMapSlot(key);
+	while (rec.map[i].key != 0 && rec.map[i].key != key)
+		i = (i + 1) & (rec.mapcap - 1);
+	if (rec.map[i].key == 0)
+		rec.mapcount++;
+	rec.map[i].key = key;
+	rec.map[i].chunk = chunk;
+	rec.map[i].ctx = ctx;
+	rec.map[i].epoch = rec.epochs[ctx];
+	return true;
+}
+
+/* Linear probing's deletion: shift the entries after it back. */
+static void
+TraceMapDelete(TraceChunkEnt *e)
+{
+	uint64		mask = rec.mapcap - 1;
+	uint64		i = (uint64) (e - rec.map);
+	uint64		j = i;
+
+	for (;;)
+	{
+		uint64		k;
+
+		rec.map[i].key = 0;
+		for (;;)
+		{
+			j = (j + 1) & mask;
+			if (rec.map[j].key == 0)
+			{
+				rec.mapcount--;
+				return;
+			}
+			k = TraceMapSlot(rec.map[j].key);
+			/* move it back unless its home slot lies in (i, j] */
+			if (j > i ? (k <= i || k > j) : (k <= i && k > j))
+				break;
+		}
+		rec.map[i] = rec.map[j];
+		i = j;
+	}
+}
+
+/* The live entry of a chunk, or NULL (stale entries are dropped). */
+static inline TraceChunkEnt *
+TraceLookup(void *pointer)
+{
+	TraceChunkEnt *e = TraceMapFind((uintptr_t) pointer);
+
+	if (e != NULL && !TraceEntLive(e))
+	{
+		TraceMapDelete(e);
+		e = NULL;
+	}
+	return e;
+}
+
+
+/* ----------
+ * The methods of a wrapped context
+ * ----------
+ */
+
+static inline TraceWrapped *
+TraceOf(MemoryContext context)
+{
+	return (TraceWrapped *) context->methods;
+}
+
+/* Is this call to be recorded? */
+static inline bool
+TraceRecording(TraceWrapped *w)
+{
+	return goalloc_trace_active && rec.failed == NULL &&
+		w->session == rec.session;
+}
+
+static void
+TraceRecordAlloc(TraceWrapped *w, void *p, Size size)
+{
+	uint32		chunk;
+
+	if (size > (Size) PG_UINT32_MAX)
+	{
+		TraceFail("a request does not fit the trace format (4 GiB or more)");
+		rec.failed_size = size;
+		return;
+	}
+	if (rec.nchunks >= TRACE_MAX_RECORDS)
+	{
+		TraceFail("the trace would exceed its limit of 67108864 records");
+		return;
+	}
+	chunk = (uint32) rec.nchunks;
+	if (!TraceMapInsert((uintptr_t) p, chunk, w->ctx_id))
+		return;
+	rec.nchunks++;
+	TraceAppend(GAB_QT_ALLOC, w->ctx_id, chunk, size);
+}
+
+static void *
+TraceAlloc(MemoryContext context, Size size)
+{
+	TraceWrapped *w = TraceOf(context);
+	void	   *p = w->orig->alloc(context, size);
+
+	if (p != NULL && TraceRecording(w))
+		TraceRecordAlloc(w, p, size);
+	return p;
+}
+
+static void
+TraceFree(MemoryContext context, void *pointer)
+{
+	TraceWrapped *w = TraceOf(context);
+
+	if (TraceRecording(w))
+	{
+		TraceChunkEnt *e = TraceLookup(pointer);
+
+		if (e != NULL)
+		{
+			TraceAppend(GAB_QT_FREE, e->ctx, e->chunk, 0);
+			TraceMapDelete(e);
+		}
+		else
+			rec.skipped++;
+	}
+	w->orig->free_p(context, pointer);
+}
+
+static void *
+TraceRealloc(MemoryContext context, void *pointer, Size size)
+{
+	TraceWrapped *w = TraceOf(context);
+	TraceChunkEnt *e = NULL;
+	uint32		chunk = 0;
+	void	   *newp;
+
+	if (TraceRecording(w))
+	{
+		e = TraceLookup(pointer);
+		if (e == NULL)
+			rec.skipped++;
+		else
+			chunk = e->chunk;
+	}
+	newp = w->orig->realloc(context, pointer, size);
+	if (newp == NULL || e == NULL)
+		return newp;
+
+	if (size > (Size) PG_UINT32_MAX)
+	{
+		TraceFail("a request does not fit the trace format (4 GiB or more)");
+		rec.failed_size = size;
+		return newp;
+	}
+	TraceAppend(GAB_QT_REALLOC, w->ctx_id, chunk, size);
+	if (newp != pointer)
+	{
+		TraceMapDelete(e);
+		(void) TraceMapInsert((uintptr_t) newp, chunk, w->ctx_id);
+	}
+	return newp;
+}
+
+static void
+TraceReset(MemoryContext context)
+{
+	TraceWrapped *w = TraceOf(context);
+
+	if (TraceRecording(w))
+	{
+		TraceAppend(GAB_QT_RESET, w->ctx_id, 0, 0);
+		rec.epochs[w->ctx_id]++;
+	}
+	w->orig->reset(context);
+}
+
+static void
+TraceDelete(MemoryContext context)
+{
+	TraceWrapped *w = TraceOf(context);
+	const MemoryContextMethods *orig = w->orig;
+
+	if (TraceRecording(w))
+	{
+		TraceAppend(GAB_QT_DELETE, w->ctx_id, 0, 0);
+		rec.epochs[w->ctx_id]++;
+	}
+	/* a plain context again before its own delete (it may be recycled) */
+	context->methods = orig;
+	free(w);
+	orig->delete_context(context);
+}
+
+static Size
+TraceGetChunkSpace(MemoryContext context, void *pointer)
+{
+	return TraceOf(context)->orig->get_chunk_space(context, pointer);
+}
+
+static bool
+TraceIsEmpty(MemoryContext context)
+{
+	return TraceOf(context)->orig->is_empty(context);
+}
+
+static void
+TraceStats(MemoryContext context,
+		   MemoryStatsPrintFunc printfunc, void *passthru,
+		   MemoryContextCounters *totals, bool print_to_stderr)
+{
+	TraceOf(context)->orig->stats(context, printfunc, passthru, totals,
+								  print_to_stderr);
+}
+
+#ifdef MEMORY_CONTEXT_CHECKING
+static void
+TraceCheck(MemoryContext context)
+{
+	TraceOf(context)->orig->check(context);
+}
+#endif
+
+
+/* ----------
+ * Wrapping
+ * ----------
+ */
+
+static bool
+TraceGrowContexts(void)
+{
+	uint32		n = rec.maxcontexts * 2;
+	gab_qt_context *c;
+	uint32	   *e;
+
+	if (rec.maxcontexts >= GAB_QT_MAX_CONTEXTS)
+	{
+		TraceFail("the trace would exceed its limit of contexts");
+		return false;
+	}
+	c = (gab_qt_context *) realloc(rec.contexts, sizeof(gab_qt_context) * n);
+	if (c == NULL)
+	{
+		TraceFail("out of memory for the trace");
+		return false;
+	}
+	rec.contexts = c;
+	e = (uint32 *) realloc(rec.epochs, sizeof(uint32) * n);
+	if (e == NULL)
+	{
+		TraceFail("out of memory for the trace");
+		return false;
+	}
+	rec.epochs = e;
+	rec.maxcontexts = n;
+	return true;
+}
+
+/*
+ * TraceWrap
+ *		Visitor of the context walk: wrap a stock context not yet wrapped.
+ *		Parents are visited before their children, so a recorded parent
+ *		already has its id.
+ */
+static void
+TraceWrap(MemoryContext c, void *arg)
+{
+	TraceWrapped *w;
+	gab_qt_context *entry;
+	MemoryContext parent = c->parent;
+	uint32		kind;
+	uint32		id;
+
+	rec.visited++;
+	if (c->methods == aset_methods)
+		kind = GAB_QT_KIND_ASET;
+	else if (c->methods == generation_methods)
+		kind = GAB_QT_KIND_GENERATION;
+	else if (c->methods == slab_methods)
+		kind = GAB_QT_KIND_SLAB;
+	else
+		return;
+	if (rec.failed != NULL)
+		return;
+	if (rec.ncontexts == rec.maxcontexts && !TraceGrowContexts())
+		return;
+	w = (TraceWrapped *) malloc(sizeof(TraceWrapped));
+	if (w == NULL)
+	{
+		TraceFail("out of memory for the trace");
+		return;
+	}
+
+	id = rec.ncontexts++;
+	entry = &rec.contexts[id];
+	memset(entry, 0, sizeof(*entry));
+	entry->id = id;
+	entry->parent = GAB_QT_NONE;
+	if (parent != NULL && parent->methods->alloc == TraceAlloc &&
+		TraceOf(parent)->session == rec.session)
+		entry->parent = TraceOf(parent)->ctx_id;
+	entry->kind = kind;
+	strlcpy(entry->name, c->name != NULL ? c->name : "", GAB_QT_NAMELEN);
+	rec.epochs[id] = 0;
+	TraceAppend(GAB_QT_CREATE, id, entry->parent, 0);
+
+	memcpy(&w->methods, &TraceMethods, sizeof(MemoryContextMethods));
+	w->orig = c->methods;
+	w->ctx_id = id;
+	w->session = rec.session;
+	c->methods = &w->methods;
+}
+
+/*
+ * goalloc_trace_scan
+ *		Wrap every stock context under the registered queries'
+ *		es_query_cxt.  Called from the executor hooks and the node wrapper.
+ */
+void
+goalloc_trace_scan(void)
+{
+	TraceQuery *q;
+
+	if (!goalloc_trace_active)
+		return;
+	rec.visited = 0;
+	for (q = trace_queries; q != NULL; q = q->next)
+		goalloc_context_walk(q->query_cxt, TraceWrap, NULL);
+	rec.calls = 0;
+	rec.scan_interval = Max(rec.visited / TRACE_SCAN_DIVISOR, 1);
+}
+
+/*
+ * TraceExecProcNode
+ *		A recorded plan node's ExecProcNodeReal: walk the context trees
+ *		(now and then, see above), then run the node's own function.
+ */
+static TupleTableSlot *
+TraceExecProcNode(PlanState *node)
+{
+	TraceQuery *q;
+	int			id = node->plan->plan_node_id;
+
+	for (q = trace_queries; q != NULL; q = q->next)
+		if (q->estate == node->state)
+			break;
+	if (q == NULL || id < 0 || id >= q->nnodes || q->real[id] == NULL)
+		elog(ERROR, "goalloc trace: plan node %d has lost its function", id);
+
+	if (goalloc_trace_active && ++rec.calls >= rec.scan_interval)
+		goalloc_trace_scan();
+	return q->real[id] (node);
+}
+
+static bool
+TraceMaxNodeId(PlanState *ps, void *arg)
+{
+	int		   *max = (int *) arg;
+
+	if (ps == NULL)
+		return false;
+	if (ps->plan->plan_node_id > *max)
+		*max = ps->plan->plan_node_id;
+	return planstate_tree_walker(ps, TraceMaxNodeId, arg);
+}
+
+static bool
+TraceWrapNode(PlanState *ps, void *arg)
+{
+	TraceQuery *q = (TraceQuery *) arg;
+	int			id;
+
+	if (ps == NULL)
+		return false;
+	id = ps->plan->plan_node_id;
+	if (id >= 0 && id < q->nnodes && q->real[id] == NULL &&
+		ps->ExecProcNodeReal != NULL && ps->ExecProcNodeReal != TraceExecProcNode)
+	{
+		q->real[id] = ps->ExecProcNodeReal;
+		ExecSetExecProcNode(ps, TraceExecProcNode);
+	}
+	return planstate_tree_walker(ps, TraceWrapNode, arg);
+}
+
+/* es_query_cxt of a registered query is going: forget the query. */
+static void
+TraceQueryGone(void *arg)
+{
+	TraceQuery *q = (TraceQuery *) arg;
+
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		trace_queries = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	free(q->real);
+	free(q);
+}
+
+/*
+ * goalloc_trace_query_start
+ *		From the ExecutorStart hook, after standard_ExecutorStart, while
+ *		recording: register the query and wrap its plan nodes.
+ */
+void
+goalloc_trace_query_start(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+	TraceQuery *q;
+	int			maxid = -1;
+
+	if (estate == NULL)
+		return;
+	q = (TraceQuery *) malloc(sizeof(TraceQuery));
+	if (q == NULL)
+	{
+		TraceFail("out of memory for the trace");
+		return;
+	}
+	q->query_cxt = estate->es_query_cxt;
+	q->estate = estate;
+	q->nnodes = 0;
+	q->real = NULL;
+	(void) TraceMaxNodeId(queryDesc->planstate, &maxid);
+	if (maxid >= 0)
+	{
+		q->real = (ExecProcNodeMtd *) calloc(maxid + 1, sizeof(ExecProcNodeMtd));
+		if (q->real != NULL)
+			q->nnodes = maxid + 1;
+	}
+
+	q->cb.func = TraceQueryGone;
+	q->cb.arg = q;
+	q->prev = NULL;
+	q->next = trace_queries;
+	if (trace_queries)
+		trace_queries->prev = q;
+	trace_queries = q;
+	MemoryContextRegisterResetCallback(q->query_cxt, &q->cb);
+
+	if (q->nnodes > 0)
+		(void) TraceWrapNode(queryDesc->planstate, q);
+}
+
+
+/* ----------
+ * A recording session
+ * ----------
+ */
+
+static void
+TraceEnd(void)
+{
+	goalloc_trace_active = false;
+	free(rec.records);
+	free(rec.contexts);
+	free(rec.epochs);
+	free(rec.map);
+	memset(&rec, 0, sizeof(rec));
+}
+
+static void
+TraceBegin(void)
+{
+	memset(&rec, 0, sizeof(rec));
+	rec.session = ++trace_sessions;
+	rec.records = (gab_qt_rec *) malloc(sizeof(gab_qt_rec) * TRACE_INIT_RECORDS);
+	rec.maxrecords = TRACE_INIT_RECORDS;
+	rec.contexts = (gab_qt_context *) malloc(sizeof(gab_qt_context) * TRACE_INIT_CONTEXTS);
+	rec.epochs = (uint32 *) malloc(sizeof(uint32) * TRACE_INIT_CONTEXTS);
+	rec.maxcontexts = TRACE_INIT_CONTEXTS;
+	rec.scan_interval = 1;
+	if (rec.records == NULL || rec.contexts == NULL || rec.epochs == NULL ||
+		!TraceMapAlloc(TRACE_INIT_MAP))
+	{
+		TraceEnd();
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Could not allocate the buffers of a query trace.")));
+	}
+	goalloc_trace_active = true;
+}
+
+static void
+TraceWriteAll(int fd, const char *path, const void *data, Size len)
+{
+	const char *p = (const char *) data;
+
+	while (len > 0)
+	{
+		ssize_t		n = write(fd, p, Min(len, (Size) 1 << 30));
+
+		if (n <= 0)
+		{
+			int			save_errno = (n < 0) ? errno : ENOSPC;
+
+			CloseTransientFile(fd);
+			unlink(path);
+			errno = save_errno;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write trace file \"%s\": %m", path)));
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+static void
+TraceWriteFile(const char *path)
+{
+	gab_qt_header h;
+	int			fd;
+
+	gab_qt_header_init(&h);
+	h.ncontexts = rec.ncontexts;
+	h.nrecords = rec.nrecords;
+	h.nchunks = rec.nchunks;
+	h.skipped = rec.skipped;
+
+	fd = OpenTransientFile(path, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create trace file \"%s\": %m", path)));
+	TraceWriteAll(fd, path, &h, sizeof(h));
+	TraceWriteAll(fd, path, rec.records, sizeof(gab_qt_rec) * rec.nrecords);
+	TraceWriteAll(fd, path, rec.contexts, sizeof(gab_qt_context) * rec.ncontexts);
+	if (CloseTransientFile(fd) != 0)
+	{
+		int			save_errno = errno;
+
+		unlink(path);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not close trace file \"%s\": %m", path)));
+	}
+}
+
+/* Absolute path, and the caller may read or write server files. */
+static char *
+TracePathArg(FunctionCallInfo fcinfo, int argno, bool write)
+{
+	char	   *path;
+
+	if (!superuser() &&
+		!has_privs_of_role(GetUserId(), write ? ROLE_PG_WRITE_SERVER_FILES :
+						   ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg(write ? "permission denied to write a query trace" :
+						"permission denied to read a query trace"),
+				 errhint(write ?
+						 "Only superusers and members of pg_write_server_files may record query traces." :
+						 "Only superusers and members of pg_read_server_files may read query traces.")));
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("trace file path must not be NULL")));
+	path = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (!is_absolute_path(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("trace file path must be absolute: \"%s\"", path)));
+	return path;
+}
+
+/*
+ * goalloc_record_trace(query text, path text) RETURNS bigint
+ */
+Datum
+goalloc_record_trace(PG_FUNCTION_ARGS)
+{
+	char	   *query;
+	char	   *path;
+	uint64		nrecords = 0;
+
+	path = TracePathArg(fcinfo, 1, true);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query must not be NULL")));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (goalloc_trace_active)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a query trace is already being recorded")));
+
+	TraceBegin();
+	PG_TRY();
+	{
+		SPIExecuteOptions options;
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		memset(&options, 0, sizeof(options));
+		options.read_only = false;
+		options.dest = None_Receiver;
+		ret = SPI_execute_extended(query, &options);
+		if (ret < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("could not run the query to trace: %s",
+							SPI_result_code_string(ret))));
+		SPI_finish();
+		goalloc_trace_active = false;
+
+		if (rec.failed != NULL)
+		{
+			if (rec.failed_size > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("could not record the query trace: %s", rec.failed),
+						 errdetail("The query requested %zu bytes.", rec.failed_size)));
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("could not record the query trace: %s", rec.failed)));
+		}
+		TraceWriteFile(path);
+		nrecords = rec.nrecords;
+	}
+	PG_FINALLY();
+	{
+		TraceEnd();
+	}
+	PG_END_TRY();
+
+	PG_RETURN_INT64((int64) nrecords);
+}
+
+
+/* ----------
+ * Reading a trace file
+ * ----------
+ */
+
+static void *
+TraceMalloc(size_t bytes)
+{
+	return malloc(bytes > 0 ? bytes : 1);
+}
+
+static void
+TraceFreeMem(void *p, size_t bytes)
+{
+	free(p);
+}
+
+/*
+ * goalloc_trace_load
+ *		Read and check a whole trace file (path from argument argno, with
+ *		the permission and path checks).  Returns the malloc'ed buffer that
+ *		t points into; release both with goalloc_trace_unload.  Every
+ *		failure is an ERROR with nothing left allocated or open.
+ */
+void *
+goalloc_trace_load(FunctionCallInfo fcinfo, int argno, gab_qtrace *t,
+				   char **path_out)
+{
+	char	   *path = TracePathArg(fcinfo, argno, false);
+	struct stat st;
+	int			fd;
+	char	   *buf;
+	Size		len,
+				done = 0;
+	const char *err;
+
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open trace file \"%s\": %m", path)));
+	if (fstat(fd, &st) != 0)
+	{
+		int			save_errno = errno;
+
+		CloseTransientFile(fd);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat trace file \"%s\": %m", path)));
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("trace file \"%s\" is not a regular file", path)));
+	}
+	if ((uint64) st.st_size > sizeof(gab_qt_header) +
+		GAB_QT_MAX_RECORDS * sizeof(gab_qt_rec) +
+		(uint64) GAB_QT_MAX_CONTEXTS * sizeof(gab_qt_context))
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("trace file \"%s\" is too large", path)));
+	}
+	len = (Size) st.st_size;
+	buf = (char *) malloc(len > 0 ? len : 1);
+	if (buf == NULL)
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Could not allocate %zu bytes for trace file \"%s\".",
+						   len, path)));
+	}
+	while (done < len)
+	{
+		ssize_t		n = read(fd, buf + done, Min(len - done, (Size) 1 << 30));
+
+		if (n <= 0)
+		{
+			int			save_errno = errno;
+
+			free(buf);
+			CloseTransientFile(fd);
+			if (n == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("trace file \"%s\" changed while being read", path)));
+			errno = save_errno;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read trace file \"%s\": %m", path)));
+		}
+		done += n;
+	}
+	CloseTransientFile(fd);
+
+	err = gab_qtrace_open(t, buf, len, TraceMalloc, TraceFreeMem);
+	if (err != NULL)
+	{
+		free(buf);
+		if (strcmp(err, "out of memory") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not prepare trace file \"%s\" for replay.", path)));
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid query trace file \"%s\": %s", path, err)));
+	}
+	if (path_out != NULL)
+		*path_out = path;
+	return buf;
+}
+
+void
+goalloc_trace_unload(gab_qtrace *t, void *buf)
+{
+	gab_qtrace_close(t, TraceFreeMem);
+	free(buf);
+}
+
+/*
+ * goalloc_trace_info(path text)
+ *		One row: records, contexts, chunks, records by op, skipped calls,
+ *		bytes requested in all and at the peak.
+ */
+Datum
+goalloc_trace_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	gab_qtrace	t;
+	void	   *buf;
+	Datum		values[12];
+	bool		nulls[12];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	buf = goalloc_trace_load(fcinfo, 0, &t, NULL);
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum((int64) t.nrecords);
+	values[1] = Int32GetDatum((int32) t.ncontexts);
+	values[2] = Int64GetDatum((int64) t.count[GAB_QT_CREATE]);
+	values[3] = Int64GetDatum((int64) t.count[GAB_QT_ALLOC]);
+	values[4] = Int64GetDatum((int64) t.count[GAB_QT_FREE]);
+	values[5] = Int64GetDatum((int64) t.count[GAB_QT_REALLOC]);
+	values[6] = Int64GetDatum((int64) t.count[GAB_QT_RESET]);
+	values[7] = Int64GetDatum((int64) t.count[GAB_QT_DELETE]);
+	values[8] = Int64GetDatum((int64) t.hdr->skipped);
+	values[9] = Int64GetDatum((int64) t.bytes_allocated);
+	values[10] = Int64GetDatum((int64) t.req_peak);
+	values[11] = Int32GetDatum((int32) t.max_live_contexts);
+	goalloc_trace_unload(&t, buf);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * goalloc_trace_contexts(path text)
+ *		One row per recorded context: its id, parent, name and type, and
+ *		the calls recorded on it.
+ */
+Datum
+goalloc_trace_contexts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	gab_qtrace	t;
+	void	   *buf;
+	uint64	   *counts = NULL;
+	uint64		i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	buf = goalloc_trace_load(fcinfo, 0, &t, NULL);
+	PG_TRY();
+	{
+		/* per context: allocs, frees, reallocs, resets, deleted, bytes */
+		counts = (uint64 *) palloc0(sizeof(uint64) * 6 * Max(t.ncontexts, 1));
+		for (i = 0; i < t.nrecords; i++)
+		{
+			const gab_qt_rec *r = &t.rec[i];
+			uint64	   *c = &counts[6 * (Size) r->ctx];
+
+			switch (r->op)
+			{
+				case GAB_QT_ALLOC:
+					c[0]++;
+					c[5] += r->size;
+					break;
+				case GAB_QT_FREE:
+					c[1]++;
+					break;
+				case GAB_QT_REALLOC:
+					c[2]++;
+					c[5] += r->size;
+					break;
+				case GAB_QT_RESET:
+					c[3]++;
+					break;
+				case GAB_QT_DELETE:
+					c[4] = 1;
+					break;
+			}
+		}
+		for (i = 0; i < t.ncontexts; i++)
+		{
+			const gab_qt_context *x = &t.ctx[i];
+			uint64	   *c = &counts[6 * i];
+			Datum		values[10];
+			bool		nulls[10];
+
+			memset(nulls, 0, sizeof(nulls));
+			values[0] = Int32GetDatum((int32) x->id);
+			if (x->parent == GAB_QT_NONE)
+				nulls[1] = true;
+			else
+				values[1] = Int32GetDatum((int32) x->parent);
+			values[2] = CStringGetTextDatum(x->name);
+			values[3] = CStringGetTextDatum(gab_qt_kind_name(x->kind));
+			values[4] = Int64GetDatum((int64) c[0]);
+			values[5] = Int64GetDatum((int64) c[1]);
+			values[6] = Int64GetDatum((int64) c[2]);
+			values[7] = Int64GetDatum((int64) c[3]);
+			values[8] = BoolGetDatum(c[4] != 0);
+			values[9] = Int64GetDatum((int64) c[5]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	PG_FINALLY();
+	{
+		goalloc_trace_unload(&t, buf);
+	}
+	PG_END_TRY();
+	if (counts != NULL)
+		pfree(counts);
+	return (Datum) 0;
+}
+
+static int
+TraceCmpU32(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * goalloc_trace_sizes(path text)
+ *		ALLOC records by requested size: one row per size.
+ */
+Datum
+goalloc_trace_sizes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	gab_qtrace	t;
+	void	   *buf;
+	uint32	   *sizes = NULL;
+
+	InitMaterializedSRF(fcinfo, 0);
+	buf = goalloc_trace_load(fcinfo, 0, &t, NULL);
+	PG_TRY();
+	{
+		uint64		i,
+					n = 0;
+
+		sizes = (uint32 *) palloc_extended(sizeof(uint32) * Max(t.nchunks, 1),
+										   MCXT_ALLOC_HUGE);
+		for (i = 0; i < t.nrecords; i++)
+			if (t.rec[i].op == GAB_QT_ALLOC)
+				sizes[n++] = t.rec[i].size;
+		qsort(sizes, (size_t) n, sizeof(uint32), TraceCmpU32);
+		for (i = 0; i < n;)
+		{
+			uint64		j = i;
+			Datum		values[2];
+			bool		nulls[2] = {false, false};
+
+			while (j < n && sizes[j] == sizes[i])
+				j++;
+			values[0] = Int64GetDatum((int64) sizes[i]);
+			values[1] = Int64GetDatum((int64) (j - i));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			i = j;
+		}
+	}
+	PG_FINALLY();
+	{
+		goalloc_trace_unload(&t, buf);
+	}
+	PG_END_TRY();
+	if (sizes != NULL)
+		pfree(sizes);
+	return (Datum) 0;
+}
+
+
+/* ----------
+ * Initialization
+ * ----------
+ */
+
+/*
+ * goalloc_trace_init
+ *		From goalloc_executor_init: capture the stock method tables.
+ */
+void
+goalloc_trace_init(void)
+{
+	MemoryContext probe;
+
+	probe = AllocSetContextCreate(TopMemoryContext, "goalloc trace probe",
+								  ALLOCSET_SMALL_SIZES);
+	aset_methods = probe->methods;
+	MemoryContextDelete(probe);
+
+	probe = GenerationContextCreate(TopMemoryContext, "goalloc trace probe",
+									ALLOCSET_SMALL_SIZES);
+	generation_methods = probe->methods;
+	MemoryContextDelete(probe);
+
+	probe = SlabContextCreate(TopMemoryContext, "goalloc trace probe",
+							  SLAB_DEFAULT_BLOCK_SIZE, 64);
+	slab_methods = probe->methods;
+	MemoryContextDelete(probe);
+}
