@@ -79,13 +79,17 @@ SELECT count(*) FILTER (WHERE name = 'ExecutorState') >= 23 AS executor_states,
 SELECT count(*) AS nrows, count(DISTINCT ops) AS distinct_ops
   FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt');
 
--- an error in the query: no file, and the next recording works
+-- an error in the query: no file, and the next recording works (a path of
+-- this run's own, so that a file left by an earlier run cannot answer)
+SELECT '/tmp/goalloc_regress_error_' || pg_backend_pid() || '_' ||
+       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint || '.gaqt'
+       AS errpath \gset
 SELECT goalloc_record_trace('SELECT 1 / (g - 5) FROM generate_series(1, 10) g',
-                            '/tmp/goalloc_regress_error.gaqt');
-SELECT pg_stat_file('/tmp/goalloc_regress_error.gaqt', true) IS NULL AS no_file;
+                            :'errpath');
+SELECT pg_stat_file(:'errpath', true) IS NULL AS no_file;
 SELECT goalloc_record_trace('SELECT count(*) FROM generate_series(1, 10)',
-                            '/tmp/goalloc_regress_error.gaqt') > 0 AS recorded;
-SELECT (pg_stat_file('/tmp/goalloc_regress_error.gaqt')).size > 64 AS written;
+                            :'errpath') > 0 AS recorded;
+SELECT (pg_stat_file(:'errpath')).size > 64 AS written;
 -- recording inside a recording
 SELECT goalloc_record_trace(
   $$SELECT goalloc_record_trace('SELECT 1', '/tmp/goalloc_regress_inner.gaqt')$$,
