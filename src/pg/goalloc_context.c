@@ -430,6 +430,21 @@ GoAllocCheckAll(GoAllocContext *set, bool wipe)
  */
 
 /*
+ * GoAllocCoreRealloc
+ *		ga_realloc, with "repalloc" named in the error a bad pointer raises.
+ */
+static void *
+GoAllocCoreRealloc(GoAllocContext *set, void *pointer, Size size)
+{
+	void	   *newp;
+
+	goalloc_current_op = "repalloc";
+	newp = ga_realloc(&set->owner, pointer, size);
+	goalloc_current_op = "pfree";
+	return newp;
+}
+
+/*
  * GoAllocAllocSlow
  *		GoAllocAlloc's path for everything the core's inline fast path does
  *		not serve.
@@ -497,9 +512,7 @@ GoAllocRealloc(MemoryContext context, void *pointer, Size size)
 	GoAllocContext *set = (GoAllocContext *) context;
 	void	   *newp;
 
-	goalloc_current_op = "repalloc";
-	newp = ga_realloc(&set->owner, pointer, size);
-	goalloc_current_op = "pfree";
+	newp = GoAllocCoreRealloc(set, pointer, size);
 	if (unlikely(newp == NULL))
 		return NULL;
 	if (newp != pointer)
@@ -565,10 +578,7 @@ GoAllocReallocCheck(MemoryContext context, void *pointer, Size size)
 
 	if (!ga_owns(&set->owner, pointer))
 	{
-		goalloc_current_op = "repalloc";
-		newp = ga_realloc(&set->owner, pointer, size);	/* reports it */
-		goalloc_current_op = "pfree";
-		return newp;
+		return GoAllocCoreRealloc(set, pointer, size);	/* reports it */
 	}
 
 	usable = GoAllocUsable(set, pointer);
