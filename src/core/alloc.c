@@ -46,6 +46,9 @@ alloc_slow(ga_owner *o, unsigned c)
 	ga_span    *s = o->alloc[c];
 	int			idx;
 
+	/* whatever happens below, the window leaves word 0 (owner.c's reset) */
+	if (c < 64)
+		o->reset_full |= UINT64_C(1) << c;
 	if (s != &ga_empty_span)
 	{
 		unsigned	nfree;
@@ -71,8 +74,6 @@ alloc_slow(ga_owner *o, unsigned c)
 		}
 		o->alloc[c] = &ga_empty_span;
 		o->mcache_pages -= s->npages;
-		if (c < 64)
-			o->central_used |= UINT64_C(1) << c;
 		if (nfree < s->partial_at)
 		{
 			ga_span_set_state(s, GA_SPAN_FULL);

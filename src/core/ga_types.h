@@ -133,11 +133,13 @@ struct ga_span
 	uintptr_t	base;			/* address of page 0 of the span */
 	ga_owner   *owner;			/* owning context; NULL unless owned */
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
-	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
 	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
-	uint16_t	nelems;			/* slots in the span (1 if large) */
 	uint16_t	alloc_count;	/* slots whose bit is set: live objects and
-								 * the owner's hot slot, if it is here */
+								 * the owner's hot slot, if it is here
+								 * (next to freeindex: a reset zeroes both
+								 * with one store) */
+	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
+	uint16_t	nelems;			/* slots in the span (1 if large) */
 	uint16_t	free_trigger;	/* see above */
 	uint8_t		sizeclass;		/* 0 = large or free run */
 	uint8_t		unused;
@@ -268,9 +270,13 @@ struct ga_owner
 	uint64_t	dirty;			/* classes c < 64 allocated from since the
 								 * last reset: bit c */
 	uint64_t	dirty_high;		/* the same for classes >= 64: bit c - 64 */
-	uint64_t	central_used;	/* classes c < 64 that put a span in their
-								 * mcentral since the last reset; a class
-								 * whose mcache slot is empty is among them */
+	uint64_t	reset_full;		/* classes c < 64 that reached alloc_slow
+								 * since the last reset: their window left
+								 * its first bitmap word, wrapped, or moved
+								 * to another span, so a reset must take
+								 * the whole reset_class.  A class in dirty
+								 * and not here holds objects in word 0 of
+								 * its mcache span only */
 	ga_hot_slot hot[GA_NUM_CLASSES];	/* the last slot freed, per class */
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large); frees are derived,

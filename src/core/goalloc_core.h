@@ -36,10 +36,12 @@
 #define GA_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define GA_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 #define GA_INLINE		inline __attribute__((always_inline))
+#define GA_NOINLINE		__attribute__((noinline))
 #else
 #define GA_LIKELY(x)	(x)
 #define GA_UNLIKELY(x)	(x)
 #define GA_INLINE		inline
+#define GA_NOINLINE
 #endif
 
 /* ---- Size classes (sizeclass.c) ---- */
@@ -49,6 +51,8 @@ extern uint32_t ga_class_size[GA_NUM_CLASSES];	/* object bytes */
 extern uint32_t ga_class_npages[GA_NUM_CLASSES];	/* pages per span */
 extern uint32_t ga_class_nelems[GA_NUM_CLASSES];	/* objects per span */
 extern uint32_t ga_class_divmul[GA_NUM_CLASSES];	/* ~0u/size + 1 */
+extern uint64_t ga_class_word0[GA_NUM_CLASSES];	/* bitmap word 0 of an empty
+												 * span: bits past nelems set */
 extern uint8_t ga_size_to_class8[1024 / 8 + 1];
 extern uint8_t ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
 

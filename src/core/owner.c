@@ -155,64 +155,63 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
 }
 
 /*
- * reset_mcache_span
- *		reset_class for the common case: a kept mcache span whose window
- *		never reached past its first bitmap word since the last clear (the
- *		per-tuple pattern), so that word is the only one to clear.  Bits
- *		past nelems stay set, as ga_span_clear keeps them.
+ * reset_rest
+ *		The part of a reset that the per-tuple pattern never reaches:
+ *		classes that went through alloc_slow (reset_full), classes of 64
+ *		and up, large objects.
  */
-static inline void
-reset_mcache_span(ga_span *s)
+static GA_NOINLINE void
+reset_rest(ga_owner *o, uint64_t full)
 {
-	if (s->swept_end || s->freeindex > 64)
-	{
-		ga_span_clear(s);
-		return;
-	}
-	s->alloc_bits[0] = s->nelems < 64 ? ~UINT64_C(0) << s->nelems : 0;
-	s->alloc_cache = ~s->alloc_bits[0];
-	s->freeindex = 0;
-	s->alloc_count = 0;
+	if (full != 0)
+		reset_classes(o, 0, full & o->used[0]);
+	if (o->dirty_high != 0)
+		reset_classes(o, 64, o->dirty_high & o->used[1]);
+	o->dirty_high = 0;
+	o->reset_full = 0;
+	if (o->large != NULL)
+		release_list(o, &o->large);
 }
 
 /*
  * ga_owner_reset
  *		Free every object.  Only classes allocated from since the last
- *		reset can hold objects, mcentral spans or a hot slot (a reset
- *		empties every mcentral), so only those are visited: the per-tuple pattern pays
- *		for the classes it used, not for every class it ever used.
+ *		reset (dirty) can hold objects, mcentral spans or a hot slot, so
+ *		only those are visited: the per-tuple pattern pays for the classes
+ *		it used, not for every class it ever used.
  *
- *		A class that has put spans in its mcentral since the last reset
- *		(central_used), and every class of an owner whose mcache holds more
- *		than keep_pages, takes reset_class; the others only clear their
- *		mcache span in place.
+ *		A dirty class that never reached alloc_slow since the last reset
+ *		(not in reset_full) allocated only from the window its mcache span
+ *		had after that reset: word 0 of the bitmap, and nothing else
+ *		changed.  Clearing it is four stores into the span's first cache
+ *		line.  Every other class takes reset_class, and so does every
+ *		class of an owner whose mcache holds more than keep_pages.
  */
 void
 ga_owner_reset(ga_owner *o)
 {
-	uint64_t	dirty = (o->dirty | o->central_used) & o->used[0];
-	uint64_t	slow = o->central_used & dirty;
-	uint64_t	mask;
+	uint64_t	dirty = o->dirty;
+	uint64_t	full = o->reset_full;
+	uint64_t	fast;
 
+	if (GA_UNLIKELY(o->mcache_pages > o->keep_pages))
+		full |= dirty;
 	o->dirty = 0;
-	if (o->mcache_pages > o->keep_pages)
-		slow = dirty;
-	for (mask = dirty & ~slow; mask != 0; mask &= mask - 1)
+	for (fast = dirty & ~full; fast != 0; fast &= fast - 1)
 	{
-		unsigned	c = (unsigned) __builtin_ctzll(mask);
+		unsigned	c = (unsigned) __builtin_ctzll(fast);
+		ga_span    *s = o->alloc[c];
+		uint64_t	word0 = ga_class_word0[c];
 
 		o->hot[c].ptr = NULL;
 		o->hot[c].span = &ga_hot_none;
-		reset_mcache_span(o->alloc[c]);
+		s->alloc_bits[0] = word0;
+		s->alloc_cache = ~word0;
+		s->freeindex = 0;
+		s->alloc_count = 0;
 	}
-	if (slow != 0)
-		reset_classes(o, 0, slow);
-	if ((o->dirty_high & o->used[1]) != 0)
-		reset_classes(o, 64, o->dirty_high & o->used[1]);
-	o->dirty_high = 0;
-	o->central_used = 0;
-	if (o->large != NULL)
-		release_list(o, &o->large);
+	if ((full | o->dirty_high | (uintptr_t) o->large) != 0)
+		reset_rest(o, full);
 }
 
 /*
@@ -229,7 +228,7 @@ ga_owner_destroy(ga_owner *o)
 	o->keep_pages = 0;
 	o->dirty = 0;
 	o->dirty_high = 0;
-	o->central_used = 0;
+	o->reset_full = 0;
 	reset_classes(o, 0, o->used[0]);
 	reset_classes(o, 64, o->used[1]);
 	release_list(o, &o->large);

@@ -34,6 +34,7 @@ uint32_t	ga_class_size[GA_NUM_CLASSES];
 uint32_t	ga_class_npages[GA_NUM_CLASSES];
 uint32_t	ga_class_nelems[GA_NUM_CLASSES];
 uint32_t	ga_class_divmul[GA_NUM_CLASSES];
+uint64_t	ga_class_word0[GA_NUM_CLASSES];
 uint8_t		ga_size_to_class8[1024 / 8 + 1];
 uint8_t		ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
 
@@ -105,6 +106,8 @@ ga_sizeclasses_init(void)
 			ga_class_size[c] = new_size;
 		ga_class_nelems[c] = psize / ga_class_size[c];
 		ga_class_divmul[c] = UINT32_MAX / ga_class_size[c] + 1;
+		ga_class_word0[c] = ga_class_nelems[c] < 64 ?
+			~UINT64_C(0) << ga_class_nelems[c] : 0;
 	}
 
 	/* Lookup tables: the smallest class that holds a size. */

@@ -122,6 +122,7 @@ static void GoAllocFreeCheck(MemoryContext context, void *pointer);
 static void *GoAllocReallocCheck(MemoryContext context, void *pointer,
 								 Size size);
 static void GoAllocReset(MemoryContext context);
+static void GoAllocResetCheck(MemoryContext context);
 static void GoAllocDelete(MemoryContext context);
 static Size GoAllocGetChunkSpace(MemoryContext context, void *pointer);
 static bool GoAllocIsEmpty(MemoryContext context);
@@ -156,7 +157,7 @@ const MemoryContextMethods GoAllocCheckMethods = {
 	GoAllocAllocCheck,
 	GoAllocFreeCheck,
 	GoAllocReallocCheck,
-	GoAllocReset,
+	GoAllocResetCheck,
 	GoAllocDelete,
 	GoAllocGetChunkSpace,
 	GoAllocIsEmpty,
@@ -612,10 +613,16 @@ GoAllocReallocCheck(MemoryContext context, void *pointer, Size size)
 static void
 GoAllocReset(MemoryContext context)
 {
+	ga_owner_reset(&((GoAllocContext *) context)->owner);
+}
+
+/* GoAllocReset for a check context: every sentinel is checked first. */
+static void
+GoAllocResetCheck(MemoryContext context)
+{
 	GoAllocContext *set = (GoAllocContext *) context;
 
-	if (set->check)
-		GoAllocCheckAll(set, true);
+	GoAllocCheckAll(set, true);
 	ga_owner_reset(&set->owner);
 }
 

@@ -456,6 +456,41 @@ check_triggers(const ga_owner *owner)
 	return ok;
 }
 
+/*
+ * ga_owner_reset's fast path (owner.c): a class allocated from since the
+ * last reset that never reached alloc_slow has its window in word 0 of a
+ * real mcache span, never wrapped, and no allocated slot past word 0.
+ */
+static bool
+check_fast_reset(const ga_owner *owner)
+{
+	uint64_t	fast = owner->dirty & ~owner->reset_full;
+	bool		ok = true;
+
+	for (; fast != 0; fast &= fast - 1)
+	{
+		int			c = __builtin_ctzll(fast);
+		const ga_span *s = owner->alloc[c];
+
+		if (!T_CHECK(s->owner == owner))
+		{
+			fprintf(stderr, "  (fast-reset class %d has no mcache span)\n", c);
+			return false;
+		}
+		ok &= T_LE(s->freeindex, 64);
+		ok &= T_CHECK(!s->swept_end);
+		for (unsigned w = 1; w < (s->nelems + 63u) / 64; w++)
+		{
+			uint64_t	pad = (w + 1) * 64 > s->nelems && (s->nelems & 63) ?
+				~UINT64_C(0) << (s->nelems & 63) : 0;
+
+			ok &= T_EQ(s->alloc_bits[w], pad);
+		}
+		ok &= T_EQ(s->alloc_bits[0] & ga_class_word0[c], ga_class_word0[c]);
+	}
+	return ok;
+}
+
 bool
 t_check_owner(ga_owner *owner, const size_t *mirror)
 {
@@ -509,6 +544,7 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 		}
 	}
 	ok &= check_triggers(owner);
+	ok &= check_fast_reset(owner);
 	if (mirror)
 		ok &= T_EQ(*mirror, os.span_bytes);
 	ok &= T_EQ(ga_owner_is_empty(owner), os.objects == 0);
