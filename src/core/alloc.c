@@ -108,26 +108,22 @@ alloc_slow(ga_owner *o, unsigned c)
 /*
  * ga_alloc_any
  *		Every allocation the inline fast path does not serve.  Classes
- *		above GA_FAST_MAX take their hot slot, or a slot from the window,
- *		here.
+ *		above GA_FAST_MAX take the head of their free list, or a slot from
+ *		the window, here.
  */
 void *
 ga_alloc_any(ga_owner *o, size_t size)
 {
 	size_t		n = size + o->hdr + (size == 0);
 	unsigned	c;
-	void	   *p;
 
 	if (n > GA_MAX_SMALL_SIZE || n < size)
 		return ga_alloc_large(o, size);
 	c = ga_size_class(n);
-	p = o->hot[c].ptr;
-	if (p != NULL)
+	if (o->freelist[c].head != NULL)
 	{
-		o->hot[c].ptr = NULL;
-		o->hot[c].span = &ga_hot_none;
 		o->mallocs[c]++;
-		return p;
+		return ga_freelist_pop(&o->freelist[c]);
 	}
 	return alloc_slow(o, c);
 }

@@ -11,8 +11,8 @@
  *	GA_ERR_NOT_ALLOCATED	its pages are free, or a cached empty span;
  *	GA_ERR_WRONG_OWNER		a live span, but another owner's;
  *	GA_ERR_NOT_CHUNK_START	not header bytes past a slot's start;
- *	GA_ERR_DOUBLE_FREE		the slot's bit is clear, or it is its class's
- *							hot slot (freed last, kept for reuse).
+ *	GA_ERR_DOUBLE_FREE		the slot's bit is clear, or it is on its
+ *							class's free list (freed, kept for reuse).
  *
  * An error is reported before anything changes, so the error callback may
  * longjmp out (PostgreSQL's elog(ERROR)) and leave a consistent heap.
@@ -27,6 +27,29 @@
  *-------------------------------------------------------------------------
  */
 #include "ga_internal.h"
+
+/*
+ * ga_on_freelist
+ *		Is this payload on its class's free list?  Only a payload whose
+ *		first word looks like a link is looked for (ga_link_suspect).
+ */
+bool
+ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
+{
+	const ga_freelist *fl = &o->freelist[sizeclass];
+	const void *p;
+	uint32_t	n = 0;
+
+	if (!ga_link_suspect(o, payload))
+		return false;
+	for (p = fl->head; p != NULL && n < fl->count; n++)
+	{
+		if (p == payload)
+			return true;
+		p = (const void *) (ga_link_word(p) ^ GA_LINK_KEY);
+	}
+	return false;
+}
 
 ga_error_kind
 ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
@@ -61,7 +84,7 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 		if (off != (uintptr_t) idx * s->elemsize + o->hdr || idx >= s->nelems)
 			return GA_ERR_NOT_CHUNK_START;
 		if ((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0 ||
-			o->hot[s->sizeclass].ptr == ptr)
+			ga_on_freelist(o, s->sizeclass, ptr))
 			return GA_ERR_DOUBLE_FREE;
 	}
 	*spanp = s;
@@ -88,12 +111,6 @@ ga_span_lost_free_slot(ga_owner *o, ga_span *s)
 {
 	ga_mcentral *mc = &o->central[s->sizeclass];
 
-	if (s == &ga_hot_none)
-	{
-		s->alloc_count = GA_NO_TRIGGER - 1;
-		return;
-	}
-
 	if (s->state == GA_SPAN_FULL)
 	{
 		ga_list_remove(&mc->full, s);
@@ -108,32 +125,59 @@ ga_span_lost_free_slot(ga_owner *o, ga_span *s)
 	}
 }
 
+/* Free slot idx of small span s for real: its bit, its count, its list. */
+static void
+free_slot(ga_owner *o, ga_span *s, unsigned idx)
+{
+	s->alloc_bits[idx >> 6] &= ~(UINT64_C(1) << (idx & 63));
+	if (--s->alloc_count == s->free_trigger)
+		ga_span_lost_free_slot(o, s);
+}
+
+/*
+ * ga_free_unlisted
+ *		ga_free's fast path found the class's list full: free the slot for
+ *		real.  (The index is computed again here, so that the inline fast
+ *		path keeps nothing alive across the call.)
+ */
 void
-ga_owner_flush_hot(ga_owner *o)
+ga_free_unlisted(ga_owner *o, ga_span *s, void *ptr)
+{
+	free_slot(o, s, ga_slot_index(o, s, ptr));
+}
+
+void
+ga_owner_flush_freelists(ga_owner *o)
 {
 	int			c;
 
 	for (c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		ga_hot_slot *h = &o->hot[c];
-		ga_span    *s = h->span;
+		ga_freelist *fl = &o->freelist[c];
 
-		if (h->ptr == NULL)
-			continue;
-		h->ptr = NULL;
-		h->span = &ga_hot_none;
-		s->alloc_bits[h->idx >> 6] &= ~(UINT64_C(1) << (h->idx & 63));
-		if (--s->alloc_count == s->free_trigger)
-			ga_span_lost_free_slot(o, s);
+		while (fl->head != NULL)
+		{
+			void	   *p = ga_freelist_pop(fl);
+			ga_span    *s = ga_span_of(o, p);
+
+			free_slot(o, s, ga_slot_index(o, s, p));
+		}
 	}
 }
 
+/*
+ * ga_free_slow
+ *		What the fast path declines: a bad pointer (reported), a large
+ *		object, and a payload whose first word looks like a link but that
+ *		is not on the list.
+ */
 void
 ga_free_slow(ga_owner *o, void *ptr)
 {
 	ga_span    *s;
 	unsigned	idx;
 	ga_error_kind kind = ga_lookup_chunk(o, ptr, &s, &idx);
+	ga_freelist *fl;
 
 	if (kind != 0)
 	{
@@ -146,11 +190,15 @@ ga_free_slow(ga_owner *o, void *ptr)
 		ga_owner_release_span(o, s);
 		return;
 	}
-
-	/* The fast path declines nothing valid; this is for completeness. */
-	s->alloc_bits[idx >> 6] &= ~(UINT64_C(1) << (idx & 63));
-	if (--s->alloc_count == s->free_trigger)
-		ga_span_lost_free_slot(o, s);
+	fl = &o->freelist[s->sizeclass];
+	if (fl->count < fl->limit)
+	{
+		ga_link_set(ptr, fl->head);
+		fl->head = ptr;
+		fl->count++;
+		return;
+	}
+	free_slot(o, s, idx);
 }
 
 size_t

@@ -57,6 +57,28 @@ extern void ga_set_spans(ga_arena *ar, size_t first, size_t npages,
 						 ga_span *s);
 extern ga_arena *ga_arena_of(const ga_heap *h, uintptr_t addr);
 
+/* free.c */
+extern bool ga_on_freelist(const ga_owner *o, unsigned sizeclass,
+						   const void *payload);
+
+/*
+ * The span and slot of a payload known to be a small chunk of this owner
+ * (one on a free list, say): small spans all lie in the region.
+ */
+static inline ga_span *
+ga_span_of(const ga_owner *o, const void *payload)
+{
+	return o->spans_map[((uintptr_t) payload - o->region_base) >> GA_PAGE_SHIFT];
+}
+
+static inline unsigned
+ga_slot_index(const ga_owner *o, const ga_span *s, const void *payload)
+{
+	uintptr_t	off = (uintptr_t) payload - s->base - o->hdr;
+
+	return (unsigned) (((uint64_t) (uint32_t) off * s->divmul) >> 32);
+}
+
 /* pagealloc.c */
 extern ga_span *ga_pages_find(ga_heap *h, size_t npages);
 extern ga_span *ga_pages_take(ga_heap *h, ga_span *run, size_t npages,

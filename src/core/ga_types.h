@@ -135,7 +135,7 @@ struct ga_span
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
 	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
 	uint16_t	alloc_count;	/* slots whose bit is set: live objects and
-								 * the owner's hot slot, if it is here
+								 * the slots of the owner's free list here
 								 * (next to freeindex: a reset zeroes both
 								 * with one store) */
 	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
@@ -229,27 +229,50 @@ typedef struct ga_class_counts
 } ga_class_counts;
 
 /*
- * ga_hot_slot: the slot an owner freed last in a class, kept for the next
- * allocation of that class -- TCMalloc's per-thread free list, one deep.
- * PostgreSQL code frees and allocates the same sizes in turn (a tuple
- * copied, a list cell replaced, a string rebuilt), and the slot just freed
- * is the one in the CPU's cache; the sweep's next slot usually is not.
+ * ga_freelist: an owner's list of the slots it freed last in a class, kept
+ * for the next allocations of that class -- TCMalloc's per-thread free
+ * list, bounded.  PostgreSQL code frees and allocates the same sizes in
+ * turn (a tuple copied, a list cell replaced, a string rebuilt), and the
+ * slot just freed is the one in the CPU's cache; the sweep's next slot
+ * usually is not.  A list some slots deep, unlike a single slot, is
+ * rarely empty under churn, so whether an allocation takes from it is a
+ * branch the CPU predicts.
  *
- * A hot slot is free to the caller but still allocated in its span: its
- * bit stays set and alloc_count counts it, so the sweep cannot hand it out
- * twice.  ga_free validates the pointer as usual, then swaps it with the
- * class's hot slot and really frees the slot it displaces (bit cleared,
- * alloc_count lowered, free_trigger checked).  Freeing the hot slot again
- * is caught by one compare (ga_free, ga_lookup_chunk: a double free); once
- * displaced, by the bit test.  A reset or destroy forgets the hot slots
- * with everything else.  Statistics and walkers count a hot slot as free.
+ * A slot on the list is free to the caller but still allocated in its
+ * span: its bit stays set and alloc_count counts it, so the sweep cannot
+ * hand it out twice.  The list is linked through the first word of each
+ * payload, XORed with GA_LINK_KEY (mimalloc's encoded free list).  ga_free
+ * validates the pointer as usual, then pushes it while the list holds
+ * fewer than limit slots, and frees the slot for real (bit cleared,
+ * alloc_count lowered, free_trigger checked) when it is full.
+ *
+ * Double frees.  A slot freed for real is caught by the bit test.  A slot
+ * on the list is caught as mimalloc's debug mode catches it: its first
+ * word decodes to NULL or to an address inside the heap's region, which
+ * ordinary data almost never does (GA_LINK_KEY has high bits no address
+ * has), and only then is the list scanned.  An allocation from the list
+ * zeroes that word, so that a chunk freed without being written to does
+ * not look linked.  A reset or destroy forgets the lists with everything
+ * else.  Statistics and walkers count a listed slot as free.
  */
-typedef struct ga_hot_slot
+typedef struct ga_freelist
 {
-	void	   *ptr;			/* payload pointer; NULL = none */
-	ga_span    *span;			/* its span and slot index */
-	uint32_t	idx;
-} ga_hot_slot;
+	void	   *head;			/* payload of the slot freed last; NULL if
+								 * the list is empty */
+	uint32_t	count;			/* slots on the list, <= limit */
+	uint32_t	limit;			/* see GA_FREELIST_BYTES */
+} ga_freelist;
+
+#define GA_LINK_KEY			UINT64_C(0xC3A5C85C97CB3127)
+
+/*
+ * A class's list holds at most GA_FREELIST_MAX slots and GA_FREELIST_BYTES
+ * bytes, and at least one slot: 32 slots up to 512-byte slots, 1 for the
+ * classes of 16 KiB and up.  What a list holds cannot go back to the heap
+ * until it is allocated again or the owner is reset.
+ */
+#define GA_FREELIST_MAX		32
+#define GA_FREELIST_BYTES	16384
 
 /*
  * ga_owner: what PostgreSQL calls a memory context.  Its first member is
@@ -277,7 +300,7 @@ struct ga_owner
 								 * the whole reset_class.  A class in dirty
 								 * and not here holds objects in word 0 of
 								 * its mcache span only */
-	ga_hot_slot hot[GA_NUM_CLASSES];	/* the last slot freed, per class */
+	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class */
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large); frees are derived,
 											 * see ga_owner_read_class_counts */

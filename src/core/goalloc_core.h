@@ -30,6 +30,8 @@
 #ifndef GOALLOC_CORE_H
 #define GOALLOC_CORE_H
 
+#include <string.h>
+
 #include "ga_types.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -53,6 +55,7 @@ extern uint32_t ga_class_nelems[GA_NUM_CLASSES];	/* objects per span */
 extern uint32_t ga_class_divmul[GA_NUM_CLASSES];	/* ~0u/size + 1 */
 extern uint64_t ga_class_word0[GA_NUM_CLASSES];	/* bitmap word 0 of an empty
 												 * span: bits past nelems set */
+extern uint32_t ga_class_freelist_limit[GA_NUM_CLASSES];	/* ga_types.h */
 extern uint8_t ga_size_to_class8[1024 / 8 + 1];
 extern uint8_t ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
 
@@ -121,11 +124,11 @@ extern void ga_owner_reset(ga_owner *owner);
 extern void ga_owner_destroy(ga_owner *owner);
 
 /*
- * Free every hot slot for real (ga_types.h): its bit is cleared and its
- * span may change lists.  Nothing needs it; tests use it to see the sweep
- * without the hot slots in front of it.
+ * Free every slot on the owner's free lists for real (ga_types.h): its bit
+ * is cleared and its span may change lists.  Nothing needs it; tests use
+ * it to see the sweep without the lists in front of it.
  */
-extern void ga_owner_flush_hot(ga_owner *owner);
+extern void ga_owner_flush_freelists(ga_owner *owner);
 
 /*
  * Where to mirror the owner's held bytes (npages * 8K): PostgreSQL's
@@ -138,15 +141,54 @@ extern void *ga_alloc_any(ga_owner *owner, size_t size);
 extern void *ga_alloc_large(ga_owner *owner, size_t size);
 extern void ga_free_slow(ga_owner *owner, void *ptr);
 
-/*
- * Where an empty hot slot points (ptr NULL): ga_free "frees" a slot
- * of this span when it fills an empty hot slot, instead of testing for
- * one -- on a random mix of classes that test is a coin toss for the
- * branch predictor.  Its trigger is hit once in 65536 such frees, and
- * ga_span_lost_free_slot then rewinds it.
- */
-extern ga_span ga_hot_none;
+/* Free a valid small chunk for real (ga_free when the list is full). */
+extern void ga_free_unlisted(ga_owner *owner, ga_span *s, void *ptr);
+
 extern void ga_span_lost_free_slot(ga_owner *owner, ga_span *span);
+
+/*
+ * The free list's links (ga_types.h): the first word of a listed payload
+ * is the next payload XOR GA_LINK_KEY.  ga_link_suspect: might this
+ * payload be on a free list?  True for every listed payload; for anything
+ * else only if its first word, decoded, is NULL or an address inside the
+ * heap's region.
+ */
+static GA_INLINE uintptr_t
+ga_link_word(const void *payload)
+{
+	uintptr_t	w;
+
+	memcpy(&w, payload, sizeof(w));
+	return w;
+}
+
+static GA_INLINE void
+ga_link_set(void *payload, const void *next)
+{
+	uintptr_t	w = (uintptr_t) next ^ GA_LINK_KEY;
+
+	memcpy(payload, &w, sizeof(w));
+}
+
+static GA_INLINE bool
+ga_link_suspect(const ga_owner *owner, const void *payload)
+{
+	uintptr_t	d = ga_link_word(payload) ^ GA_LINK_KEY;
+
+	return (d - owner->region_base < owner->region_size) | (d == 0);
+}
+
+/* Take the head of a non-empty free list. */
+static GA_INLINE void *
+ga_freelist_pop(ga_freelist *fl)
+{
+	void	   *p = fl->head;
+
+	fl->head = (void *) (ga_link_word(p) ^ GA_LINK_KEY);
+	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
+	fl->count--;
+	return p;
+}
 
 /* Like ga_alloc, but the payload is zero (fresh OS pages are not cleared). */
 extern void *ga_alloc_zero(ga_owner *owner, size_t size);
@@ -184,8 +226,8 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
  * owner->hdr), so that the compiler folds it.
  *
  * ga_alloc_fast: a request whose slot (header included) is at most
- * GA_FAST_MAX bytes -- nearly every palloc.  The class's hot slot if there
- * is one (the slot freed last, see ga_types.h); else the window of the
+ * GA_FAST_MAX bytes -- nearly every palloc.  The head of the class's free
+ * list if there is one (the slot freed last, see ga_types.h); else the window of the
  * mcache span of the class: take the lowest set bit of alloc_cache, mark
  * the slot allocated.  NULL when the window is empty.  A request of 0
  * bytes is served as 1, so that the payload pointer lies inside its slot.
@@ -210,21 +252,18 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 {
 	size_t		n = size + hdr + (size == 0);
 	unsigned	c = ga_size_to_class8[(n + 7) >> 3];	/* < 64 */
-	ga_hot_slot *h = &owner->hot[c];
+	ga_freelist *fl = &owner->freelist[c];
 	ga_span    *s;
 	uint64_t	cache;
 	unsigned	bit;
 	unsigned	idx;
 	char	   *p;
 
-	p = h->ptr;
-	if (p != NULL)
+	if (fl->head != NULL)
 	{
-		/* the slot freed last: still allocated in its span, still cached */
-		h->ptr = NULL;
-		h->span = &ga_hot_none;
+		/* freed last: still allocated in its span, likely still cached */
 		owner->mallocs[c]++;
-		return p;
+		return ga_freelist_pop(fl);
 	}
 	s = owner->alloc[c];
 	cache = s->alloc_cache;
@@ -268,13 +307,14 @@ ga_alloc(ga_owner *owner, size_t size)
 /*
  * ga_free: the span by the heap's flat spans map (one compare, one load),
  * the slot index by multiplication (Go's divMul), then the bit test that
- * catches a double free.  The pointer becomes its class's hot slot (see
- * ga_types.h), and the slot it displaces is freed for real: its bit
- * cleared, to come back when the sweep wraps (span.c).  A free that makes
- * that span change lists (free_trigger) goes to ga_span_lost_free_slot;
- * any check that fails, the hot slot freed again, and a large object (its
- * span's alloc_bits[0] is 0) go to the slow path, which tells which error
- * it was.
+ * catches a double free, and the link test for a slot that is on the free
+ * list already (ga_types.h).  The pointer goes on its class's free list;
+ * when the list is full, the slot is freed for real: its bit cleared, to
+ * come back when the sweep wraps (span.c).  A free that makes the span
+ * change lists (free_trigger) goes to ga_span_lost_free_slot; any check
+ * that fails, a payload whose first word looks like a link, and a large
+ * object (its span's alloc_bits[0] is 0) go to the slow path, which tells
+ * which error it was, if any.
  */
 static GA_INLINE void
 ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
@@ -284,8 +324,7 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	ga_span    *s;
 	uintptr_t	off;
 	unsigned	idx;
-	ga_hot_slot *h;
-	ga_hot_slot old;
+	ga_freelist *fl;
 
 	if (GA_UNLIKELY(roff >= owner->region_size))
 		goto slow;
@@ -294,21 +333,23 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 		goto slow;
 	off = a - s->base - hdr;
 	idx = (unsigned) (((uint64_t) (uint32_t) off * s->divmul) >> 32);
-	h = &owner->hot[s->sizeclass];
-	/* (the mask keeps a bad pointer's load inside the bitmap) */
 	if (GA_UNLIKELY((off != (uintptr_t) idx * s->elemsize) |
-					(idx >= s->nelems) | (h->ptr == ptr) |
-					((s->alloc_bits[(idx >> 6) & (GA_BITMAP_WORDS - 1)] &
-					  (UINT64_C(1) << (idx & 63))) == 0)))
+					(idx >= s->nelems)))
 		goto slow;
-	/* no test for an empty hot slot: it points at ga_hot_none */
-	old = *h;
-	h->ptr = ptr;
-	h->span = s;
-	h->idx = idx;
-	old.span->alloc_bits[old.idx >> 6] &= ~(UINT64_C(1) << (old.idx & 63));
-	if (GA_UNLIKELY(--old.span->alloc_count == old.span->free_trigger))
-		ga_span_lost_free_slot(owner, old.span);
+	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
+		goto slow;
+	/* (the checks above make ptr a slot of a live span: it may be read) */
+	if (GA_UNLIKELY(ga_link_suspect(owner, ptr)))
+		goto slow;
+	fl = &owner->freelist[s->sizeclass];
+	if (GA_UNLIKELY(fl->count >= fl->limit))
+	{
+		ga_free_unlisted(owner, s, ptr);
+		return;
+	}
+	ga_link_set(ptr, fl->head);
+	fl->head = ptr;
+	fl->count++;
 	return;
 slow:
 	ga_free_slow(owner, ptr);

@@ -40,7 +40,7 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		o->alloc[c] = &ga_empty_span;
-		o->hot[c].span = &ga_hot_none;
+		o->freelist[c].limit = ga_class_freelist_limit[c];
 	}
 	o->hdr = (uint32_t) hdr;
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
@@ -119,8 +119,8 @@ reset_class(ga_owner *o, unsigned c)
 {
 	ga_span    *s = o->alloc[c];
 
-	o->hot[c].ptr = NULL;
-	o->hot[c].span = &ga_hot_none;
+	o->freelist[c].head = NULL;
+	o->freelist[c].count = 0;
 
 	if (o->central[c].partial != NULL)
 		release_list(o, &o->central[c].partial);
@@ -176,7 +176,7 @@ reset_rest(ga_owner *o, uint64_t full)
 /*
  * ga_owner_reset
  *		Free every object.  Only classes allocated from since the last
- *		reset (dirty) can hold objects, mcentral spans or a hot slot, so
+ *		reset (dirty) can hold objects, mcentral spans or a free list, so
  *		only those are visited: the per-tuple pattern pays for the classes
  *		it used, not for every class it ever used.
  *
@@ -203,8 +203,8 @@ ga_owner_reset(ga_owner *o)
 		ga_span    *s = o->alloc[c];
 		uint64_t	word0 = ga_class_word0[c];
 
-		o->hot[c].ptr = NULL;
-		o->hot[c].span = &ga_hot_none;
+		o->freelist[c].head = NULL;
+		o->freelist[c].count = 0;
 		s->alloc_bits[0] = word0;
 		s->alloc_cache = ~word0;
 		s->freeindex = 0;

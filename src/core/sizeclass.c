@@ -35,6 +35,7 @@ uint32_t	ga_class_npages[GA_NUM_CLASSES];
 uint32_t	ga_class_nelems[GA_NUM_CLASSES];
 uint32_t	ga_class_divmul[GA_NUM_CLASSES];
 uint64_t	ga_class_word0[GA_NUM_CLASSES];
+uint32_t	ga_class_freelist_limit[GA_NUM_CLASSES];
 uint8_t		ga_size_to_class8[1024 / 8 + 1];
 uint8_t		ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
 
@@ -100,6 +101,7 @@ ga_sizeclasses_init(void)
 	{
 		uint32_t	psize = ga_class_npages[c] * (uint32_t) GA_PAGE_SIZE;
 		uint32_t	new_size;
+		uint32_t	limit;
 
 		new_size = (psize / (psize / ga_class_size[c])) & ~(uint32_t) (LARGE_SIZE_DIV - 1);
 		if (new_size > ga_class_size[c])
@@ -108,6 +110,9 @@ ga_sizeclasses_init(void)
 		ga_class_divmul[c] = UINT32_MAX / ga_class_size[c] + 1;
 		ga_class_word0[c] = ga_class_nelems[c] < 64 ?
 			~UINT64_C(0) << ga_class_nelems[c] : 0;
+		limit = GA_FREELIST_BYTES / ga_class_size[c];
+		ga_class_freelist_limit[c] = limit < 1 ? 1 :
+			limit > GA_FREELIST_MAX ? GA_FREELIST_MAX : limit;
 	}
 
 	/* Lookup tables: the smallest class that holds a size. */

@@ -25,8 +25,8 @@
  * dropped: a per-span lower bound of the free slots, lowered by every free,
  * and reloading the window when a free lands in its word.  Together they
  * cost the free fast path about 15 instructions (callgrind) to save a wrap
- * scan of a few words.)  The slot freed last does come back at once: it is
- * the owner's hot slot (ga_types.h).
+ * scan of a few words.)  The slot freed last does come back at once: it
+ * goes on the owner's free list of its class (ga_types.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -40,13 +40,6 @@
  * is never written.
  */
 ga_span		ga_empty_span;
-
-/*
- * What an empty hot slot points at (goalloc_core.h): a span nobody owns,
- * whose slot 0 absorbs the "free" of an empty hot slot.  Its free_trigger
- * is 0 and its count starts far from it.
- */
-ga_span		ga_hot_none = {.alloc_count = GA_NO_TRIGGER - 1};
 
 /*
  * ga_span_format

@@ -62,7 +62,8 @@ list_objects(const ga_span *s)
 /*
  * ga_owner_read_class_counts
  *		The owner counts only mallocs; the frees of a class are its mallocs
- *		minus the objects its spans hold now (the hot slot is not one).
+ *		minus the objects its spans hold now (what its free list holds is
+ *		not one).
  */
 void
 ga_owner_read_class_counts(const ga_owner *o,
@@ -80,7 +81,7 @@ ga_owner_read_class_counts(const ga_owner *o,
 			live = o->alloc[c]->alloc_count +
 				list_objects(o->central[c].partial) +
 				list_objects(o->central[c].full) -
-				(o->hot[c].ptr != NULL);
+				o->freelist[c].count;
 		out[c].mallocs = o->mallocs[c];
 		out[c].frees = o->mallocs[c] - live;
 	}
@@ -175,28 +176,38 @@ ga_heap_read_stats(const ga_heap *h, ga_heap_stats *out)
 
 /* ---- walkers ---- */
 
-/* Is slot idx of span s its owner's hot slot (freed, kept for reuse)? */
+/* Is slot idx of span s on its owner's free list (freed, kept for reuse)? */
 static inline bool
-is_hot(const ga_span *s, unsigned idx)
+is_listed(const ga_span *s, unsigned idx)
 {
-	const ga_hot_slot *h;
+	const ga_owner *o = s->owner;
 
-	if (s->owner == NULL || s->sizeclass == 0)
+	if (o == NULL || s->sizeclass == 0)
 		return false;
-	h = &s->owner->hot[s->sizeclass];
-	return h->ptr != NULL && h->span == s && h->idx == idx;
+	return ga_on_freelist(o, s->sizeclass,
+						  (char *) (s->base + (size_t) idx * s->elemsize) + o->hdr);
 }
 
-/* Live objects of a span: the hot slot, if it is here, is free. */
+/* Live objects of a span: the slots of its owner's free list are free. */
 static unsigned
 span_objects(const ga_span *s)
 {
-	const ga_hot_slot *h;
+	const ga_owner *o = s->owner;
+	const ga_freelist *fl;
+	const char *p;
+	unsigned	n = s->alloc_count;
+	uint32_t	i;
 
-	if (s->owner == NULL || s->sizeclass == 0)
-		return s->alloc_count;
-	h = &s->owner->hot[s->sizeclass];
-	return s->alloc_count - (h->ptr != NULL && h->span == s);
+	if (o == NULL || s->sizeclass == 0)
+		return n;
+	fl = &o->freelist[s->sizeclass];
+	for (p = fl->head, i = 0; p != NULL && i < fl->count; i++)
+	{
+		if ((uintptr_t) p - s->base < ga_span_bytes(s))
+			n--;
+		p = (const char *) (ga_link_word(p) ^ GA_LINK_KEY);
+	}
+	return n;
 }
 
 static void
@@ -286,7 +297,7 @@ walk_span_objects(const ga_owner *o, const ga_span *s, ga_object_visitor fn,
 	unsigned	i;
 
 	for (i = 0; i < s->nelems; i++)
-		if (((s->alloc_bits[i >> 6] >> (i & 63)) & 1) && !is_hot(s, i))
+		if (((s->alloc_bits[i >> 6] >> (i & 63)) & 1) && !is_listed(s, i))
 			if (!fn(arg, (char *) (s->base + (size_t) i * s->elemsize) + o->hdr,
 					s->elemsize))
 				return false;

@@ -196,16 +196,21 @@ collect_arena(void *arg, const ga_arena_info *info)
 	return true;
 }
 
-/* 1 if the span holds its owner's hot slot of the class (ga_types.h). */
+/* Slots of the span on its owner's free list of the class (ga_types.h). */
 static unsigned
-t_hot_in(const ga_span_info *s)
+t_listed_in(const ga_span_info *s)
 {
-	const ga_hot_slot *h;
+	const ga_freelist *fl;
+	const char *p;
+	unsigned	n = 0;
 
 	if (s->owner == NULL || s->sizeclass <= 0)
 		return 0;
-	h = &s->owner->hot[s->sizeclass];
-	return h->ptr != NULL && h->span->base == s->base;
+	fl = &s->owner->freelist[s->sizeclass];
+	for (p = fl->head; p != NULL; p = (const char *) (ga_link_word(p) ^ GA_LINK_KEY))
+		if ((uintptr_t) p - s->base < s->npages * GA_PAGE_SIZE)
+			n++;
+	return n;
 }
 
 /* Check one span's self-consistency; return false on failure. */
@@ -233,15 +238,15 @@ check_span(const ga_span_info *s)
 			 * (max(1, nelems/8)); PARTIAL = some free slot, and not empty
 			 * (an empty span that is not the mcache's goes back).
 			 */
-			/* (the owner's hot slot is free but keeps its bit: t_hot_in) */
+			/* (listed slots are free but keep their bits: t_listed_in) */
 			if (s->state == GA_SPAN_FULL)
-				ok &= T_LE(s->nelems - s->allocated - t_hot_in(s) + 1,
+				ok &= T_LE(s->nelems - s->allocated - t_listed_in(s) + 1,
 						   t_partial_at(s->nelems));
 			if (s->state == GA_SPAN_PARTIAL)
 			{
 				ok &= T_CHECK(s->allocated < s->nelems);
 				/* empty ones go back */
-				ok &= T_CHECK(s->allocated + t_hot_in(s) > 0);
+				ok &= T_CHECK(s->allocated + t_listed_in(s) > 0);
 			}
 			if (s->state == GA_SPAN_CACHED)
 			{
@@ -491,6 +496,54 @@ check_fast_reset(const ga_owner *owner)
 	return ok;
 }
 
+/*
+ * Every free list (ga_types.h): count slots, at most limit, each a slot
+ * start of a span of this owner and class whose bit is still set, each
+ * one's first word a link.  (A slot listed twice makes a cycle: the walk
+ * then counts past count.)
+ */
+static bool
+check_freelists(const ga_owner *owner)
+{
+	bool		ok = true;
+
+	for (int c = 1; c < GA_NUM_CLASSES; c++)
+	{
+		const ga_freelist *fl = &owner->freelist[c];
+		const char *p;
+		uint32_t	n = 0;
+
+		ok &= T_EQ(fl->limit, ga_class_freelist_limit[c]);
+		for (p = fl->head; p != NULL && n <= fl->count;
+			 p = (const char *) (ga_link_word(p) ^ GA_LINK_KEY))
+		{
+			const ga_span *s;
+			uintptr_t	off;
+			unsigned	idx;
+
+			n++;
+			if (!T_CHECK((uintptr_t) p - owner->region_base < owner->region_size))
+				return false;
+			s = owner->spans_map[((uintptr_t) p - owner->region_base) >> GA_PAGE_SHIFT];
+			if (!T_CHECK(s != NULL && s->owner == owner) ||
+				!T_EQ(s->sizeclass, c))
+				return false;
+			off = (uintptr_t) p - s->base - owner->hdr;
+			idx = (unsigned) (off / s->elemsize);
+			ok &= T_EQ(off, (uintptr_t) idx * s->elemsize);
+			ok &= T_CHECK((s->alloc_bits[idx >> 6] >> (idx & 63)) & 1);
+			ok &= T_CHECK(ga_link_suspect(owner, p));
+		}
+		ok &= T_EQ(n, fl->count);
+		ok &= T_LE(fl->count, fl->limit);
+		/* a listed slot was allocated since the last reset: a reset visits */
+		if (fl->count > 0)
+			ok &= T_CHECK(c < 64 ? ((owner->dirty | owner->reset_full) >> c) & 1 :
+						  (owner->dirty_high >> (c - 64)) & 1);
+	}
+	return ok;
+}
+
 bool
 t_check_owner(ga_owner *owner, const size_t *mirror)
 {
@@ -545,6 +598,7 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 	}
 	ok &= check_triggers(owner);
 	ok &= check_fast_reset(owner);
+	ok &= check_freelists(owner);
 	if (mirror)
 		ok &= T_EQ(*mirror, os.span_bytes);
 	ok &= T_EQ(ga_owner_is_empty(owner), os.objects == 0);

@@ -92,7 +92,10 @@ test_bad_pointers(void)
 		expect_bad(h, &o2, &o, big, GA_ERR_WRONG_OWNER, "other owner large");
 		/* double free: span still held (q keeps it) */
 		ga_free(&o, p);
-		expect_bad(h, &o, NULL, p, GA_ERR_DOUBLE_FREE, "double free");
+		expect_bad(h, &o, NULL, p, GA_ERR_DOUBLE_FREE, "double free (listed)");
+		/* the same, once the free list let it go: the bit test */
+		ga_owner_flush_freelists(&o);
+		expect_bad(h, &o, NULL, p, GA_ERR_DOUBLE_FREE, "double free (bit)");
 		/* freed large pages */
 		ga_free(&o, big);
 		expect_bad(h, &o, NULL, big, GA_ERR_NOT_ALLOCATED, "freed large");

@@ -111,10 +111,10 @@ test_fill_span_every_class(void)
 }
 
 /*
- * Slot reuse: the slot freed last in a class is the next one handed out
- * (the hot slot); once displaced, a slot freed behind the window comes back
- * when the sweep wraps at the end of the span (before any new span is
- * taken).
+ * Slot reuse: a freed slot goes on the class's free list and the list is
+ * last in, first out; a slot freed for real (here, by flushing the list)
+ * comes back when the sweep wraps at the end of the span (before any new
+ * span is taken).
  */
 static void
 test_sweep_reuse(void)
@@ -133,19 +133,31 @@ test_sweep_reuse(void)
 		p[i] = ga_alloc(&o, 100);
 	ga_free(&o, p[3]);
 	T_CHECK(!ga_owns(&o, p[3]));
+	T_EQ(o.freelist[c].count, 1);
 
-	/* the hot slot: the next allocation of the class */
+	/* the list: the next allocation of the class */
 	T_CHECK((q = ga_alloc(&o, 100)) == p[3]);
 	T_CHECK(ga_owns(&o, q));
+	T_EQ(o.freelist[c].count, 0);
 	ga_free(&o, p[3]);
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 9);
 	t_check_owner(&o, NULL);
 
-	/* displaced by the next free (p[2] is hot now), p[3] is really free */
+	/* last in, first out */
 	ga_free(&o, p[2]);
+	ga_free(&o, p[7]);
+	T_CHECK(!ga_owns(&o, p[2]) && !ga_owns(&o, p[7]));
+	T_CHECK((q = ga_alloc(&o, 100)) == p[7]);
 	T_CHECK((q = ga_alloc(&o, 100)) == p[2]);
-	p[2] = q;
+	T_EQ(o.freelist[c].count, 1);	/* p[3] */
+	t_check_owner(&o, NULL);
+
+	/* flushed, p[3] is really free: its bit is clear */
+	ga_owner_flush_freelists(&o);
+	T_EQ(o.freelist[c].count, 0);
+	T_CHECK(!ga_owns(&o, p[3]));
+	t_check_owner(&o, NULL);
 
 	/* behind the window: the sweep goes on forward */
 	q = ga_alloc(&o, 100);
@@ -188,6 +200,68 @@ test_sweep_reuse(void)
  * Slots freed anywhere in the mcache span (also above the allocation
  * window) are all found again before a new span is taken.
  */
+/*
+ * The free list's bound and its links (ga_types.h): a class's list takes
+ * limit slots and frees the rest for real; a chunk whose first word
+ * happens to decode like a link is freed all the same; an allocation from
+ * the list zeroes the word.
+ */
+static void
+test_freelist(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	unsigned	c = ga_size_class(48 + 8);
+	uint32_t	limit = ga_class_freelist_limit[c];
+	void	   *p[40];
+	uintptr_t	w;
+	ga_owner_stats os;
+
+	T_EQ(limit, GA_FREELIST_MAX);
+	T_EQ(ga_class_freelist_limit[ga_size_class(1024)], GA_FREELIST_BYTES / 1024);
+	T_EQ(ga_class_freelist_limit[GA_NUM_CLASSES - 1], 1);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	T_CHECK(limit + 5 <= 40);
+	for (uint32_t i = 0; i < limit + 5; i++)
+		p[i] = ga_alloc(&o, 48);
+	for (uint32_t i = 0; i < limit + 5; i++)
+		ga_free(&o, p[i]);
+	T_EQ(o.freelist[c].count, limit);
+	T_EQ(o.alloc[c]->alloc_count, limit);	/* the last 5 went for real */
+	ga_owner_read_stats(&o, &os);
+	T_EQ(os.objects, 0);
+	T_CHECK(ga_owner_is_empty(&o));
+	t_check_owner(&o, NULL);
+	/* last in, first out: the list's head is the last slot it took */
+	T_CHECK(ga_alloc(&o, 48) == p[limit - 1]);
+	T_EQ(ga_link_word(p[limit - 1]), 0);
+	T_CHECK(ga_alloc(&o, 48) == p[limit - 2]);
+
+	/* data that decodes like a link: the end of a list, an address */
+	w = GA_LINK_KEY;
+	memcpy(p[limit - 1], &w, sizeof(w));
+	w = (uintptr_t) p[limit - 2] ^ GA_LINK_KEY;
+	memcpy(p[limit - 2], &w, sizeof(w));
+	T_CHECK(ga_link_suspect(&o, p[limit - 1]) && ga_link_suspect(&o, p[limit - 2]));
+	T_CHECK(ga_owns(&o, p[limit - 1]) && ga_owns(&o, p[limit - 2]));
+	ga_free(&o, p[limit - 1]);
+	ga_free(&o, p[limit - 2]);
+	T_EQ(errs.n, 0);
+	T_CHECK(!ga_owns(&o, p[limit - 1]) && !ga_owns(&o, p[limit - 2]));
+	T_EQ(o.freelist[c].count, limit);
+	t_check_owner(&o, NULL);
+
+	/* a reset forgets the list */
+	ga_alloc(&o, 48);
+	ga_owner_reset(&o);
+	T_EQ(o.freelist[c].count, 0);
+	T_CHECK(o.freelist[c].head == NULL);
+	t_check_owner(&o, NULL);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+}
+
 static void
 test_reuse_before_new_span(void)
 {
@@ -275,9 +349,9 @@ test_mcentral_transitions(void)
 		T_EQ(span_of(&o, v[0]).state, GA_SPAN_FULL);
 		ga_free(&o, v[5 + k]);
 	}
-	/* the last one freed is the hot slot, still allocated in the span */
+	/* the slots freed are on the free list, still allocated in the span */
 	T_EQ(span_of(&o, v[0]).state, GA_SPAN_FULL);
-	ga_owner_flush_hot(&o);
+	ga_owner_flush_freelists(&o);
 	s = span_of(&o, v[0]);
 	T_EQ(s.state, GA_SPAN_PARTIAL);
 	T_EQ(s.allocated, n - t_partial_at(n));
@@ -301,7 +375,7 @@ test_mcentral_transitions(void)
 	ga_heap_read_stats(h, &ha);
 	for (uint32_t i = n; i < 2 * n; i++)
 		ga_free(&o, v[i]);
-	ga_owner_flush_hot(&o);
+	ga_owner_flush_freelists(&o);
 	ga_owner_read_stats(&o, &b);
 	ga_heap_read_stats(h, &hb);
 	T_EQ(b.nspans, a.nspans - 1);
@@ -323,15 +397,15 @@ test_mcentral_transitions(void)
 	T_EQ(span_of(&o, v[2 * n]).state, GA_SPAN_FULL);
 	for (uint32_t i = 2 * n; i < 3 * n; i += 2)
 		ga_free(&o, v[i]);
-	ga_owner_flush_hot(&o);
+	ga_owner_flush_freelists(&o);
 	T_EQ(span_of(&o, v[2 * n + 1]).state, GA_SPAN_PARTIAL);
 	for (uint32_t i = 2 * n + 1; i < 3 * n; i += 2)
 		ga_free(&o, v[i]);
-	ga_owner_flush_hot(&o);
+	ga_owner_flush_freelists(&o);
 	T_EQ(span_of(&o, v[2 * n + 1]).base, 0);
 	for (uint32_t i = 0; i < n; i++)
 		ga_free(&o, v[i]);
-	ga_owner_flush_hot(&o);
+	ga_owner_flush_freelists(&o);
 	s = span_of(&o, v[0]);
 	T_EQ(s.state, GA_SPAN_MCACHE);
 	T_EQ(s.allocated, 0);
@@ -494,6 +568,7 @@ main(void)
 	ga_sizeclasses_init();
 	T_RUN(test_fill_span_every_class);
 	T_RUN(test_sweep_reuse);
+	T_RUN(test_freelist);
 	T_RUN(test_reuse_before_new_span);
 	T_RUN(test_mcentral_transitions);
 	T_RUN(test_mixed_classes_walk);
