@@ -136,8 +136,8 @@ SELECT * FROM (VALUES
        OR (state = 'cached') <> (context IS NULL)
        OR (state = 'cached') <> (context_addr IS NULL)
        OR (state = 'cached' AND allocated <> 0)
-       OR (state = 'full' AND allocated <> objects)
-       OR (state = 'partial' AND allocated >= objects)) = 0),
+       OR (state = 'full' AND allocated + free_listed <> objects)
+       OR (state = 'partial' AND allocated + free_listed >= objects)) = 0),
  ('owned spans belong to a live context',
   (SELECT count(*) FROM sp WHERE context_addr IS NOT NULL
       AND context_addr NOT IN (SELECT context_addr FROM cx)) = 0),

@@ -46,7 +46,7 @@ ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 	{
 		if (p == payload)
 			return true;
-		p = (const void *) (ga_link_word(p) ^ GA_LINK_KEY);
+		p = ga_link_next(p);
 	}
 	return false;
 }
@@ -192,13 +192,9 @@ ga_free_slow(ga_owner *o, void *ptr)
 	}
 	fl = &o->freelist[s->sizeclass];
 	if (fl->count < fl->limit)
-	{
-		ga_link_set(ptr, fl->head);
-		fl->head = ptr;
-		fl->count++;
-		return;
-	}
-	free_slot(o, s, idx);
+		ga_freelist_push(fl, ptr);
+	else
+		free_slot(o, s, idx);
 }
 
 size_t

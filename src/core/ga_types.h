@@ -387,7 +387,9 @@ typedef struct ga_span_info
 	int			spanclass;		/* Go's sizeclass<<1 | noscan */
 	size_t		elemsize;
 	uint32_t	nelems;
-	uint32_t	allocated;
+	uint32_t	allocated;		/* live objects */
+	uint32_t	listed;			/* slots on the owner's free list: free to
+								 * the caller, bits still set */
 	ga_span_state state;
 } ga_span_info;
 

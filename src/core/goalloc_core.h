@@ -130,6 +130,9 @@ extern void ga_owner_destroy(ga_owner *owner);
  */
 extern void ga_owner_flush_freelists(ga_owner *owner);
 
+/* No free lists: every free is a real one (see owner.c).  Before any free. */
+extern void ga_owner_disable_freelists(ga_owner *owner);
+
 /*
  * Where to mirror the owner's held bytes (npages * 8K): PostgreSQL's
  * mem_allocated.  Setting it stores the owner's bytes now; afterwards each
@@ -170,6 +173,13 @@ ga_link_set(void *payload, const void *next)
 	memcpy(payload, &w, sizeof(w));
 }
 
+/* The payload after a listed one (NULL at the end of the list). */
+static GA_INLINE void *
+ga_link_next(const void *payload)
+{
+	return (void *) (ga_link_word(payload) ^ GA_LINK_KEY);
+}
+
 static GA_INLINE bool
 ga_link_suspect(const ga_owner *owner, const void *payload)
 {
@@ -184,10 +194,19 @@ ga_freelist_pop(ga_freelist *fl)
 {
 	void	   *p = fl->head;
 
-	fl->head = (void *) (ga_link_word(p) ^ GA_LINK_KEY);
+	fl->head = ga_link_next(p);
 	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
 	fl->count--;
 	return p;
+}
+
+/* Put a validated payload on a list that has room (count < limit). */
+static GA_INLINE void
+ga_freelist_push(ga_freelist *fl, void *payload)
+{
+	ga_link_set(payload, fl->head);
+	fl->head = payload;
+	fl->count++;
 }
 
 /* Like ga_alloc, but the payload is zero (fresh OS pages are not cleared). */
@@ -347,9 +366,7 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 		ga_free_unlisted(owner, s, ptr);
 		return;
 	}
-	ga_link_set(ptr, fl->head);
-	fl->head = ptr;
-	fl->count++;
+	ga_freelist_push(fl, ptr);
 	return;
 slow:
 	ga_free_slow(owner, ptr);

@@ -56,6 +56,22 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 }
 
 /*
+ * ga_owner_disable_freelists
+ *		Free every slot for real, at once: no class keeps a free list.
+ *		For debugging owners (PostgreSQL's goalloc.check), whose freed
+ *		chunks are wiped and should stay out of use as long as possible.
+ *		Call it before the owner frees anything.
+ */
+void
+ga_owner_disable_freelists(ga_owner *o)
+{
+	int			c;
+
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+		o->freelist[c].limit = 0;
+}
+
+/*
  * ga_owner_set_mirror
  *		Set the mirror to the owner's bytes now; from then on every change
  *		of the owner's pages is ADDED to it (a delta, never a store), so the

@@ -188,24 +188,24 @@ is_listed(const ga_span *s, unsigned idx)
 						  (char *) (s->base + (size_t) idx * s->elemsize) + o->hdr);
 }
 
-/* Live objects of a span: the slots of its owner's free list are free. */
+/* Slots of a span on its owner's free list (free, but their bits set). */
 static unsigned
-span_objects(const ga_span *s)
+span_listed(const ga_span *s)
 {
 	const ga_owner *o = s->owner;
 	const ga_freelist *fl;
 	const char *p;
-	unsigned	n = s->alloc_count;
+	unsigned	n = 0;
 	uint32_t	i;
 
 	if (o == NULL || s->sizeclass == 0)
-		return n;
+		return 0;
 	fl = &o->freelist[s->sizeclass];
 	for (p = fl->head, i = 0; p != NULL && i < fl->count; i++)
 	{
 		if ((uintptr_t) p - s->base < ga_span_bytes(s))
-			n--;
-		p = (const char *) (ga_link_word(p) ^ GA_LINK_KEY);
+			n++;
+		p = ga_link_next(p);
 	}
 	return n;
 }
@@ -221,7 +221,8 @@ fill_info(const ga_span *s, ga_span_info *info)
 	info->spanclass = (s->sizeclass << 1) | 1;	/* no pointers: noscan */
 	info->elemsize = s->sizeclass ? s->elemsize : ga_span_bytes(s);
 	info->nelems = s->nelems;
-	info->allocated = span_objects(s);
+	info->listed = span_listed(s);
+	info->allocated = s->alloc_count - info->listed;
 	info->state = (ga_span_state) s->state;
 }
 

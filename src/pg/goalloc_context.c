@@ -296,6 +296,8 @@ GoAllocContextCreateExtended(MemoryContext parent, const char *name,
 				  check ? GOALLOC_CHECK_CHUNKHDRSZ : GOALLOC_CHUNKHDRSZ,
 				  keep_bytes);
 	set->owner.user = set;
+	if (check)
+		ga_owner_disable_freelists(&set->owner);	/* keep freed chunks wiped */
 
 	/* Finally, do the type-independent part of context creation */
 	MemoryContextCreate((MemoryContext) set,

@@ -304,8 +304,8 @@ goalloc_views_spans(PG_FUNCTION_ARGS)
 	{
 		const ga_span_info *s = &c.rows[i].info;
 		MemoryContext cx = c.rows[i].context;
-		Datum		values[11];
-		bool		nulls[11];
+		Datum		values[12];
+		bool		nulls[12];
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = text_or_null(cx ? cx->name : NULL, &nulls[0]);
@@ -322,6 +322,7 @@ goalloc_views_spans(PG_FUNCTION_ARGS)
 			values[10] = address_datum((uintptr_t) cx);
 		else
 			nulls[10] = true;
+		values[11] = Int32GetDatum((int32) s->listed);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

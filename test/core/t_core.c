@@ -207,7 +207,7 @@ t_listed_in(const ga_span_info *s)
 	if (s->owner == NULL || s->sizeclass <= 0)
 		return 0;
 	fl = &s->owner->freelist[s->sizeclass];
-	for (p = fl->head; p != NULL; p = (const char *) (ga_link_word(p) ^ GA_LINK_KEY))
+	for (p = fl->head; p != NULL; p = ga_link_next(p))
 		if ((uintptr_t) p - s->base < s->npages * GA_PAGE_SIZE)
 			n++;
 	return n;
@@ -239,6 +239,7 @@ check_span(const ga_span_info *s)
 			 * (an empty span that is not the mcache's goes back).
 			 */
 			/* (listed slots are free but keep their bits: t_listed_in) */
+			ok &= T_EQ(s->listed, t_listed_in(s));
 			if (s->state == GA_SPAN_FULL)
 				ok &= T_LE(s->nelems - s->allocated - t_listed_in(s) + 1,
 						   t_partial_at(s->nelems));
@@ -513,9 +514,9 @@ check_freelists(const ga_owner *owner)
 		const char *p;
 		uint32_t	n = 0;
 
-		ok &= T_EQ(fl->limit, ga_class_freelist_limit[c]);
+		ok &= T_CHECK(fl->limit == ga_class_freelist_limit[c] || fl->limit == 0);
 		for (p = fl->head; p != NULL && n <= fl->count;
-			 p = (const char *) (ga_link_word(p) ^ GA_LINK_KEY))
+			 p = ga_link_next(p))
 		{
 			const ga_span *s;
 			uintptr_t	off;

@@ -258,6 +258,19 @@ test_freelist(void)
 	T_CHECK(o.freelist[c].head == NULL);
 	t_check_owner(&o, NULL);
 	ga_owner_destroy(&o);
+
+	/* without free lists, every free is a real one */
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_owner_disable_freelists(&o);
+	p[0] = ga_alloc(&o, 48);
+	ga_free(&o, p[0]);
+	T_EQ(o.freelist[c].count, 0);
+	T_EQ(o.alloc[c]->alloc_count, 0);
+	ga_free(&o, p[0]);
+	T_EQ(errs.n, 1);			/* the bit test */
+	errs.n = 0;
+	t_check_owner(&o, NULL);
+	ga_owner_destroy(&o);
 	t_check_heap(h);
 	ga_heap_destroy(h);
 }

@@ -13,9 +13,11 @@ CREATE FUNCTION goalloc_spans(
     OUT sizeclass integer,      -- 0 = large object
     OUT object_size bigint,     -- slot bytes (npages*8192 if large)
     OUT objects integer,        -- slots (nelems)
-    OUT allocated integer,      -- live objects (allocCount)
+    OUT allocated integer,      -- live objects (allocCount less free_listed)
     OUT state text,             -- mcache, partial, full, large, cached
-    OUT context_addr text)      -- the context's address (joins goalloc_contexts)
+    OUT context_addr text,      -- the context's address (joins goalloc_contexts)
+    OUT free_listed integer)    -- slots on the context's free list: free,
+                                -- kept for the next palloc of the class
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_views_spans'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
