@@ -115,6 +115,14 @@ ga_owner_release_span(ga_owner *o, ga_span *s)
 		ga_heap_put_class_span(o->heap, s);
 }
 
+/* A reset frees every listed slot with the rest of its span: drop the list. */
+static inline void
+forget_freelist(ga_freelist *fl)
+{
+	fl->head = NULL;
+	fl->count = 0;
+}
+
 static void
 release_list(ga_owner *o, ga_span **head)
 {
@@ -135,8 +143,7 @@ reset_class(ga_owner *o, unsigned c)
 {
 	ga_span    *s = o->alloc[c];
 
-	o->freelist[c].head = NULL;
-	o->freelist[c].count = 0;
+	forget_freelist(&o->freelist[c]);
 
 	if (o->central[c].partial != NULL)
 		release_list(o, &o->central[c].partial);
@@ -219,8 +226,7 @@ ga_owner_reset(ga_owner *o)
 		ga_span    *s = o->alloc[c];
 		uint64_t	word0 = ga_class_word0[c];
 
-		o->freelist[c].head = NULL;
-		o->freelist[c].count = 0;
+		forget_freelist(&o->freelist[c]);
 		s->alloc_bits[0] = word0;
 		s->alloc_cache = ~word0;
 		s->freeindex = 0;
