@@ -23,6 +23,10 @@
 
 #include "goalloc_core.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(hidden)	/* as in goalloc_core.h */
+#endif
+
 #define GA_PAGES_BYTES(n)	((size_t) (n) << GA_PAGE_SHIFT)
 
 /* The mcache's placeholder: alloc_cache == 0, never written. */
@@ -233,5 +237,9 @@ ga_span_next_free(ga_span *s)
 	s->freeindex = (uint16_t) (idx + 1);
 	return (int) idx;
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #endif							/* GA_INTERNAL_H */

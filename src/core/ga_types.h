@@ -129,7 +129,6 @@ typedef enum ga_span_state
 struct ga_span
 {
 	/* Hot: what the fast paths read, 40 bytes. */
-	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above */
 	uintptr_t	base;			/* address of page 0 of the span */
 	ga_owner   *owner;			/* owning context; NULL unless owned */
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
@@ -143,6 +142,9 @@ struct ga_span
 	uint16_t	free_trigger;	/* see above */
 	uint8_t		sizeclass;		/* 0 = large or free run */
 	uint8_t		unused;
+	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above
+								 * (just before alloc_bits[0]: a reset sets
+								 * both with one 16-byte store, owner.c) */
 
 	/*
 	 * Small spans: the allocation bitmap (1 = allocated).  Large spans keep
@@ -248,9 +250,9 @@ typedef struct ga_class_counts
  *
  * Double frees.  A slot freed for real is caught by the bit test.  A slot
  * on the list is caught as mimalloc's debug mode catches it: its first
- * word decodes to NULL or to an address inside the heap's region, which
- * ordinary data almost never does (GA_LINK_KEY has high bits no address
- * has), and only then is the list scanned.  An allocation from the list
+ * word decodes to NULL or to an address inside the heap's region, so below
+ * the region's end, which ordinary data almost never does (GA_LINK_KEY has
+ * high bits no address has), and only then is the list scanned.  An allocation from the list
  * zeroes that word, so that a chunk freed without being written to does
  * not look linked.  A reset or destroy forgets the lists with everything
  * else.  Statistics and walkers count a listed slot as free.
@@ -289,6 +291,7 @@ struct ga_owner
 	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
 	uintptr_t	region_base;	/* copies of the heap's, for ga_free */
 	size_t		region_size;
+	uintptr_t	region_end;		/* region_base + region_size */
 	ga_span   **spans_map;
 	uint64_t	dirty;			/* classes c < 64 allocated from since the
 								 * last reset: bit c */

@@ -47,6 +47,7 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	o->heap = h;
 	o->region_base = h->region_base;
 	o->region_size = h->region_size;
+	o->region_end = h->region_base + h->region_size;
 	o->spans_map = h->spans_map;
 	o->next = h->owners;
 	if (h->owners)
@@ -196,6 +197,11 @@ reset_rest(ga_owner *o, uint64_t full)
 		release_list(o, &o->large);
 }
 
+/* ga_owner_reset's copy of a ga_empty_window relies on this layout */
+_Static_assert(offsetof(ga_span, alloc_bits) ==
+			   offsetof(ga_span, alloc_cache) + sizeof(uint64_t),
+			   "alloc_cache must come just before alloc_bits");
+
 /*
  * ga_owner_reset
  *		Free every object.  Only classes allocated from since the last
@@ -206,9 +212,11 @@ reset_rest(ga_owner *o, uint64_t full)
  *		A dirty class that never reached alloc_slow since the last reset
  *		(not in reset_full) allocated only from the window its mcache span
  *		had after that reset: word 0 of the bitmap, and nothing else
- *		changed.  Clearing it is four stores into the span's first cache
- *		line.  Every other class takes reset_class, and so does every
- *		class of an owner whose mcache holds more than keep_pages.
+ *		changed.  Clearing it is two stores into the span's first cache
+ *		line (the window with bitmap word 0, then freeindex with
+ *		alloc_count) and two into the free list.  Every other class
+ *		takes reset_class, and so does every class of an owner whose
+ *		mcache holds more than keep_pages.
  */
 void
 ga_owner_reset(ga_owner *o)
@@ -222,13 +230,13 @@ ga_owner_reset(ga_owner *o)
 	o->dirty = 0;
 	for (fast = dirty & ~full; fast != 0; fast &= fast - 1)
 	{
-		unsigned	c = (unsigned) __builtin_ctzll(fast);
+		size_t		c = (unsigned) __builtin_ctzll(fast);
 		ga_span    *s = o->alloc[c];
-		uint64_t	word0 = ga_class_word0[c];
 
 		forget_freelist(&o->freelist[c]);
-		s->alloc_bits[0] = word0;
-		s->alloc_cache = ~word0;
+		/* alloc_cache and alloc_bits[0], one 16-byte copy */
+		memcpy((char *) s + offsetof(ga_span, alloc_cache),
+			   &ga_class_empty_window[c], sizeof(ga_empty_window));
 		s->freeindex = 0;
 		s->alloc_count = 0;
 	}

@@ -492,7 +492,8 @@ check_fast_reset(const ga_owner *owner)
 
 			ok &= T_EQ(s->alloc_bits[w], pad);
 		}
-		ok &= T_EQ(s->alloc_bits[0] & ga_class_word0[c], ga_class_word0[c]);
+		ok &= T_EQ(s->alloc_bits[0] & ga_class_empty_window[c].word0,
+				   ga_class_empty_window[c].word0);
 	}
 	return ok;
 }

@@ -129,6 +129,31 @@ test_rule(void)
 					bad++;
 			T_EQ(bad, 0);
 		}
+
+		/*
+		 * ga_free's slot test: the low half of the same product tells a
+		 * slot's start, for every offset in the span and for the offsets
+		 * just before it (a pointer inside the header of slot 0), which
+		 * reach ga_free truncated to 32 bits.
+		 */
+		{
+			uint64_t	bad = 0;
+			uint64_t	starts = 0;
+
+			for (int64_t n = -64; n <= (int64_t) span; n++)
+			{
+				uint64_t	prod = (uint64_t) (uint32_t) n * ga_class_divmul[c];
+				bool		start = ga_slot_start(prod, ga_class_divmul[c]) &&
+					(prod >> 32) < ga_class_nelems[c];
+				bool		want = n >= 0 && n % (int64_t) size == 0 &&
+					(uint64_t) n / size < ga_class_nelems[c];
+
+				bad += (start != want);
+				starts += start;
+			}
+			T_EQ(bad, 0);
+			T_EQ(starts, ga_class_nelems[c]);
+		}
 		/* max waste formula: ((size-prev-1)*objects + tail) / span */
 		{
 			size_t		prev = ga_class_size[c - 1];
