@@ -3,7 +3,7 @@
 #
 #   ./run_core.sh [WORKLOAD...]      (default: all seven, then trace)
 #   SCALE=0.2 ./run_core.sh          shorter runs; SCALE=5 longer
-#   REPEAT=3 ./run_core.sh           best-of-3 time per cell
+#   REPEAT=3 ./run_core.sh           best-of-3 time per cell, rounds interleaved
 #
 # Workload "trace" (8) replays the query trace TRACE (default
 # results/query_trace.gaqt, recorded by run_sql.sh) TRACE_LOOPS times
@@ -32,12 +32,22 @@ for w in $WORKLOADS; do
 		continue
 	fi
 	for a in $ALLOCS; do
-		if [ ! -x "./bench_$a" ]; then
-			echo "RESULT workload=$w alloc=$a missing=1" >> "$RAW"
-			continue
-		fi
-		i=0
-		while [ $i -lt "$REPEAT" ]; do
+		[ -x "./bench_$a" ] || echo "RESULT workload=$w alloc=$a missing=1" >> "$RAW"
+	done
+	# Repeats are interleaved: round i starts with the i-th allocator, so
+	# that a burst of load on a shared machine falls on all of them.
+	i=0
+	while [ $i -lt "$REPEAT" ]; do
+		set -- $ALLOCS
+		k=$((i % $#))
+		while [ $k -gt 0 ]; do
+			first=$1
+			shift
+			set -- "$@" "$first"
+			k=$((k - 1))
+		done
+		for a in "$@"; do
+			[ -x "./bench_$a" ] || continue
 			if [ "$w" = trace ]; then
 				"./bench_$a" trace "$TRACE" "$TRACE_LOOPS" >> "$RAW" || echo "RESULT workload=trace alloc=$a failed=1" >> "$RAW"
 			elif [ "$w" = build_free ]; then
@@ -45,8 +55,8 @@ for w in $WORKLOADS; do
 			else
 				"./bench_$a" "$w" "$SCALE" >> "$RAW" || echo "RESULT workload=$w alloc=$a failed=1" >> "$RAW"
 			fi
-			i=$((i + 1))
 		done
+		i=$((i + 1))
 	done
 done
 python3 ./table.py core "$RAW" | tee results/core_table.txt

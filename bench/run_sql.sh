@@ -12,6 +12,9 @@
 # bench/run_core.sh replays too; goalloc_bench_trace() replays it
 # TRACE_LOOPS times (default 10) and its rows join the table.
 #
+# Every allocator runs REPS times (default 5) in interleaved rounds, and the
+# table shows its median round's time (goalloc_bench's reps argument).
+#
 # Runs inside pg_virtualenv (a throw-away cluster) unless PGPORT is set.
 # Writes bench/results/sql_table.txt, bench/results/sql_bench.csv and
 # bench/results/query_trace.gaqt.
@@ -19,6 +22,7 @@ set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCALE=${1:-${SCALE:-1}}
 TRACE_LOOPS=${TRACE_LOOPS:-10}
+REPS=${REPS:-5}
 if [ -z "$PGPORT" ] && [ -z "$GOALLOC_IN_VENV" ]; then
 	GOALLOC_IN_VENV=1 exec pg_virtualenv -t -v 15 "$0" "$@"
 fi
@@ -58,12 +62,12 @@ cp "$TRACE_FILE" "$HERE/results/query_trace.gaqt"
 
 OUT="$HERE/results/sql_table.txt"
 {
-	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE trace_loops=$TRACE_LOOPS $(psql -X -At -c 'SELECT version()')"
+	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE reps=$REPS trace_loops=$TRACE_LOOPS $(psql -X -At -c 'SELECT version()')"
 	$PSQL -P pager=off <<SQL
 \pset footer off
-CREATE TEMP TABLE r AS SELECT * FROM goalloc_bench_all($SCALE);
-INSERT INTO r SELECT * FROM goalloc_bench_trace('$TRACE_FILE', $TRACE_LOOPS);
-\echo ns_per_op: churn/large = one pfree+palloc; per_tuple = one palloc (+share of the reset); build_free = one palloc or pfree; repalloc_growth = one call; trace = one record (create, palloc, pfree, repalloc, reset or delete)
+CREATE TEMP TABLE r AS SELECT * FROM goalloc_bench_all($SCALE, $REPS);
+INSERT INTO r SELECT * FROM goalloc_bench_trace('$TRACE_FILE', $TRACE_LOOPS, $REPS);
+\echo ns_per_op: the median of $REPS interleaved rounds (each round starts with the next allocator); churn/large = one pfree+palloc; per_tuple = one palloc (+share of the reset); build_free = one palloc or pfree; repalloc_growth = one call; trace = one record (create, palloc, pfree, repalloc, reset or delete)
 \echo peak_mem_allocated: contexts = mem_allocated (trace: sum over its contexts); malloc = glibc mallinfo2 uordblks+hblkhd growth, chunks in use with their headers (sampled every 65536 ops; trace: exact, malloc_usable_size + 8 per chunk)
 SELECT workload, allocator, round(ns_per_op::numeric, 2) AS ns_per_op, ops,
        round(bytes_requested / 1048576.0, 3) AS req_mb,

@@ -18,6 +18,16 @@ SELECT (SELECT peak FROM b WHERE allocator = 'goalloc') <
        (SELECT peak FROM b WHERE allocator = 'goalloc') <=
        (SELECT peak FROM b WHERE allocator = 'slab') AS within_slab;
 SELECT DISTINCT phase FROM goalloc_bench_build_free(0.02) ORDER BY phase;
+-- rounds: every round replays the same trace, so one round and five give
+-- the same counts and memory figures (only the times differ)
+WITH one AS (SELECT * FROM goalloc_bench('mixed_churn', 0.01, 1)),
+     five AS (SELECT * FROM goalloc_bench('mixed_churn', 0.01, 5))
+SELECT one.allocator, one.ops = five.ops AS same_ops,
+       one.peak_mem_allocated = five.peak_mem_allocated AS same_peak,
+       one.mem_held_at_end = five.mem_held_at_end AS same_end
+  FROM one JOIN five USING (allocator)
+ WHERE one.allocator <> 'malloc'
+ ORDER BY 1;
 -- bad arguments
 SELECT * FROM goalloc_bench(NULL);
 SELECT * FROM goalloc_bench('small_churn', NULL);
@@ -26,3 +36,6 @@ SELECT * FROM goalloc_bench('small_churn', 0);
 SELECT * FROM goalloc_bench('small_churn', -1);
 SELECT * FROM goalloc_bench('small_churn', 'NaN');
 SELECT * FROM goalloc_bench('small_churn', 1000);
+SELECT * FROM goalloc_bench('small_churn', 0.01, 0);
+SELECT * FROM goalloc_bench('small_churn', 0.01, 100);
+SELECT * FROM goalloc_bench('small_churn', 0.01, NULL);

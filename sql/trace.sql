@@ -133,6 +133,8 @@ SELECT goalloc_record_trace('SELECT 1', NULL);
 SELECT goalloc_record_trace('SELEC 1', '/tmp/goalloc_regress_x.gaqt');
 SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 0);
 SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', NULL);
+SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, 0);
+SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, NULL);
 
 -- not for ordinary users
 CREATE ROLE regress_goalloc_trace;

@@ -78,6 +78,9 @@ PG_FUNCTION_INFO_V1(goalloc_bench_trace);
 /* Most replays of a query trace in one call. */
 #define BENCH_MAX_LOOPS		10000
 
+/* Most timed rounds per allocator in one call (bench_run_rounds). */
+#define BENCH_MAX_REPS		99
+
 typedef enum BenchAllocator
 {
 	BA_GOALLOC,
@@ -991,23 +994,80 @@ bench_allocator_applies(BenchAllocator a, const gab_workload *wl)
 	return true;
 }
 
+static int
+bench_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * bench_run_rounds
+ *		Replay a trace reps times on every allocator in applies[], in
+ *		rounds: round r starts with the r-th of them and takes the others
+ *		in turn, so that no allocator always runs first or always follows
+ *		the same one, and a burst of load from a neighbour on a shared
+ *		machine falls on every allocator rather than on one.  res[a] gets
+ *		round 0's counts and memory figures (they depend on the trace
+ *		only) and the median of its rounds' times.
+ */
+static void
+bench_run_rounds(const gab_trace *t, const gab_qtrace *q, int loops,
+				 int reps, const bool *applies, BenchResult *res)
+{
+	double		ns[BA_COUNT][BENCH_MAX_REPS];
+	int			order[BA_COUNT];
+	int			n = 0;
+	int			r;
+	int			i;
+	int			a;
+
+	Assert(reps >= 1 && reps <= BENCH_MAX_REPS);
+	for (a = 0; a < BA_COUNT; a++)
+		if (applies[a])
+			order[n++] = a;
+	for (r = 0; r < reps; r++)
+	{
+		for (i = 0; i < n; i++)
+		{
+			BenchResult one;
+
+			a = order[(r + i) % n];
+			bench_run_one((BenchAllocator) a, t, q, loops,
+						  r == 0 ? &res[a] : &one);
+			ns[a][r] = r == 0 ? res[a].ns : one.ns;
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		a = order[i];
+		qsort(ns[a], reps, sizeof(double), bench_cmp_double);
+		res[a].ns = reps % 2 ? ns[a][reps / 2] :
+			(ns[a][reps / 2 - 1] + ns[a][reps / 2]) / 2.0;
+	}
+}
+
 /*
  * bench_run_all
  *		Build the workload's trace once, replay it against every allocator
- *		it applies to, and free the trace whatever happens.
+ *		it applies to, reps rounds, and free the trace whatever happens.
  */
 static void
-bench_run_all(const gab_workload *wl, double scale, BenchResult *res)
+bench_run_all(const gab_workload *wl, double scale, int reps,
+			  BenchResult *res)
 {
 	gab_trace	t;
+	bool		applies[BA_COUNT];
 	int			a;
 
+	for (a = 0; a < BA_COUNT; a++)
+		applies[a] = bench_allocator_applies((BenchAllocator) a, wl);
 	bench_build_trace(&t, wl, scale);
 	PG_TRY();
 	{
-		for (a = 0; a < BA_COUNT; a++)
-			if (bench_allocator_applies((BenchAllocator) a, wl))
-				bench_run_one((BenchAllocator) a, &t, NULL, 0, &res[a]);
+		bench_run_rounds(&t, NULL, 0, reps, applies, res);
 	}
 	PG_FINALLY();
 	{
@@ -1015,6 +1075,25 @@ bench_run_all(const gab_workload *wl, double scale, BenchResult *res)
 	}
 	PG_END_TRY();
 	bench_settle();
+}
+
+/* The reps argument of goalloc_bench and goalloc_bench_trace. */
+static int
+bench_reps_arg(FunctionCallInfo fcinfo, int arg)
+{
+	int32		reps;
+
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("reps must not be NULL")));
+	reps = PG_GETARG_INT32(arg);
+	if (reps < 1 || reps > BENCH_MAX_REPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reps must be between 1 and %d, not %d",
+						BENCH_MAX_REPS, reps)));
+	return reps;
 }
 
 /*
@@ -1063,8 +1142,9 @@ bench_put_rows(ReturnSetInfo *rsinfo, const char *workload, BenchResult *res)
 }
 
 /*
- * goalloc_bench(workload text, scale float8 DEFAULT 1.0)
- *		Replays one workload against every allocator; one row each.
+ * goalloc_bench(workload text, scale float8 DEFAULT 1.0, reps int4 DEFAULT 3)
+ *		Replays one workload against every allocator, reps rounds; one row
+ *		each, with the median round's time.
  */
 Datum
 goalloc_bench(PG_FUNCTION_ARGS)
@@ -1072,13 +1152,15 @@ goalloc_bench(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	const gab_workload *wl;
 	double		scale;
+	int			reps;
 	BenchResult res[BA_COUNT];
 
 	wl = bench_args(fcinfo, 1, 0, &scale);
+	reps = bench_reps_arg(fcinfo, 2);
 	InitMaterializedSRF(fcinfo, 0);
 	memset(res, 0, sizeof(res));
 
-	bench_run_all(wl, scale, res);
+	bench_run_all(wl, scale, reps, res);
 	bench_put_rows(rsinfo, wl->name, res);
 	return (Datum) 0;
 }
@@ -1100,7 +1182,7 @@ goalloc_bench_build_free(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	memset(res, 0, sizeof(res));
 
-	bench_run_all(wl, scale, res);
+	bench_run_all(wl, scale, 1, res);
 
 	for (a = 0; a < BA_COUNT; a++)
 	{
@@ -1217,10 +1299,11 @@ goalloc_bench_pairs(PG_FUNCTION_ARGS)
 }
 
 /*
- * goalloc_bench_trace(path text, loops int4 DEFAULT 1)
+ * goalloc_bench_trace(path text, loops int4 DEFAULT 1, reps int4 DEFAULT 3)
  *		Replays a recorded query trace loops times on goalloc, aset,
- *		generation and malloc (Slab's fixed chunk size does not fit); one
- *		row each, goalloc_bench's columns.
+ *		generation and malloc (Slab's fixed chunk size does not fit), reps
+ *		rounds; one row each, goalloc_bench's columns, with the median
+ *		round's time.
  */
 Datum
 goalloc_bench_trace(PG_FUNCTION_ARGS)
@@ -1232,6 +1315,8 @@ goalloc_bench_trace(PG_FUNCTION_ARGS)
 	char	   *path;
 	char	   *name;
 	int32		loops;
+	int			reps;
+	bool		applies[BA_COUNT];
 	int			a;
 
 	if (PG_ARGISNULL(1))
@@ -1244,17 +1329,18 @@ goalloc_bench_trace(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("loops must be between 1 and %d, not %d",
 						BENCH_MAX_LOOPS, loops)));
+	reps = bench_reps_arg(fcinfo, 2);
 	InitMaterializedSRF(fcinfo, 0);
 	memset(res, 0, sizeof(res));
+	for (a = 0; a < BA_COUNT; a++)
+		applies[a] = (a != BA_SLAB);
 
 	buf = goalloc_trace_load(fcinfo, 0, &q, &path);
 	name = strrchr(path, '/');
 	name = psprintf("trace:%s", name != NULL ? name + 1 : path);
 	PG_TRY();
 	{
-		for (a = 0; a < BA_COUNT; a++)
-			if (a != BA_SLAB)
-				bench_run_one((BenchAllocator) a, NULL, &q, loops, &res[a]);
+		bench_run_rounds(NULL, &q, loops, reps, applies, &res[0]);
 	}
 	PG_FINALLY();
 	{

@@ -58,10 +58,11 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_trace_sizes'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
--- Replay a trace loops times on goalloc, aset, generation and malloc: the
--- columns of goalloc_bench, workload 'trace:<file name>'; one op is one
--- record.
+-- Replay a trace loops times on goalloc, aset, generation and malloc, reps
+-- interleaved rounds: the columns of goalloc_bench (median round's time),
+-- workload 'trace:<file name>'; one op is one record.
 CREATE FUNCTION goalloc_bench_trace(path text, loops int4 DEFAULT 1,
+	reps int4 DEFAULT 3,
 	OUT workload text, OUT allocator text, OUT ns_per_op float8,
 	OUT ops int8, OUT bytes_requested int8, OUT peak_mem_allocated int8,
 	OUT overhead_pct float8, OUT mem_held_at_end int8,
@@ -70,5 +71,5 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_bench_trace'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION goalloc_bench_trace(text, int4) IS
-'workload 8: replay a query trace recorded by goalloc_record_trace against goalloc, aset, generation and malloc';
+COMMENT ON FUNCTION goalloc_bench_trace(text, int4, int4) IS
+'workload 8: replay a query trace recorded by goalloc_record_trace against goalloc, aset, generation and malloc, reps interleaved rounds, median time';
