@@ -123,7 +123,7 @@ ga_alloc_any(ga_owner *o, size_t size)
 	if (o->freelist[c].head != NULL)
 	{
 		o->mallocs[c]++;
-		return ga_freelist_pop(&o->freelist[c]);
+		return ga_freelist_pop(o, &o->freelist[c]);
 	}
 	return alloc_slow(o, c);
 }

@@ -46,7 +46,7 @@ ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 	{
 		if (p == payload)
 			return true;
-		p = ga_link_next(p);
+		p = ga_link_next(o, p);
 	}
 	return false;
 }
@@ -157,7 +157,7 @@ ga_owner_flush_freelists(ga_owner *o)
 
 		while (fl->head != NULL)
 		{
-			void	   *p = ga_freelist_pop(fl);
+			void	   *p = ga_freelist_pop(o, fl);
 			ga_span    *s = ga_span_of(o, p);
 
 			free_slot(o, s, ga_slot_index(o, s, p));
@@ -192,7 +192,7 @@ ga_free_slow(ga_owner *o, void *ptr)
 	}
 	fl = &o->freelist[s->sizeclass];
 	if (fl->count < fl->limit)
-		ga_freelist_push(fl, ptr);
+		ga_freelist_push(o, fl, ptr);
 	else
 		free_slot(o, s, idx);
 }

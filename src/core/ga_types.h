@@ -243,7 +243,8 @@ typedef struct ga_class_counts
  * A slot on the list is free to the caller but still allocated in its
  * span: its bit stays set and alloc_count counts it, so the sweep cannot
  * hand it out twice.  The list is linked through the first word of each
- * payload, XORed with GA_LINK_KEY (mimalloc's encoded free list).  ga_free
+ * payload, XORed with the owner's link_key (mimalloc's encoded free
+ * list).  ga_free
  * validates the pointer as usual, then pushes it while the list holds
  * fewer than limit slots, and frees the slot for real (bit cleared,
  * alloc_count lowered, free_trigger checked) when it is full.
@@ -251,11 +252,16 @@ typedef struct ga_class_counts
  * Double frees.  A slot freed for real is caught by the bit test.  A slot
  * on the list is caught as mimalloc's debug mode catches it: its first
  * word decodes to NULL or to an address inside the heap's region, so below
- * the region's end, which ordinary data almost never does (GA_LINK_KEY has
- * high bits no address has), and only then is the list scanned.  An allocation from the list
- * zeroes that word, so that a chunk freed without being written to does
- * not look linked.  A reset or destroy forgets the lists with everything
- * else.  Statistics and walkers count a listed slot as free.
+ * the region's end, which ordinary data almost never does (the key has
+ * high bits no address has), and only then is the list scanned.  An
+ * allocation from the list zeroes that word, so that a chunk freed
+ * without being written to does not look linked.  A reset or destroy
+ * forgets the lists with everything else, but not the links the listed
+ * payloads still hold: the reset changes link_key in its high bits
+ * (GA_LINK_EPOCH), so that a forgotten link, handed out again by the
+ * sweep and freed unwritten (or with its low bytes written), decodes to
+ * no address and is not mistaken for a listed one.  Statistics and
+ * walkers count a listed slot as free.
  */
 typedef struct ga_freelist
 {
@@ -266,6 +272,14 @@ typedef struct ga_freelist
 } ga_freelist;
 
 #define GA_LINK_KEY			UINT64_C(0xC3A5C85C97CB3127)
+
+/*
+ * What a reset adds to link_key: a link from before the reset then
+ * decodes with some of bits 47-63 flipped, far above any user-space
+ * address.  The keys repeat after 2^17 resets, where a forgotten link
+ * can only cost a scan again.
+ */
+#define GA_LINK_EPOCH		(UINT64_C(1) << 47)
 
 /*
  * A class's list holds at most GA_FREELIST_MAX slots and GA_FREELIST_BYTES
@@ -292,6 +306,9 @@ struct ga_owner
 	uintptr_t	region_base;	/* copies of the heap's, for ga_free */
 	size_t		region_size;
 	uintptr_t	region_end;		/* region_base + region_size */
+	uint64_t	link_key;		/* free-list links are XORed with it; a
+								 * reset adds GA_LINK_EPOCH (see
+								 * ga_freelist) */
 	ga_span   **spans_map;
 	uint64_t	dirty;			/* classes c < 64 allocated from since the
 								 * last reset: bit c */
@@ -489,6 +506,7 @@ struct ga_heap
 	/* Owners and the counts of those already destroyed. */
 	ga_owner   *owners;
 	size_t		nowners;
+	uint64_t	owners_created; /* owners ever initialized: seeds link_key */
 	ga_class_counts retired[GA_NUM_CLASSES];
 	uint64_t	retired_large_total;	/* cumulative large bytes */
 

@@ -187,11 +187,12 @@ ga_slot_start(uint64_t prod, uint32_t divmul)
 
 /*
  * The free list's links (ga_types.h): the first word of a listed payload
- * is the next payload XOR GA_LINK_KEY.  ga_link_suspect: might this
- * payload be on a free list?  True for every listed payload, whose first
- * word decodes to NULL or to an address inside the heap's region; for
- * anything else only if its first word, decoded, is below the region's
- * end, which one compare tells.  A suspect only costs a scan of the list.
+ * is the next payload XOR the owner's link_key, which changes at every
+ * reset.  ga_link_suspect: might this payload be on a free list?  True for
+ * every listed payload, whose first word decodes to NULL or to an address
+ * inside the heap's region; for anything else only if its first word,
+ * decoded, is below the region's end, which one compare tells.  A suspect
+ * only costs a scan of the list.
  */
 static GA_INLINE uintptr_t
 ga_link_word(const void *payload)
@@ -203,33 +204,33 @@ ga_link_word(const void *payload)
 }
 
 static GA_INLINE void
-ga_link_set(void *payload, const void *next)
+ga_link_set(const ga_owner *owner, void *payload, const void *next)
 {
-	uintptr_t	w = (uintptr_t) next ^ GA_LINK_KEY;
+	uintptr_t	w = (uintptr_t) next ^ owner->link_key;
 
 	memcpy(payload, &w, sizeof(w));
 }
 
 /* The payload after a listed one (NULL at the end of the list). */
 static GA_INLINE void *
-ga_link_next(const void *payload)
+ga_link_next(const ga_owner *owner, const void *payload)
 {
-	return (void *) (ga_link_word(payload) ^ GA_LINK_KEY);
+	return (void *) (ga_link_word(payload) ^ owner->link_key);
 }
 
 static GA_INLINE bool
 ga_link_suspect(const ga_owner *owner, const void *payload)
 {
-	return (ga_link_word(payload) ^ GA_LINK_KEY) < owner->region_end;
+	return (ga_link_word(payload) ^ owner->link_key) < owner->region_end;
 }
 
 /* Take the head of a non-empty free list. */
 static GA_INLINE void *
-ga_freelist_pop(ga_freelist *fl)
+ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
 {
 	void	   *p = fl->head;
 
-	fl->head = ga_link_next(p);
+	fl->head = ga_link_next(owner, p);
 	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
 	fl->count--;
 	return p;
@@ -237,9 +238,9 @@ ga_freelist_pop(ga_freelist *fl)
 
 /* Put a validated payload on a list that has room (count < limit). */
 static GA_INLINE void
-ga_freelist_push(ga_freelist *fl, void *payload)
+ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 {
-	ga_link_set(payload, fl->head);
+	ga_link_set(owner, payload, fl->head);
 	fl->head = payload;
 	fl->count++;
 }
@@ -317,7 +318,7 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 	{
 		/* freed last: still allocated in its span, likely still cached */
 		owner->mallocs[c]++;
-		return ga_freelist_pop(fl);
+		return ga_freelist_pop(owner, fl);
 	}
 	s = owner->alloc[c];
 	cache = s->alloc_cache;
@@ -402,7 +403,7 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 		ga_free_unlisted(owner, s, ptr);
 		return;
 	}
-	ga_freelist_push(fl, ptr);
+	ga_freelist_push(owner, fl, ptr);
 	return;
 slow:
 	ga_free_slow(owner, ptr);

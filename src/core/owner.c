@@ -48,6 +48,12 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	o->region_base = h->region_base;
 	o->region_size = h->region_size;
 	o->region_end = h->region_base + h->region_size;
+
+	/*
+	 * Owners differ in the key's high bits too, since spans move between
+	 * them: by a step of 4099 epochs, which few resets add up to.
+	 */
+	o->link_key = GA_LINK_KEY + h->owners_created++ * (GA_LINK_EPOCH * 4099);
 	o->spans_map = h->spans_map;
 	o->next = h->owners;
 	if (h->owners)
@@ -228,6 +234,7 @@ ga_owner_reset(ga_owner *o)
 	if (GA_UNLIKELY(o->mcache_pages > o->keep_pages))
 		full |= dirty;
 	o->dirty = 0;
+	o->link_key += GA_LINK_EPOCH;	/* forgotten links decode to nothing */
 	for (fast = dirty & ~full; fast != 0; fast &= fast - 1)
 	{
 		size_t		c = (unsigned) __builtin_ctzll(fast);

@@ -205,7 +205,7 @@ span_listed(const ga_span *s)
 	{
 		if ((uintptr_t) p - s->base < ga_span_bytes(s))
 			n++;
-		p = ga_link_next(p);
+		p = ga_link_next(o, p);
 	}
 	return n;
 }

@@ -207,7 +207,7 @@ t_listed_in(const ga_span_info *s)
 	if (s->owner == NULL || s->sizeclass <= 0)
 		return 0;
 	fl = &s->owner->freelist[s->sizeclass];
-	for (p = fl->head; p != NULL; p = ga_link_next(p))
+	for (p = fl->head; p != NULL; p = ga_link_next(s->owner, p))
 		if ((uintptr_t) p - s->base < s->npages * GA_PAGE_SIZE)
 			n++;
 	return n;
@@ -517,7 +517,7 @@ check_freelists(const ga_owner *owner)
 
 		ok &= T_CHECK(fl->limit == ga_class_freelist_limit[c] || fl->limit == 0);
 		for (p = fl->head; p != NULL && n <= fl->count;
-			 p = ga_link_next(p))
+			 p = ga_link_next(owner, p))
 		{
 			const ga_span *s;
 			uintptr_t	off;

@@ -238,9 +238,9 @@ test_freelist(void)
 	T_CHECK(ga_alloc(&o, 48) == p[limit - 2]);
 
 	/* data that decodes like a link: the end of a list, an address */
-	w = GA_LINK_KEY;
+	w = o.link_key;
 	memcpy(p[limit - 1], &w, sizeof(w));
-	w = (uintptr_t) p[limit - 2] ^ GA_LINK_KEY;
+	w = (uintptr_t) p[limit - 2] ^ o.link_key;
 	memcpy(p[limit - 2], &w, sizeof(w));
 	T_CHECK(ga_link_suspect(&o, p[limit - 1]) && ga_link_suspect(&o, p[limit - 2]));
 	T_CHECK(ga_owns(&o, p[limit - 1]) && ga_owns(&o, p[limit - 2]));
@@ -253,10 +253,35 @@ test_freelist(void)
 
 	/* a reset forgets the list */
 	ga_alloc(&o, 48);
+	T_CHECK(o.freelist[c].count > 1);
 	ga_owner_reset(&o);
 	T_EQ(o.freelist[c].count, 0);
 	T_CHECK(o.freelist[c].head == NULL);
 	t_check_owner(&o, NULL);
+
+	/*
+	 * ... but not the links its slots hold.  The sweep hands those slots
+	 * out again; one freed without its first word written (or with only
+	 * its low byte written, as a one-byte string would) must not look
+	 * listed, or every such free would scan the list.
+	 */
+	{
+		int			suspects = 0;
+
+		for (uint32_t i = 0; i < limit + 5; i++)
+		{
+			p[i] = ga_alloc(&o, 48);
+			if (i % 2)
+				*(char *) p[i] = 'x';
+			suspects += ga_link_suspect(&o, p[i]);
+		}
+		T_EQ(suspects, 0);
+		for (uint32_t i = 0; i < limit + 5; i++)
+			ga_free(&o, p[i]);
+		T_EQ(errs.n, 0);
+		T_EQ(o.freelist[c].count, limit);
+		t_check_owner(&o, NULL);
+	}
 	ga_owner_destroy(&o);
 
 	/* without free lists, every free is a real one */
