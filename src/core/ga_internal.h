@@ -192,7 +192,9 @@ ga_span_clear(ga_span *s)
 		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
 	s->alloc_count = 0;
 	s->swept_end = false;
-	ga_span_prepare(s);
+	/* the window of an empty span, cache-coloured (sizeclass.c) */
+	s->freeindex = 0;
+	s->alloc_cache = ga_class_empty_window[s->sizeclass].alloc_cache;
 }
 
 /*

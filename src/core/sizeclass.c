@@ -51,6 +51,28 @@ is_pow2(uint32_t x)
  * ga_sizeclasses_init
  *		Generate the tables.  Idempotent; called by ga_heap_create.
  */
+/*
+ * ga_class_color_skip
+ *		Slots a reset's window skips at the start of a span of the class
+ *		(cache colouring).  Spans start on page boundaries, so slot 0 of
+ *		every class maps to the same L1 set: a per-tuple context that
+ *		uses ten classes a round, each from the start of its span after
+ *		every reset, would compete for the 8 ways of one set.  Class c
+ *		starts near line 9c (mod 64) of the page instead, skipping at
+ *		most half of bitmap word 0 (the window stays in word 0).  The
+ *		skipped slots are free: the sweep reaches them when it wraps.
+ */
+static unsigned
+ga_class_color_skip(int c)
+{
+	uint32_t	size = ga_class_size[c];
+	uint32_t	target = ((uint32_t) c * 9 % 64) * 64;	/* bytes into the page */
+	uint32_t	max = ga_class_nelems[c] < 64 ? ga_class_nelems[c] / 2 : 32;
+	uint32_t	skip = (target + size / 2) / size;
+
+	return skip < max ? skip : max;
+}
+
 void
 ga_sizeclasses_init(void)
 {
@@ -110,7 +132,8 @@ ga_sizeclasses_init(void)
 		ga_class_divmul[c] = UINT32_MAX / ga_class_size[c] + 1;
 		ga_class_empty_window[c].word0 = ga_class_nelems[c] < 64 ?
 			~UINT64_C(0) << ga_class_nelems[c] : 0;
-		ga_class_empty_window[c].alloc_cache = ~ga_class_empty_window[c].word0;
+		ga_class_empty_window[c].alloc_cache = ~ga_class_empty_window[c].word0 &
+			(~UINT64_C(0) << ga_class_color_skip(c));
 		limit = GA_FREELIST_BYTES / ga_class_size[c];
 		ga_class_freelist_limit[c] = limit < 1 ? 1 :
 			limit > GA_FREELIST_MAX ? GA_FREELIST_MAX : limit;

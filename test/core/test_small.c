@@ -201,6 +201,43 @@ test_sweep_reuse(void)
  * window) are all found again before a new span is taken.
  */
 /*
+ * Cache colouring: after a reset, the first object of each class lies at
+ * a different L1 set (64-byte line of the 4 KiB page), not at the start of
+ * its page as the spans do, where they would all compete for one set.
+ */
+static void
+test_reset_colours(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	bool		seen[64] = {false};
+	int			distinct = 0;
+	int			nclasses = 0;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int c = 2; c < GA_NUM_CLASSES && ga_class_size[c] <= 512; c++)
+		(void) ga_alloc(&o, ga_class_size[c] - 8);
+	ga_owner_reset(&o);
+	for (int c = 2; c < GA_NUM_CLASSES && ga_class_size[c] <= 512; c++)
+	{
+		char	   *p = ga_alloc(&o, ga_class_size[c] - 8);
+		unsigned	set = (unsigned) (((uintptr_t) p - 8) >> 6) & 63;
+
+		T_CHECK(ga_size_class(ga_class_size[c]) == (unsigned) c);
+		distinct += !seen[set];
+		seen[set] = true;
+		nclasses++;
+	}
+	/* 25 classes from 16 to 512 bytes: 14 sets (uncoloured: 1) */
+	T_EQ(nclasses, 25);
+	T_LE(12, distinct);
+	t_check_owner(&o, NULL);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+}
+
+/*
  * The free list's bound and its links (ga_types.h): a class's list takes
  * limit slots and frees the rest for real; a chunk whose first word
  * happens to decode like a link is freed all the same; an allocation from
@@ -612,5 +649,6 @@ main(void)
 	T_RUN(test_mixed_classes_walk);
 	T_RUN(test_hdr_edges);
 	T_RUN(test_zero_size_last_slot);
+	T_RUN(test_reset_colours);
 	return t_finish();
 }
