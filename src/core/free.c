@@ -59,6 +59,7 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 	ga_arena   *ar = ga_arena_of(o->heap, a);
 	ga_span    *s;
 	uintptr_t	off;
+	uint64_t	prod;
 	unsigned	idx;
 
 	if (ar == NULL)
@@ -80,8 +81,9 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 	{
 		if (off < o->hdr)
 			return GA_ERR_NOT_CHUNK_START;
-		idx = (unsigned) (((uint64_t) (off - o->hdr) * s->divmul) >> 32);
-		if (off != (uintptr_t) idx * s->elemsize + o->hdr || idx >= s->nelems)
+		prod = (uint64_t) (off - o->hdr) * s->divmul;
+		idx = (unsigned) (prod >> 32);
+		if (!ga_slot_start(prod, s->divmul) || idx >= s->nelems)
 			return GA_ERR_NOT_CHUNK_START;
 		if ((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0 ||
 			ga_on_freelist(o, s->sizeclass, ptr))
