@@ -47,8 +47,7 @@ alloc_slow(ga_owner *o, unsigned c)
 	int			idx;
 
 	/* whatever happens below, the window leaves word 0 (owner.c's reset) */
-	if (c < 64)
-		o->reset_full |= UINT64_C(1) << c;
+	o->reset_full |= c < 64 ? UINT64_C(1) << c : GA_RESET_REST;
 	if (s != &ga_empty_span)
 	{
 		unsigned	nfree;
@@ -101,6 +100,8 @@ alloc_slow(ga_owner *o, unsigned c)
 	ga_span_prepare(s);
 	o->alloc[c] = s;
 	o->mcache_pages += s->npages;
+	if (o->mcache_pages > o->keep_pages)
+		o->reset_full |= GA_RESET_REST;
 	idx = ga_span_next_free(s);
 	return take_slot(o, s, c, (unsigned) idx);
 }
@@ -149,11 +150,12 @@ ga_alloc_large(ga_owner *o, size_t size)
 	s->nelems = 1;
 	s->alloc_count = 1;
 	s->free_trigger = GA_NO_TRIGGER;
-	s->freeindex = 1;
+	s->window_base = 0;
 	s->alloc_cache = 0;
 	s->alloc_bits[0] = 0;		/* ga_free's fast path declines it */
 	s->large_size = size;
 	ga_list_push(&o->large, s);
+	o->reset_full |= GA_RESET_REST;
 	o->nspans++;
 	ga_owner_add_pages(o, (ptrdiff_t) npages);
 	o->large_bytes += ga_span_bytes(s);

@@ -156,7 +156,7 @@ ga_span_set_state(ga_span *s, ga_span_state state)
 static inline void
 ga_span_prepare(ga_span *s)
 {
-	s->freeindex = 0;
+	s->window_base = 0;
 	s->alloc_cache = ~s->alloc_bits[0];
 }
 
@@ -178,12 +178,12 @@ ga_span_clear(ga_span *s)
 	unsigned	dirty;
 
 	/*
-	 * Until the window first reaches the end of the span, it is a high-water
-	 * mark: every allocated slot is below it.  A per-tuple context holds a
-	 * few objects at the low end of each span, so a reset clears a word or
-	 * two.
+	 * Until the window first passes the last word, it is a high-water mark:
+	 * every allocated slot lies in the window word or below.  A per-tuple
+	 * context holds a few objects at the low end of each span, so a reset
+	 * clears a word or two.
 	 */
-	dirty = s->swept_end ? nw : ((unsigned) s->freeindex + 63) / 64;
+	dirty = s->swept_end ? nw : (unsigned) s->window_base / 64 + 1;
 	if (dirty == 1)
 		s->alloc_bits[0] = 0;
 	else
@@ -193,51 +193,41 @@ ga_span_clear(ga_span *s)
 	s->alloc_count = 0;
 	s->swept_end = false;
 	/* the window of an empty span, cache-coloured (sizeclass.c) */
-	s->freeindex = 0;
+	s->window_base = 0;
 	s->alloc_cache = ga_class_empty_window[s->sizeclass].alloc_cache;
 }
 
 /*
  * ga_span_next_free
  *		Go's nextFreeIndex: the slot the window or the words after it
- *		offer, advancing the window past it; -1 past the last word.  The
- *		caller marks the slot allocated, or decides whether to wrap the
- *		sweep or to give the span up (alloc.c).
+ *		offer, taken out of the window; -1 past the last word.  The caller
+ *		marks the slot allocated, or decides whether to wrap the sweep or
+ *		to give the span up (alloc.c).
  */
 static inline int
 ga_span_next_free(ga_span *s)
 {
-	unsigned	fi = s->freeindex;
 	uint64_t	cache = s->alloc_cache;
-	unsigned	bit;
-	unsigned	idx;
 
 	if (cache == 0)
 	{
-		/* On a word boundary the word itself may be unread: read it. */
-		unsigned	w = (fi + 63) / 64;
+		unsigned	w = (unsigned) s->window_base / 64;
 
-		for (;;)
+		do
 		{
-			if (w * 64 >= s->nelems)
+			if (++w * 64 >= s->nelems)
 			{
-				s->freeindex = s->nelems;
+				/* the window stays on the last word (ga_span_clear) */
 				s->alloc_cache = 0;
 				s->swept_end = true;
 				return -1;
 			}
 			cache = ~s->alloc_bits[w];
-			if (cache != 0)
-				break;
-			w++;
-		}
-		fi = w * 64;
+		} while (cache == 0);
+		s->window_base = (uint16_t) (w * 64);
 	}
-	bit = (unsigned) __builtin_ctzll(cache);
-	idx = fi + bit;
-	s->alloc_cache = (cache >> bit) >> 1;
-	s->freeindex = (uint16_t) (idx + 1);
-	return (int) idx;
+	s->alloc_cache = cache & (cache - 1);
+	return (int) s->window_base + __builtin_ctzll(cache);
 }
 
 #if defined(__GNUC__) || defined(__clang__)

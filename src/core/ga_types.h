@@ -97,13 +97,18 @@ typedef enum ga_span_state
  * above nelems in the last word are permanently set, so the scan never
  * returns a slot past the end.
  *
- * alloc_cache is Go's allocCache: the complement of the bitmap word that
- * holds slot freeindex, shifted right so that bit 0 is slot freeindex.  The
- * fast path takes its lowest set bit (count trailing zeros).  alloc_cache ==
- * 0 says only "nothing more in this word": the slow path moves to the next
- * word.  Invariant: every set bit of alloc_cache is a free slot.  Only the
- * span an mcache holds keeps alloc_cache meaningful; other spans get it
- * recomputed when they are cached (ga_span_prepare).
+ * alloc_cache is Go's allocCache: the free slots of one bitmap word, the
+ * window word, whose first slot is window_base (a multiple of 64).  Bit i
+ * stands for slot window_base + i.  The fast path takes its lowest set bit
+ * (count trailing zeros) and clears it; Go shifts its allocCache instead, so
+ * that bit 0 is its freeindex, which costs a shift and a store of freeindex
+ * per allocation.  Go's freeindex is window_base + ctz(alloc_cache).
+ * alloc_cache == 0 says only "nothing more in this word": the slow path
+ * moves to the next word.  Invariants: every set bit of alloc_cache is a
+ * free slot; until the window first passes the last word after a clear
+ * (swept_end), every allocated slot lies in the window word or below it.
+ * Only the span an mcache holds keeps alloc_cache meaningful; other spans
+ * get it recomputed when they are cached (ga_span_prepare).
  *
  * free_trigger tells ga_free's fast path when a span must change lists: a
  * free that brings alloc_count down to free_trigger takes the slow path.
@@ -132,10 +137,11 @@ struct ga_span
 	uintptr_t	base;			/* address of page 0 of the span */
 	ga_owner   *owner;			/* owning context; NULL unless owned */
 	uint32_t	divmul;			/* ~0u/elemsize + 1: index by multiplication */
-	uint16_t	freeindex;		/* slot that bit 0 of alloc_cache stands for */
+	uint16_t	window_base;	/* slot that bit 0 of alloc_cache stands for:
+								 * the window word's first, see above */
 	uint16_t	alloc_count;	/* slots whose bit is set: live objects and
 								 * the slots of the owner's free list here
-								 * (next to freeindex: a reset zeroes both
+								 * (next to window_base: a reset zeroes both
 								 * with one store) */
 	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
 	uint16_t	nelems;			/* slots in the span (1 if large) */
@@ -159,9 +165,9 @@ struct ga_span
 								 * slots are free: max(1, nelems / 8) */
 	uint8_t		state;			/* ga_span_state */
 	bool		needzero;		/* objects may hold old data */
-	bool		swept_end;		/* the window reached the end since the last
-								 * clear; until then every set bit is below
-								 * freeindex */
+	bool		swept_end;		/* the window passed the last word since the
+								 * last clear; until then every set bit lies
+								 * in the window word or below */
 	uint32_t	nscav;			/* free runs: pages of the run released */
 	size_t		npages;			/* length of the run in pages */
 	ga_span    *next;			/* the one list the state puts the span in */
@@ -291,6 +297,14 @@ typedef struct ga_freelist
 #define GA_FREELIST_BYTES	16384
 
 /*
+ * Bit 0 of ga_owner.reset_full: the next reset has more to do than clear
+ * windows.  Set when a class of 64 and up or a large object is allocated,
+ * or when the mcache grows past keep_pages; a reset that finds reset_full
+ * at 0 (the per-tuple pattern) tests nothing else.
+ */
+#define GA_RESET_REST		UINT64_C(1)
+
+/*
  * ga_owner: what PostgreSQL calls a memory context.  Its first member is
  * the mcache (Go's mcache.alloc[]): the span each class allocates from.
  * An empty slot points at a shared read-only dummy span whose alloc_cache
@@ -319,7 +333,8 @@ struct ga_owner
 								 * to another span, so a reset must take
 								 * the whole reset_class.  A class in dirty
 								 * and not here holds objects in word 0 of
-								 * its mcache span only */
+								 * its mcache span only.  Bit 0 (class 0 is
+								 * large) is GA_RESET_REST */
 	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class */
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large); frees are derived,

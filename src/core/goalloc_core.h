@@ -306,12 +306,13 @@ static GA_INLINE void *
 ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 {
 	size_t		n = size + hdr + (size == 0);
-	unsigned	c = ga_size_to_class8[(n + 7) >> 3];	/* < 64 */
+	size_t		c = ga_size_to_class8[(n + 7) >> 3];	/* < 64 */
 	ga_freelist *fl = &owner->freelist[c];
 	ga_span    *s;
 	uint64_t	cache;
-	unsigned	bit;
-	unsigned	idx;
+	uint64_t	taken;
+	size_t		base;
+	size_t		bit;
 	char	   *p;
 
 	if (fl->head != NULL)
@@ -325,14 +326,14 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 	if (GA_UNLIKELY(cache == 0))
 		return NULL;
 	bit = (unsigned) __builtin_ctzll(cache);
-	idx = s->freeindex + bit;
-	s->alloc_cache = (cache >> bit) >> 1;
-	s->freeindex = (uint16_t) (idx + 1);
-	s->alloc_bits[idx >> 6] |= UINT64_C(1) << (idx & 63);
+	taken = cache & (0 - cache);	/* the lowest set bit alone */
+	s->alloc_cache = cache ^ taken;
+	base = s->window_base;
+	s->alloc_bits[base >> 6] |= taken;
 	s->alloc_count++;
 	owner->mallocs[c]++;
 	owner->dirty |= UINT64_C(1) << c;
-	p = (char *) (s->base + (size_t) idx * s->elemsize) + hdr;
+	p = (char *) (s->base + (base + bit) * s->elemsize) + hdr;
 	GA_ASSUME(p != NULL);
 	return p;
 }

@@ -184,71 +184,81 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
 	}
 }
 
-/*
- * reset_rest
- *		The part of a reset that the per-tuple pattern never reaches:
- *		classes that went through alloc_slow (reset_full), classes of 64
- *		and up, large objects.
- */
-static GA_NOINLINE void
-reset_rest(ga_owner *o, uint64_t full)
-{
-	if (full != 0)
-		reset_classes(o, 0, full & o->used[0]);
-	if (o->dirty_high != 0)
-		reset_classes(o, 64, o->dirty_high & o->used[1]);
-	o->dirty_high = 0;
-	o->reset_full = 0;
-	if (o->large != NULL)
-		release_list(o, &o->large);
-}
-
-/* ga_owner_reset's copy of a ga_empty_window relies on this layout */
+/* clear_window's copy of a ga_empty_window relies on this layout */
 _Static_assert(offsetof(ga_span, alloc_bits) ==
 			   offsetof(ga_span, alloc_cache) + sizeof(uint64_t),
 			   "alloc_cache must come just before alloc_bits");
+
+/*
+ * clear_window
+ *		Reset a class that allocated only from the window its mcache span
+ *		had after the last reset: word 0 of its bitmap and nothing else
+ *		changed.  Two stores into the span's first cache line (the window
+ *		with bitmap word 0, then window_base with alloc_count) and two
+ *		into the free list.
+ */
+static inline void
+clear_window(ga_owner *o, size_t c)
+{
+	ga_span    *s = o->alloc[c];
+
+	forget_freelist(&o->freelist[c]);
+	/* alloc_cache and alloc_bits[0], one 16-byte copy */
+	memcpy((char *) s + offsetof(ga_span, alloc_cache),
+		   &ga_class_empty_window[c], sizeof(ga_empty_window));
+	s->window_base = 0;
+	s->alloc_count = 0;
+}
+
+/*
+ * reset_rest
+ *		A reset with GA_RESET_REST or a class in reset_full: classes that
+ *		went through alloc_slow (every dirty class, if the mcache holds
+ *		more than keep_pages), classes of 64 and up, large objects.  The
+ *		per-tuple pattern never comes here.
+ */
+static GA_NOINLINE void
+reset_rest(ga_owner *o, uint64_t dirty)
+{
+	uint64_t	full = o->reset_full & ~GA_RESET_REST;
+	uint64_t	fast;
+
+	if (o->mcache_pages > o->keep_pages)
+		full |= dirty;
+	for (fast = dirty & ~full; fast != 0; fast &= fast - 1)
+		clear_window(o, (unsigned) __builtin_ctzll(fast));
+	reset_classes(o, 0, full & o->used[0]);
+	reset_classes(o, 64, o->dirty_high & o->used[1]);
+	o->dirty_high = 0;
+	if (o->large != NULL)
+		release_list(o, &o->large);
+	/* classes a reset did not visit may keep the mcache over keep_pages */
+	o->reset_full = o->mcache_pages > o->keep_pages ? GA_RESET_REST : 0;
+}
 
 /*
  * ga_owner_reset
  *		Free every object.  Only classes allocated from since the last
  *		reset (dirty) can hold objects, mcentral spans or a free list, so
  *		only those are visited: the per-tuple pattern pays for the classes
- *		it used, not for every class it ever used.
- *
- *		A dirty class that never reached alloc_slow since the last reset
- *		(not in reset_full) allocated only from the window its mcache span
- *		had after that reset: word 0 of the bitmap, and nothing else
- *		changed.  Clearing it is two stores into the span's first cache
- *		line (the window with bitmap word 0, then freeindex with
- *		alloc_count) and two into the free list.  Every other class
- *		takes reset_class, and so does every class of an owner whose
- *		mcache holds more than keep_pages.
+ *		it used, not for every class it ever used.  Unless reset_full says
+ *		otherwise, each of them allocated from its window only and takes
+ *		clear_window.
  */
 void
 ga_owner_reset(ga_owner *o)
 {
 	uint64_t	dirty = o->dirty;
-	uint64_t	full = o->reset_full;
-	uint64_t	fast;
 
-	if (GA_UNLIKELY(o->mcache_pages > o->keep_pages))
-		full |= dirty;
 	o->dirty = 0;
 	o->link_key += GA_LINK_EPOCH;	/* forgotten links decode to nothing */
-	for (fast = dirty & ~full; fast != 0; fast &= fast - 1)
+	if (GA_UNLIKELY(o->reset_full != 0))
 	{
-		size_t		c = (unsigned) __builtin_ctzll(fast);
-		ga_span    *s = o->alloc[c];
-
-		forget_freelist(&o->freelist[c]);
-		/* alloc_cache and alloc_bits[0], one 16-byte copy */
-		memcpy((char *) s + offsetof(ga_span, alloc_cache),
-			   &ga_class_empty_window[c], sizeof(ga_empty_window));
-		s->freeindex = 0;
-		s->alloc_count = 0;
+		reset_rest(o, dirty);
+		return;
 	}
-	if ((full | o->dirty_high | (uintptr_t) o->large) != 0)
-		reset_rest(o, full);
+	for (; dirty != 0; dirty &= dirty - 1)
+		clear_window(o, (unsigned) __builtin_ctzll(dirty));
 }
 
 /*

@@ -9,11 +9,12 @@
  * authority: the fast path of ga_alloc sets a bit, ga_free clears it.
  *
  * The allocation window (Go's allocCache) is a copy of the complement of
- * the bitmap word that holds slot freeindex, shifted so that bit 0 stands
- * for slot freeindex.  The fast path takes its lowest set bit.  When the
- * window is empty, ga_span_next_free moves on word by word; when
- * freeindex sits on a word boundary the window may never have been loaded,
- * so that word is read again rather than skipped.
+ * one bitmap word, the window word, whose first slot is window_base.  The
+ * fast path takes its lowest set bit and clears it.  When the window is
+ * empty, ga_span_next_free moves on to the next word with a free slot.
+ * Go shifts its window instead, so that bit 0 is always the next slot to
+ * look at (freeindex); keeping the word in place saves the fast path a
+ * shift and a store.
  *
  * Go never frees an object by itself: its sweeper rebuilds the bitmap and
  * restarts freeindex at 0.  goalloc frees one object at a time: a free only

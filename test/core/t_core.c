@@ -465,13 +465,19 @@ check_triggers(const ga_owner *owner)
 /*
  * ga_owner_reset's fast path (owner.c): a class allocated from since the
  * last reset that never reached alloc_slow has its window in word 0 of a
- * real mcache span, never wrapped, and no allocated slot past word 0.
+ * real mcache span, never wrapped, and no allocated slot past word 0; and
+ * whatever else a reset must do is flagged by GA_RESET_REST.
  */
 static bool
 check_fast_reset(const ga_owner *owner)
 {
 	uint64_t	fast = owner->dirty & ~owner->reset_full;
+	bool		rest = (owner->reset_full & GA_RESET_REST) != 0;
 	bool		ok = true;
+
+	if (owner->dirty_high != 0 || owner->large != NULL ||
+		owner->mcache_pages > owner->keep_pages)
+		ok &= T_CHECK(rest);
 
 	for (; fast != 0; fast &= fast - 1)
 	{
@@ -483,7 +489,7 @@ check_fast_reset(const ga_owner *owner)
 			fprintf(stderr, "  (fast-reset class %d has no mcache span)\n", c);
 			return false;
 		}
-		ok &= T_LE(s->freeindex, 64);
+		ok &= T_CHECK(s->window_base == 0);
 		ok &= T_CHECK(!s->swept_end);
 		for (unsigned w = 1; w < (s->nelems + 63u) / 64; w++)
 		{

@@ -361,7 +361,7 @@ test_reuse_before_new_span(void)
 		ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
 		for (uint32_t i = 0; i + 1 < n; i++)	/* leave one slot free */
 			v[i] = ga_alloc(&o, req);
-		/* free a random half, in random order, incl. slots above freeindex */
+		/* free a random half, in random order, incl. slots above the window */
 		for (uint32_t i = 0; i + 1 < n; i++)
 			if (t_below(&r, 2))
 			{
