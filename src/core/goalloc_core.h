@@ -78,7 +78,19 @@ typedef struct ga_empty_window
 
 extern ga_empty_window ga_class_empty_window[GA_NUM_CLASSES];
 extern uint32_t ga_class_freelist_limit[GA_NUM_CLASSES];	/* ga_types.h */
-extern uint8_t ga_size_to_class8[1024 / 8 + 1];
+/*
+ * The two tables ga_alloc_fast reads, in one struct so that one address
+ * serves both: class_bit[c] is 1 << c, the class's bit in ga_owner.dirty
+ * (a load instead of a shift by a variable count); size_to_class8[(n + 7)
+ * >> 3] is the smallest class of at least n bytes, for n <= 1024.
+ */
+typedef struct ga_fast_tables
+{
+	uint64_t	class_bit[64];
+	uint8_t		size_to_class8[1024 / 8 + 1];
+} ga_fast_tables;
+
+extern ga_fast_tables ga_fast;
 extern uint8_t ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
 
 extern void ga_sizeclasses_init(void);
@@ -88,7 +100,7 @@ static inline unsigned
 ga_size_class(size_t n)
 {
 	if (n <= 1024)
-		return ga_size_to_class8[(n + 7) >> 3];
+		return ga_fast.size_to_class8[(n + 7) >> 3];
 	return ga_size_to_class128[(n - 1024 + 127) >> 7];
 }
 
@@ -280,21 +292,24 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
  * embedder whose header size is a compile-time constant (it must equal
  * owner->hdr), so that the compiler folds it.
  *
- * ga_alloc_fast: a request whose slot (header included) is at most
- * GA_FAST_MAX bytes -- nearly every palloc.  The head of the class's free
- * list if there is one (the slot freed last, see ga_types.h); else the window of the
- * mcache span of the class: take the lowest set bit of alloc_cache, mark
- * the slot allocated.  NULL when the window is empty.  A request of 0
- * bytes is served as 1, so that the payload pointer lies inside its slot.
- * Only mallocs are counted here; frees are derived (mallocs minus the
- * objects the spans hold, see stats.c).
+ * ga_alloc_fast: a request of at least 1 byte whose slot (header included)
+ * is at most GA_FAST_MAX bytes -- nearly every palloc.  The head of the
+ * class's free list if there is one (the slot freed last, see ga_types.h);
+ * else the window of the mcache span of the class: take the lowest set
+ * bit of alloc_cache, mark the slot allocated.  NULL when the window is
+ * empty.  Only mallocs are counted here; frees are derived (mallocs minus
+ * the objects the spans hold, see stats.c).
  *
  * ga_alloc_hdr: the fast path, else ga_alloc_any (alloc.c), which serves
  * every request: an empty window, a full span, no span yet, a class above
- * GA_FAST_MAX, a large object.  The split leaves the inline part free of
+ * GA_FAST_MAX, a large object, a request of 0 bytes (served as 1, so that
+ * the payload pointer lies inside its slot).  The split leaves the inline part free of
  * calls, so that an embedder's method that wraps it needs no stack frame.
  */
 #define GA_FAST_MAX		1024
+
+/* Is a request of size bytes ga_alloc_fast's: 0 < size <= GA_FAST_MAX - hdr */
+#define GA_FAST_SIZE(size, hdr)	((size_t) (size) - 1 < GA_FAST_MAX - (hdr))
 
 #if defined(__GNUC__) || defined(__clang__)
 #define GA_ASSUME(x)	do { if (!(x)) __builtin_unreachable(); } while (0)
@@ -305,8 +320,7 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
 static GA_INLINE void *
 ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 {
-	size_t		n = size + hdr + (size == 0);
-	size_t		c = ga_size_to_class8[(n + 7) >> 3];	/* < 64 */
+	size_t		c = ga_fast.size_to_class8[(size + hdr + 7) >> 3];	/* < 64 */
 	ga_freelist *fl = &owner->freelist[c];
 	ga_span    *s;
 	uint64_t	cache;
@@ -332,7 +346,7 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 	s->alloc_bits[base >> 6] |= taken;
 	s->alloc_count++;
 	owner->mallocs[c]++;
-	owner->dirty |= UINT64_C(1) << c;
+	owner->dirty |= ga_fast.class_bit[c];
 	p = (char *) (s->base + (base + bit) * s->elemsize) + hdr;
 	GA_ASSUME(p != NULL);
 	return p;
@@ -341,7 +355,7 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 static GA_INLINE void *
 ga_alloc_hdr(ga_owner *owner, size_t size, size_t hdr)
 {
-	if (GA_LIKELY(size <= GA_FAST_MAX - hdr))
+	if (GA_LIKELY(GA_FAST_SIZE(size, hdr)))
 	{
 		void	   *p = ga_alloc_fast(owner, size, hdr);
 

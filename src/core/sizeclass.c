@@ -36,7 +36,7 @@ uint32_t	ga_class_nelems[GA_NUM_CLASSES];
 uint32_t	ga_class_divmul[GA_NUM_CLASSES];
 ga_empty_window ga_class_empty_window[GA_NUM_CLASSES];
 uint32_t	ga_class_freelist_limit[GA_NUM_CLASSES];
-uint8_t		ga_size_to_class8[1024 / 8 + 1];
+ga_fast_tables ga_fast;
 uint8_t		ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
 
 static bool sizeclasses_ready = false;
@@ -141,11 +141,11 @@ ga_sizeclasses_init(void)
 
 	/* Lookup tables: the smallest class that holds a size. */
 	c = 1;
-	for (i = 0; i < sizeof(ga_size_to_class8); i++)
+	for (i = 0; i < sizeof(ga_fast.size_to_class8); i++)
 	{
 		while (ga_class_size[c] < i * 8)
 			c++;
-		ga_size_to_class8[i] = (uint8_t) c;
+		ga_fast.size_to_class8[i] = (uint8_t) c;
 	}
 	c = 1;
 	for (i = 0; i < sizeof(ga_size_to_class128); i++)
@@ -154,7 +154,9 @@ ga_sizeclasses_init(void)
 			c++;
 		ga_size_to_class128[i] = (uint8_t) c;
 	}
-	ga_size_to_class8[0] = 1;
+	ga_fast.size_to_class8[0] = 1;
+	for (c = 0; c < 64; c++)
+		ga_fast.class_bit[c] = UINT64_C(1) << c;
 
 	sizeclasses_ready = true;
 }

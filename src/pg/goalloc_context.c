@@ -478,7 +478,7 @@ GoAllocAlloc(MemoryContext context, Size size)
 	GoAllocContext *set = (GoAllocContext *) context;
 	void	   *p;
 
-	if (likely(size <= GA_FAST_MAX - GOALLOC_CHUNKHDRSZ))
+	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
 	{
 		p = ga_alloc_fast(&set->owner, size, GOALLOC_CHUNKHDRSZ);
 		if (likely(p != NULL))

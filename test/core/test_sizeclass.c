@@ -187,7 +187,7 @@ test_size_to_class(void)
 	}
 	T_EQ(bad, 0);
 	/* table lengths as Go: 129 and 249 entries */
-	T_EQ(sizeof(ga_size_to_class8), 129);
+	T_EQ(sizeof(ga_fast.size_to_class8), 129);
 	T_EQ(sizeof(ga_size_to_class128), 249);
 }
 
