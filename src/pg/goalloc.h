@@ -28,7 +28,7 @@
 /*
  * Create a goalloc context.  name must be a statically allocated string, as
  * for AllocSetContextCreate.  The context allocates nothing until its first
- * palloc; a reset keeps up to 128 kB of its current spans for the next
+ * palloc; a reset keeps up to 256 kB of its current spans for the next
  * round.
  */
 extern MemoryContext GoAllocContextCreate(MemoryContext parent,

@@ -314,7 +314,7 @@ GoAllocContextCreateExtended(MemoryContext parent, const char *name,
 
 /*
  * GoAllocContextCreate
- *		Create a goalloc context whose resets keep up to 128 kB of spans.
+ *		Create a goalloc context whose resets keep up to 256 kB of spans.
  */
 MemoryContext
 GoAllocContextCreate(MemoryContext parent, const char *name)
