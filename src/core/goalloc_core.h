@@ -307,8 +307,9 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
  * ga_alloc_hdr: the fast path, else ga_alloc_any (alloc.c), which serves
  * every request: an empty window, a full span, no span yet, a class above
  * GA_FAST_MAX, a large object, a request of 0 bytes (served as 1, so that
- * the payload pointer lies inside its slot).  The split leaves the inline part free of
- * calls, so that an embedder's method that wraps it needs no stack frame.
+ * the payload pointer lies inside its slot).  The split leaves the inline
+ * part free of calls, so that an embedder's method that wraps it needs no
+ * stack frame.
  */
 #define GA_FAST_MAX		1024
 
