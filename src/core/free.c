@@ -179,7 +179,6 @@ ga_free_slow(ga_owner *o, void *ptr)
 	ga_span    *s;
 	unsigned	idx;
 	ga_error_kind kind = ga_lookup_chunk(o, ptr, &s, &idx);
-	ga_freelist *fl;
 
 	if (kind != 0)
 	{
@@ -192,11 +191,7 @@ ga_free_slow(ga_owner *o, void *ptr)
 		ga_owner_release_span(o, s);
 		return;
 	}
-	fl = &o->freelist[s->sizeclass];
-	if (fl->count < fl->limit)
-		ga_freelist_push(o, fl, ptr);
-	else
-		free_slot(o, s, idx);
+	ga_free_validated(o, s, ptr);
 }
 
 size_t

@@ -261,6 +261,24 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 	fl->count++;
 }
 
+/*
+ * ga_free_validated: a payload that ga_free has validated (a live slot of
+ * small span s, not listed) goes on its class's free list, or, when the
+ * list is full, is freed for real.  The fast path and ga_free_slow share it.
+ */
+static GA_INLINE void
+ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
+{
+	ga_freelist *fl = &owner->freelist[s->sizeclass];
+
+	if (GA_UNLIKELY(fl->count >= fl->limit))
+	{
+		ga_free_unlisted(owner, s, ptr);
+		return;
+	}
+	ga_freelist_push(owner, fl, ptr);
+}
+
 /* Like ga_alloc, but the payload is zero (fresh OS pages are not cleared). */
 extern void *ga_alloc_zero(ga_owner *owner, size_t size);
 
@@ -400,7 +418,6 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	uintptr_t	off;
 	uint64_t	prod;
 	unsigned	idx;
-	ga_freelist *fl;
 
 	if (GA_UNLIKELY(roff >= owner->region_size))
 		goto slow;
@@ -417,13 +434,7 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	/* (the checks above make ptr a slot of a live span: it may be read) */
 	if (GA_UNLIKELY(ga_link_suspect(owner, ptr)))
 		goto slow;
-	fl = &owner->freelist[s->sizeclass];
-	if (GA_UNLIKELY(fl->count >= fl->limit))
-	{
-		ga_free_unlisted(owner, s, ptr);
-		return;
-	}
-	ga_freelist_push(owner, fl, ptr);
+	ga_free_validated(owner, s, ptr);
 	return;
 slow:
 	ga_free_slow(owner, ptr);

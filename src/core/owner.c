@@ -210,6 +210,13 @@ clear_window(ga_owner *o, size_t c)
 	s->alloc_count = 0;
 }
 
+static inline void
+clear_windows(ga_owner *o, uint64_t mask)
+{
+	for (; mask != 0; mask &= mask - 1)
+		clear_window(o, (unsigned) __builtin_ctzll(mask));
+}
+
 /*
  * reset_rest
  *		A reset with GA_RESET_REST or a class in reset_full: classes that
@@ -221,12 +228,10 @@ static GA_NOINLINE void
 reset_rest(ga_owner *o, uint64_t dirty)
 {
 	uint64_t	full = o->reset_full & ~GA_RESET_REST;
-	uint64_t	fast;
 
 	if (o->mcache_pages > o->keep_pages)
 		full |= dirty;
-	for (fast = dirty & ~full; fast != 0; fast &= fast - 1)
-		clear_window(o, (unsigned) __builtin_ctzll(fast));
+	clear_windows(o, dirty & ~full);
 	reset_classes(o, 0, full & o->used[0]);
 	reset_classes(o, 64, o->dirty_high & o->used[1]);
 	o->dirty_high = 0;
@@ -257,8 +262,7 @@ ga_owner_reset(ga_owner *o)
 		reset_rest(o, dirty);
 		return;
 	}
-	for (; dirty != 0; dirty &= dirty - 1)
-		clear_window(o, (unsigned) __builtin_ctzll(dirty));
+	clear_windows(o, dirty);
 }
 
 /*

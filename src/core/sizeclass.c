@@ -48,10 +48,6 @@ is_pow2(uint32_t x)
 }
 
 /*
- * ga_sizeclasses_init
- *		Generate the tables.  Idempotent; called by ga_heap_create.
- */
-/*
  * ga_class_color_skip
  *		Slots a reset's window skips at the start of a span of the class
  *		(cache colouring).  Spans start on page boundaries, so slot 0 of
@@ -73,6 +69,10 @@ ga_class_color_skip(int c)
 	return skip < max ? skip : max;
 }
 
+/*
+ * ga_sizeclasses_init
+ *		Generate the tables.  Idempotent; called by ga_heap_create.
+ */
 void
 ga_sizeclasses_init(void)
 {
