@@ -115,6 +115,7 @@ typedef struct ga_heap_config
 	size_t		retain_bytes;	/* idle bytes kept backed; default 8 MiB */
 	size_t		limit_bytes;	/* 0 = no limit */
 	size_t		span_cache_bytes;	/* empty spans kept; default 2 MiB */
+	bool		huge_pages;		/* ask for transparent huge pages (below) */
 	ga_error_fn on_error;		/* NULL: errors are ignored */
 	void	   *error_arg;
 } ga_heap_config;
@@ -130,6 +131,18 @@ extern void ga_heap_destroy(ga_heap *heap);
 
 extern void ga_heap_set_limit(ga_heap *heap, size_t limit_bytes);
 extern void ga_heap_set_retain(ga_heap *heap, size_t retain_bytes);
+
+/*
+ * Transparent huge pages for the arenas: on marks every ordinary arena,
+ * those mapped so far and those mapped later, MADV_HUGEPAGE, so that the
+ * kernel may back them with 2 MiB pages (one TLB entry for 256 of goalloc's
+ * pages); off marks them MADV_NOHUGEPAGE if they were marked.  Off by
+ * default, as in Go since 1.21.4: a fault in a marked region may stall on
+ * compaction (golang/go#61718), and khugepaged may back again the holes
+ * the scavenger released.  Returns false if the OS refused (a kernel
+ * without THP); the heap works the same either way.
+ */
+extern bool ga_heap_set_huge_pages(ga_heap *heap, bool on);
 extern void ga_heap_set_error_handler(ga_heap *heap, ga_error_fn fn,
 									  void *arg);
 

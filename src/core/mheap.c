@@ -60,6 +60,22 @@ os_map(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * Mark an ordinary arena for transparent huge pages, or unmark it
+ * (ga_heap_set_huge_pages).  False if the OS refused.
+ */
+static bool
+os_advise_huge(uintptr_t base, size_t size, bool on)
+{
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+	return madvise((void *) base, size, on ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) == 0;
+#else
+	(void) base;
+	(void) size;
+	return !on;
+#endif
+}
+
 /* A mapping of size bytes aligned to GA_ARENA_SIZE, or NULL. */
 static void *
 os_map_aligned(size_t size)
@@ -159,6 +175,7 @@ ga_heap_create(const ga_heap_config *cfg)
 	{
 		h->on_error = cfg->on_error;
 		h->error_arg = cfg->error_arg;
+		h->huge_pages = cfg->huge_pages;
 	}
 	return h;
 }
@@ -210,6 +227,28 @@ ga_heap_set_retain(ga_heap *h, size_t retain_bytes)
 {
 	h->retain_bytes = retain_bytes;
 	ga_scavenge_maybe(h);
+}
+
+bool
+ga_heap_set_huge_pages(ga_heap *h, bool on)
+{
+	ga_arena   *ar;
+	bool		ok = true;
+
+	if (!on && !h->huge_pages_set)
+	{
+		h->huge_pages = false;	/* nothing was marked: leave the default */
+		return true;
+	}
+	h->huge_pages = on;
+	for (ar = h->arenas; ar != NULL; ar = ar->next)
+	{
+		if (!ar->huge && !os_advise_huge(ar->base, ar->size, on))
+			ok = false;
+	}
+	if (on)
+		h->huge_pages_set = true;
+	return ok;
 }
 
 void
@@ -301,6 +340,9 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		}
 		for (i = 0; i < GA_ARENA_PAGES; i++)
 			spans[i] = &ga_empty_span;
+		/* a refusal only costs the huge pages (ga_heap_set_huge_pages) */
+		if (h->huge_pages && os_advise_huge(base, size, true))
+			h->huge_pages_set = true;
 		h->region_used += size;
 		meta += slice;
 	}

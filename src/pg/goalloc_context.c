@@ -100,6 +100,7 @@ PG_MODULE_MAGIC;
 bool		goalloc_check = false;
 int			goalloc_heap_limit_kb = 0;
 int			goalloc_retain_kb = (int) (GA_DEFAULT_RETAIN / 1024);
+static bool goalloc_huge_pages = false;
 
 /* The backend's heap and the process that built it */
 static ga_heap *backend_heap = NULL;
@@ -240,6 +241,7 @@ goalloc_backend_heap(bool create)
 	cfg.retain_bytes = (size_t) goalloc_retain_kb * 1024;
 	cfg.limit_bytes = (size_t) goalloc_heap_limit_kb * 1024;
 	cfg.span_cache_bytes = GA_DEFAULT_SPAN_CACHE;
+	cfg.huge_pages = goalloc_huge_pages;
 	cfg.on_error = goalloc_heap_error;
 	cfg.error_arg = NULL;
 
@@ -791,6 +793,16 @@ goalloc_assign_retain(int newval, void *extra)
 		ga_heap_set_retain(heap, (size_t) newval * 1024);
 }
 
+/* A kernel without THP refuses: the setting then does nothing. */
+static void
+goalloc_assign_huge_pages(bool newval, void *extra)
+{
+	ga_heap    *heap = goalloc_backend_heap(false);
+
+	if (heap != NULL)
+		(void) ga_heap_set_huge_pages(heap, newval);
+}
+
 /*
  * _PG_init
  *		Define the GUCs, then let the views module set itself up.
@@ -828,6 +840,17 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, goalloc_assign_retain, NULL);
+
+	DefineCustomBoolVariable("goalloc.huge_pages",
+							 "Lets the kernel back the goalloc heap with transparent huge pages.",
+							 "Marks the heap's arenas MADV_HUGEPAGE: fewer TLB misses, "
+							 "but memory is backed in 2 MB steps and a page fault may wait "
+							 "for compaction.",
+							 &goalloc_huge_pages,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, goalloc_assign_huge_pages, NULL);
 
 	goalloc_views_init();
 	goalloc_executor_init();

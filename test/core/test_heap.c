@@ -585,6 +585,121 @@ test_huge_realloc_shrink(void)
 	T_EQ(errs.n, 0);
 }
 
+/* ---- transparent huge pages (ga_heap_set_huge_pages) ---- */
+
+/*
+ * The VmFlags of the mapping holding addr, from /proc/self/smaps: "hg" is
+ * MADV_HUGEPAGE, "nh" MADV_NOHUGEPAGE.  Empty if not found.
+ */
+static void
+vm_flags(uintptr_t addr, char *out, size_t outlen)
+{
+	FILE	   *f = fopen("/proc/self/smaps", "r");
+	char		line[512];
+	bool		inside = false;
+
+	out[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		unsigned long lo,
+					hi;
+		char		dash;
+
+		if (sscanf(line, "%lx%c%lx ", &lo, &dash, &hi) == 3 && dash == '-')
+			inside = addr >= lo && addr < hi;
+		else if (inside && strncmp(line, "VmFlags:", 8) == 0)
+		{
+			snprintf(out, outlen, "%s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static bool
+has_flag(uintptr_t addr, const char *flag)
+{
+	char		flags[512];
+	char		want[8];
+
+	vm_flags(addr, flags, sizeof(flags));
+	T_CHECK(flags[0] != '\0');
+	snprintf(want, sizeof(want), " %s", flag);
+	return strstr(flags, want) != NULL;
+}
+
+/* The bases of the heap's first two arenas (ordinals 0 and 1). */
+static bool
+first_arenas(void *arg, const ga_arena_info *info)
+{
+	uintptr_t  *bases = arg;
+
+	if (info->index < 2 && !info->huge)
+		bases[info->index] = info->base;
+	return true;
+}
+
+static void
+test_huge_pages(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	uintptr_t	bases[2] = {0, 0};
+	void	   *p,
+			   *big1,
+			   *big2;
+	FILE	   *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (thp == NULL)
+	{
+		printf("# skipped: this kernel has no transparent huge pages\n");
+		ga_heap_destroy(h);
+		return;
+	}
+	fclose(thp);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	p = ga_alloc(&o, 100);
+	ga_heap_walk_arenas(h, first_arenas, bases);
+	T_CHECK(bases[0] != 0);
+
+	/* default: the arena is not marked either way */
+	T_CHECK(!has_flag(bases[0], "hg"));
+	T_CHECK(!has_flag(bases[0], "nh"));
+	/* off while never on leaves the default */
+	T_CHECK(ga_heap_set_huge_pages(h, false));
+	T_CHECK(!has_flag(bases[0], "nh"));
+
+	/* on marks the arena mapped already... */
+	T_CHECK(ga_heap_set_huge_pages(h, true));
+	T_CHECK(has_flag(bases[0], "hg"));
+	/* ...and the next one, mapped while on (two 40 MiB objects: two arenas) */
+	big1 = ga_alloc(&o, (size_t) 40 << 20);
+	big2 = ga_alloc(&o, (size_t) 40 << 20);
+	T_CHECK(big1 != NULL && big2 != NULL);
+	ga_heap_walk_arenas(h, first_arenas, bases);
+	T_CHECK(bases[1] != 0 && bases[1] != bases[0]);
+	T_CHECK(has_flag(bases[1], "hg"));
+	/* the memory works as before */
+	memset(big2, 0x5A, 4096);
+	T_EQ(((unsigned char *) big2)[4095], 0x5A);
+
+	/* off undoes it on every arena */
+	T_CHECK(ga_heap_set_huge_pages(h, false));
+	T_CHECK(!has_flag(bases[0], "hg"));
+	T_CHECK(has_flag(bases[0], "nh"));
+	T_CHECK(!has_flag(bases[1], "hg"));
+
+	ga_free(&o, big1);
+	ga_free(&o, big2);
+	ga_free(&o, p);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
 int
 main(void)
 {
@@ -598,5 +713,6 @@ main(void)
 	T_RUN(test_limit);
 	T_RUN(test_two_heaps);
 	T_RUN(test_huge_realloc_shrink);
+	T_RUN(test_huge_pages);
 	return t_finish();
 }

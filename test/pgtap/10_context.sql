@@ -9,7 +9,7 @@
 LOAD 'goalloc';
 
 BEGIN;
-SELECT plan(46);
+SELECT plan(49);
 
 -- Every selftest check passes
 SELECT ok(ok, 'selftest: ' || test) FROM goalloc_selftest() ORDER BY test;
@@ -70,6 +70,34 @@ SELECT throws_ok(format('SELECT goalloc_alloc(%s, 50000000)', :h), '53200', 'out
                  'past goalloc.heap_limit: out of memory');
 RESET goalloc.heap_limit;
 SELECT lives_ok(format('SELECT goalloc_alloc(%s, 50000000)', :h), 'after RESET it works again');
+
+-- huge_pages: off by default; on marks the arenas MADV_HUGEPAGE ("hg" in
+-- the VmFlags of /proc/self/smaps), off marks them MADV_NOHUGEPAGE ("nh")
+CREATE FUNCTION pg_temp.arena_vmflags() RETURNS text LANGUAGE sql AS $$
+  WITH l AS (
+    SELECT line, n FROM regexp_split_to_table(pg_read_file('/proc/self/smaps'), E'\n')
+                        WITH ORDINALITY AS t(line, n)),
+  vma AS (
+    SELECT n, ('x' || lpad(substring(line FROM '^([0-9a-f]+)-'), 16, '0'))::bit(64)::bigint AS lo,
+              ('x' || lpad(substring(line FROM '^[0-9a-f]+-([0-9a-f]+) '), 16, '0'))::bit(64)::bigint AS hi
+      FROM l WHERE line ~ '^[0-9a-f]+-[0-9a-f]+ '),
+  arena AS (
+    SELECT ('x' || lpad(substring(base FROM 3), 16, '0'))::bit(64)::bigint AS base
+      FROM goalloc_arenas() ORDER BY arena LIMIT 1),
+  hit AS (SELECT vma.n FROM vma, arena WHERE arena.base >= vma.lo AND arena.base < vma.hi)
+  SELECT line || ' ' FROM l, hit
+   WHERE line LIKE 'VmFlags:%' AND l.n > hit.n ORDER BY l.n LIMIT 1
+$$;
+SELECT is(current_setting('goalloc.huge_pages'), 'off', 'huge_pages is off by default');
+SELECT CASE WHEN (pg_stat_file('/sys/kernel/mm/transparent_hugepage/enabled', true)).size IS NOT NULL THEN
+    collect_tap(
+        ok(set_config('goalloc.huge_pages', 'on', true) = 'on'
+           AND pg_temp.arena_vmflags() LIKE '% hg %', 'huge_pages on: the arena is MADV_HUGEPAGE'),
+        ok(set_config('goalloc.huge_pages', 'off', true) = 'off'
+           AND pg_temp.arena_vmflags() LIKE '% nh %'
+           AND pg_temp.arena_vmflags() NOT LIKE '% hg %', 'huge_pages off again: MADV_NOHUGEPAGE'))
+  ELSE skip('this kernel has no transparent huge pages', 2)
+END;
 
 SELECT lives_ok(format('SELECT goalloc_context_delete(%s)', :h), 'delete');
 SELECT is((SELECT ncontexts FROM goalloc_stats()), 0::bigint, 'no goalloc context left');
