@@ -516,7 +516,6 @@ struct ga_heap
 	size_t		retain_bytes;	/* idle bytes kept backed */
 	size_t		limit_bytes;	/* 0 = no limit on retained bytes */
 	bool		huge_pages;		/* ordinary arenas are MADV_HUGEPAGE */
-	bool		huge_pages_set; /* they have ever been: off must undo it */
 	uint64_t	scavenge_runs;
 	uint64_t	scavenged_bytes;
 

@@ -136,7 +136,7 @@ extern void ga_heap_set_retain(ga_heap *heap, size_t retain_bytes);
  * Transparent huge pages for the arenas: on marks every ordinary arena,
  * those mapped so far and those mapped later, MADV_HUGEPAGE, so that the
  * kernel may back them with 2 MiB pages (one TLB entry for 256 of goalloc's
- * pages); off marks them MADV_NOHUGEPAGE if they were marked.  Off by
+ * pages); off, after on, marks them MADV_NOHUGEPAGE.  Off by
  * default, as in Go since 1.21.4: a fault in a marked region may stall on
  * compaction (golang/go#61718), and khugepaged may back again the holes
  * the scavenger released.  Returns false if the OS refused (a kernel

@@ -235,19 +235,14 @@ ga_heap_set_huge_pages(ga_heap *h, bool on)
 	ga_arena   *ar;
 	bool		ok = true;
 
-	if (!on && !h->huge_pages_set)
-	{
-		h->huge_pages = false;	/* nothing was marked: leave the default */
-		return true;
-	}
+	if (!on && !h->huge_pages)
+		return true;			/* nothing is marked: leave the default */
 	h->huge_pages = on;
 	for (ar = h->arenas; ar != NULL; ar = ar->next)
 	{
 		if (!ar->huge && !os_advise_huge(ar->base, ar->size, on))
 			ok = false;
 	}
-	if (on)
-		h->huge_pages_set = true;
 	return ok;
 }
 
@@ -341,8 +336,8 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		for (i = 0; i < GA_ARENA_PAGES; i++)
 			spans[i] = &ga_empty_span;
 		/* a refusal only costs the huge pages (ga_heap_set_huge_pages) */
-		if (h->huge_pages && os_advise_huge(base, size, true))
-			h->huge_pages_set = true;
+		if (h->huge_pages)
+			(void) os_advise_huge(base, size, true);
 		h->region_used += size;
 		meta += slice;
 	}
