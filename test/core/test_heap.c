@@ -384,6 +384,79 @@ test_scavenge(void)
 	T_EQ(errs.n, 0);
 }
 
+/*
+ * The automatic scavenger's policy, free by free: idle backed pages may
+ * grow to the goal (retain, or the pages in use if more) plus half of it
+ * (at least 1 MiB) without a release; past that, one release brings them
+ * down to the goal exactly.  Large objects only, so that no span cache
+ * stands between a free and the page allocator.
+ */
+static void
+test_scavenge_goal(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	enum
+	{
+		N = 48
+	};
+	void	   *v[N];
+	size_t		retain_pages = (1 << 20) / GA_PAGE_SIZE;
+	size_t		slack_pages = (1 << 20) / GA_PAGE_SIZE;
+	size_t		obj_pages = t_round_pages((1 << 20) + 8) / GA_PAGE_SIZE;
+	ga_heap_stats s;
+	int			releases = 0;
+	int			holds_past_old_goal = 0;
+
+	ga_heap_set_retain(h, 1 << 20);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+	{
+		v[i] = ga_alloc(&o, 1 << 20);
+		fill(v[i], 64, (unsigned) i);
+	}
+	s = hs(h);
+	T_EQ(s.heap_idle - s.heap_released, 0);		/* fresh pages count released */
+	for (int i = 0; i < N; i++)
+	{
+		size_t		free_before = (s.heap_idle - s.heap_released) / GA_PAGE_SIZE;
+		uint64_t	runs_before = s.scavenge_runs;
+		size_t		inuse,
+					goal,
+					trigger,
+					free_now;
+
+		ga_free(&o, v[i]);
+		s = hs(h);
+		inuse = s.heap_inuse / GA_PAGE_SIZE;
+		goal = inuse > retain_pages ? inuse : retain_pages;
+		trigger = goal + (goal / 2 > slack_pages ? goal / 2 : slack_pages);
+		free_now = (s.heap_idle - s.heap_released) / GA_PAGE_SIZE;
+		if (free_before + obj_pages > trigger)
+		{
+			/* past the trigger: released, down to the goal */
+			T_EQ(s.scavenge_runs, runs_before + 1);
+			T_EQ(free_now, goal);
+			releases++;
+		}
+		else
+		{
+			/* within it: nothing released */
+			T_EQ(s.scavenge_runs, runs_before);
+			T_EQ(free_now, free_before + obj_pages);
+			if (free_now > inuse)
+				holds_past_old_goal++;
+		}
+	}
+	/* both branches ran: the test saw releases and idle memory kept */
+	T_CHECK(releases >= 3);
+	T_CHECK(holds_past_old_goal >= 3);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
 static bool
 all_zero(const void *p, size_t n)
 {
@@ -709,6 +782,7 @@ main(void)
 	T_RUN(test_huge);
 	T_RUN(test_realloc);
 	T_RUN(test_scavenge);
+	T_RUN(test_scavenge_goal);
 	T_RUN(test_alloc_zero);
 	T_RUN(test_limit);
 	T_RUN(test_two_heaps);
