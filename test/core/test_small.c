@@ -197,10 +197,6 @@ test_sweep_reuse(void)
 }
 
 /*
- * Slots freed anywhere in the mcache span (also above the allocation
- * window) are all found again before a new span is taken.
- */
-/*
  * Cache colouring: after a reset, the first object of each class lies at
  * a different L1 set (64-byte line of the 4 KiB page), not at the start of
  * its page as the spans do, where they would all compete for one set.
@@ -337,6 +333,10 @@ test_freelist(void)
 	ga_heap_destroy(h);
 }
 
+/*
+ * Slots freed anywhere in the mcache span (also above the allocation
+ * window) are all found again before a new span is taken.
+ */
 static void
 test_reuse_before_new_span(void)
 {
