@@ -122,10 +122,7 @@ ga_alloc_any(ga_owner *o, size_t size)
 		return ga_alloc_large(o, size);
 	c = ga_size_class(n);
 	if (o->freelist[c].head != NULL)
-	{
-		o->mallocs[c]++;
 		return ga_freelist_pop(o, &o->freelist[c]);
-	}
 	return alloc_slow(o, c);
 }
 

@@ -42,7 +42,7 @@ ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 
 	if (!ga_link_suspect(o, payload))
 		return false;
-	for (p = fl->head; p != NULL && n < fl->count; n++)
+	for (p = fl->head; p != NULL && n < ga_freelist_count(fl); n++)
 	{
 		if (p == payload)
 			return true;
@@ -159,9 +159,13 @@ ga_owner_flush_freelists(ga_owner *o)
 
 		while (fl->head != NULL)
 		{
-			void	   *p = ga_freelist_pop(o, fl);
+			void	   *p = fl->head;
 			ga_span    *s = ga_span_of(o, p);
 
+			/* off the list, but no malloc: top falls, not pops */
+			fl->head = ga_link_next(o, p);
+			memset(p, 0, sizeof(uintptr_t));
+			fl->top--;
 			free_slot(o, s, ga_slot_index(o, s, p));
 		}
 	}

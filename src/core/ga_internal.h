@@ -110,6 +110,13 @@ ga_span_bytes(const ga_span *s)
 	return GA_PAGES_BYTES(s->npages);
 }
 
+/* Objects the owner has allocated in class c (ga_types.h). */
+static inline uint64_t
+ga_owner_mallocs(const ga_owner *o, unsigned c)
+{
+	return o->mallocs[c] + o->freelist[c].pops;
+}
+
 static inline void
 ga_used_set(ga_owner *o, unsigned c)
 {

@@ -273,7 +273,11 @@ typedef struct ga_freelist
 {
 	void	   *head;			/* payload of the slot freed last; NULL if
 								 * the list is empty */
-	uint32_t	count;			/* slots on the list, <= limit */
+	uint64_t	pops;			/* allocations the list has served: the
+								 * class's mallocs counter for them */
+	uint32_t	top;			/* pops + slots on the list, modulo 2^32:
+								 * the list holds top - (uint32_t) pops <=
+								 * limit slots (ga_freelist_count) */
 	uint32_t	limit;			/* see GA_FREELIST_BYTES */
 } ga_freelist;
 
@@ -337,8 +341,13 @@ struct ga_owner
 								 * large) is GA_RESET_REST */
 	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class */
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
-											 * (0 = large); frees are derived,
-											 * see ga_owner_read_class_counts */
+											 * (0 = large), but for those
+											 * the free list served: the
+											 * class's count is mallocs[c] +
+											 * freelist[c].pops
+											 * (ga_owner_mallocs); frees are
+											 * derived, see
+											 * ga_owner_read_class_counts */
 	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
 	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
 	size_t		mcache_pages;	/* pages of the spans in the mcache */

@@ -253,7 +253,18 @@ ga_link_suspect(const ga_owner *owner, const void *payload)
 	return (ga_link_word(payload) ^ owner->link_key) < owner->region_end;
 }
 
-/* Take the head of a non-empty free list. */
+/* Slots on a free list (ga_types.h). */
+static GA_INLINE uint32_t
+ga_freelist_count(const ga_freelist *fl)
+{
+	return fl->top - (uint32_t) fl->pops;
+}
+
+/*
+ * Take the head of a non-empty free list.  The pop that shortens the list
+ * also counts the malloc: the entry's line is written anyway, the owner's
+ * mallocs array is not touched.
+ */
 static GA_INLINE void *
 ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
 {
@@ -261,7 +272,7 @@ ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
 
 	fl->head = ga_link_next(owner, p);
 	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
-	fl->count--;
+	fl->pops++;
 	return p;
 }
 
@@ -271,7 +282,7 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 {
 	ga_link_set(owner, payload, fl->head);
 	fl->head = payload;
-	fl->count++;
+	fl->top++;
 }
 
 /*
@@ -284,7 +295,7 @@ ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
 {
 	ga_freelist *fl = &owner->freelist[s->sizeclass];
 
-	if (GA_UNLIKELY(fl->count >= fl->limit))
+	if (GA_UNLIKELY(ga_freelist_count(fl) >= fl->limit))
 	{
 		ga_free_unlisted(owner, s, ptr);
 		return;
@@ -332,8 +343,8 @@ extern bool ga_owner_is_empty(const ga_owner *owner);
  * class's free list if there is one (the slot freed last, see ga_types.h);
  * else the window of the mcache span of the class: take the lowest set
  * bit of alloc_cache, mark the slot allocated.  NULL when the window is
- * empty.  Only mallocs are counted here; frees are derived (mallocs minus
- * the objects the spans hold, see stats.c).
+ * empty.  Only mallocs are counted here, a pop by the list itself; frees
+ * are derived (mallocs minus the objects the spans hold, see stats.c).
  *
  * ga_alloc_hdr: the fast path, else ga_alloc_any (alloc.c), which serves
  * every request: an empty window, a full span, no span yet, a class above
@@ -365,12 +376,9 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 	size_t		bit;
 	char	   *p;
 
+	/* freed last: still allocated in its span, likely still cached */
 	if (fl->head != NULL)
-	{
-		/* freed last: still allocated in its span, likely still cached */
-		owner->mallocs[c]++;
 		return ga_freelist_pop(owner, fl);
-	}
 	s = owner->alloc[c];
 	cache = s->alloc_cache;
 	if (GA_UNLIKELY(cache == 0))

@@ -122,12 +122,15 @@ ga_owner_release_span(ga_owner *o, ga_span *s)
 		ga_heap_put_class_span(o->heap, s);
 }
 
-/* A reset frees every listed slot with the rest of its span: drop the list. */
+/*
+ * A reset frees every listed slot with the rest of its span: drop the list
+ * (pops, the mallocs it served, stays).
+ */
 static inline void
 forget_freelist(ga_freelist *fl)
 {
 	fl->head = NULL;
-	fl->count = 0;
+	fl->top = (uint32_t) fl->pops;
 }
 
 static void
@@ -285,8 +288,10 @@ ga_owner_destroy(ga_owner *o)
 	release_list(o, &o->large);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
-		h->retired[c].mallocs += o->mallocs[c];
-		h->retired[c].frees += o->mallocs[c];	/* all freed now */
+		uint64_t	mallocs = ga_owner_mallocs(o, (unsigned) c);
+
+		h->retired[c].mallocs += mallocs;
+		h->retired[c].frees += mallocs; /* all freed now */
 	}
 	h->retired_large_total += o->large_total;
 	if (o->prev)

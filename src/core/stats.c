@@ -61,9 +61,9 @@ list_objects(const ga_span *s)
 
 /*
  * ga_owner_read_class_counts
- *		The owner counts only mallocs; the frees of a class are its mallocs
- *		minus the objects its spans hold now (what its free list holds is
- *		not one).
+ *		The owner counts only mallocs (ga_owner_mallocs); the frees of a
+ *		class are its mallocs minus the objects its spans hold now (what
+ *		its free list holds is not one).
  */
 void
 ga_owner_read_class_counts(const ga_owner *o,
@@ -81,9 +81,9 @@ ga_owner_read_class_counts(const ga_owner *o,
 			live = o->alloc[c]->alloc_count +
 				list_objects(o->central[c].partial) +
 				list_objects(o->central[c].full) -
-				o->freelist[c].count;
-		out[c].mallocs = o->mallocs[c];
-		out[c].frees = o->mallocs[c] - live;
+				ga_freelist_count(&o->freelist[c]);
+		out[c].mallocs = ga_owner_mallocs(o, (unsigned) c);
+		out[c].frees = out[c].mallocs - live;
 	}
 }
 
@@ -201,7 +201,7 @@ span_listed(const ga_span *s)
 	if (o == NULL || s->sizeclass == 0)
 		return 0;
 	fl = &o->freelist[s->sizeclass];
-	for (p = fl->head, i = 0; p != NULL && i < fl->count; i++)
+	for (p = fl->head, i = 0; p != NULL && i < ga_freelist_count(fl); i++)
 	{
 		if ((uintptr_t) p - s->base < ga_span_bytes(s))
 			n++;

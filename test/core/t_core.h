@@ -24,6 +24,8 @@ extern const go_class go_classes[GA_NUM_CLASSES];
 /* Slot bytes Go's rule gives a request of n bytes, header included:
  * smallest class >= n from the embedded table, or whole pages if large. */
 size_t		t_expected_slot(size_t n);
+/* Its size class, 0 if large. */
+int			t_expected_class(size_t n);
 static inline bool
 t_is_large(size_t n)
 {

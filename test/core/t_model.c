@@ -242,6 +242,7 @@ m_owner_create(m_state *st, int i, size_t hdr, size_t keep)
 	mo->hdr = hdr;
 	mo->n = 0;
 	mo->mallocs = mo->frees = 0;
+	memset(mo->class_mallocs, 0, sizeof(mo->class_mallocs));
 	mo->alloc_bytes = mo->large_bytes = 0;
 	mo->mirror = 12345;
 	ga_owner_init(&mo->o, st->heap, hdr, keep);
@@ -269,6 +270,16 @@ span_need(size_t n)
 	return 0;
 }
 
+/* The per-class count a new chunk of size bytes adds to. */
+static void
+count_class_malloc(m_state *st, m_owner *mo, size_t size)
+{
+	int			c = t_expected_class(t_req_n(size, mo->hdr));
+
+	mo->class_mallocs[c]++;
+	st->g_class_mallocs[c]++;
+}
+
 bool
 m_alloc(m_state *st, int i, size_t size, bool zero)
 {
@@ -293,6 +304,7 @@ m_alloc(m_state *st, int i, size_t size, bool zero)
 		verify_zero(st, p, size);
 	mo->mallocs++;
 	st->g_mallocs++;
+	count_class_malloc(st, mo, size);
 	push_chunk(st, mo, p, size);
 	fill_chunk(st, mo, &mo->ch[mo->n - 1]);
 	m_check_owner(st, i);
@@ -376,6 +388,7 @@ m_realloc(m_state *st, int i, size_t k, size_t size)
 		mo->frees++;
 		st->g_mallocs++;
 		st->g_frees++;
+		count_class_malloc(st, mo, size);
 	}
 	drop_chunk(st, mo, k);
 	check_new_chunk(st, i, p, size);
@@ -631,11 +644,27 @@ m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
 	check_errors(st);
 }
 
+/* Each class's mallocs, as the core counts them, against the model's. */
+static bool
+check_class_mallocs(const ga_class_counts *counts, const uint64_t *expected)
+{
+	bool		ok = true;
+
+	for (int c = 0; c < GA_NUM_CLASSES; c++)
+		if (!T_EQ(counts[c].mallocs, expected[c]))
+		{
+			fprintf(stderr, "  (class %d)\n", c);
+			ok = false;
+		}
+	return ok;
+}
+
 bool
 m_check_owner(m_state *st, int i)
 {
 	m_owner    *mo = &st->ow[i];
 	ga_owner_stats os;
+	ga_class_counts counts[GA_NUM_CLASSES];
 	bool		ok = true;
 
 	if (!mo->live)
@@ -644,6 +673,8 @@ m_check_owner(m_state *st, int i)
 	ok &= T_EQ(os.objects, mo->n);
 	ok &= T_EQ(os.mallocs, mo->mallocs);
 	ok &= T_EQ(os.frees, mo->frees);
+	ga_owner_read_class_counts(&mo->o, counts);
+	ok &= check_class_mallocs(counts, mo->class_mallocs);
 	ok &= T_EQ(os.alloc_bytes, mo->alloc_bytes);
 	ok &= T_EQ(os.span_bytes, mo->mirror);
 	ok &= T_LE(os.alloc_bytes, os.span_bytes);
@@ -655,6 +686,7 @@ bool
 m_check_full(m_state *st)
 {
 	ga_heap_stats hs;
+	ga_class_counts counts[GA_NUM_CLASSES];
 	uint64_t	live = 0;
 	size_t		bytes = 0;
 	int			nlive = 0;
@@ -679,6 +711,8 @@ m_check_full(m_state *st)
 	ok &= T_EQ(hs.heap_alloc, bytes);
 	ok &= T_EQ(hs.mallocs, st->g_mallocs);
 	ok &= T_EQ(hs.frees, st->g_frees);
+	ga_heap_read_class_counts(st->heap, counts);
+	ok &= check_class_mallocs(counts, st->g_class_mallocs);
 	ok &= T_EQ(hs.nowners, nlive);
 	ok &= T_EQ(hs.limit, st->limit);
 	ok &= T_LE(hs.span_cache_bytes, GA_DEFAULT_SPAN_CACHE);

@@ -29,6 +29,7 @@ typedef struct m_owner
 				cap;
 	uint64_t	mallocs,
 				frees;
+	uint64_t	class_mallocs[GA_NUM_CLASSES];	/* by t_expected_class */
 	size_t		alloc_bytes;	/* expected slot bytes of live chunks */
 	size_t		large_bytes;	/* requested bytes of live large chunks */
 	size_t		mirror;
@@ -54,6 +55,7 @@ typedef struct m_state
 	int			nowners;
 	uint64_t	g_mallocs,
 				g_frees;		/* all owners, destroyed ones included */
+	uint64_t	g_class_mallocs[GA_NUM_CLASSES];
 	uint32_t	serial;
 	size_t		limit;
 	bool		stride_fill;	/* touch every 4 KiB of big chunks */

@@ -61,6 +61,7 @@ test_fill_span_every_class(void)
 			ga_span_info s0,
 						s1;
 			ga_owner_stats os;
+			ga_class_counts cc[GA_NUM_CLASSES];
 
 			if (size <= hdr)
 			{
@@ -99,7 +100,8 @@ test_fill_span_every_class(void)
 			T_EQ(os.npages, 2 * ga_class_npages[c]);
 			T_EQ(os.objects, n + 1);
 			T_EQ(os.alloc_bytes, (size_t) (n + 1) * size);
-			T_EQ(o.mallocs[c], n + 1);
+			ga_owner_read_class_counts(&o, cc);
+			T_EQ(cc[c].mallocs, n + 1);
 			t_check_heap(h);
 			ga_owner_destroy(&o);
 			free(v);
@@ -133,12 +135,12 @@ test_sweep_reuse(void)
 		p[i] = ga_alloc(&o, 100);
 	ga_free(&o, p[3]);
 	T_CHECK(!ga_owns(&o, p[3]));
-	T_EQ(o.freelist[c].count, 1);
+	T_EQ(ga_freelist_count(&o.freelist[c]), 1);
 
 	/* the list: the next allocation of the class */
 	T_CHECK((q = ga_alloc(&o, 100)) == p[3]);
 	T_CHECK(ga_owns(&o, q));
-	T_EQ(o.freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.freelist[c]), 0);
 	ga_free(&o, p[3]);
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 9);
@@ -150,13 +152,16 @@ test_sweep_reuse(void)
 	T_CHECK(!ga_owns(&o, p[2]) && !ga_owns(&o, p[7]));
 	T_CHECK((q = ga_alloc(&o, 100)) == p[7]);
 	T_CHECK((q = ga_alloc(&o, 100)) == p[2]);
-	T_EQ(o.freelist[c].count, 1);	/* p[3] */
+	T_EQ(ga_freelist_count(&o.freelist[c]), 1);	/* p[3] */
 	t_check_owner(&o, NULL);
 
 	/* flushed, p[3] is really free: its bit is clear */
 	ga_owner_flush_freelists(&o);
-	T_EQ(o.freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.freelist[c]), 0);
 	T_CHECK(!ga_owns(&o, p[3]));
+	ga_owner_read_stats(&o, &os);
+	T_EQ(os.mallocs, 13);		/* a flush allocates nothing */
+	T_EQ(os.objects, 9);
 	t_check_owner(&o, NULL);
 
 	/* behind the window: the sweep goes on forward */
@@ -259,7 +264,7 @@ test_freelist(void)
 		p[i] = ga_alloc(&o, 48);
 	for (uint32_t i = 0; i < limit + 5; i++)
 		ga_free(&o, p[i]);
-	T_EQ(o.freelist[c].count, limit);
+	T_EQ(ga_freelist_count(&o.freelist[c]), limit);
 	T_EQ(o.alloc[c]->alloc_count, limit);	/* the last 5 went for real */
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 0);
@@ -281,14 +286,14 @@ test_freelist(void)
 	ga_free(&o, p[limit - 2]);
 	T_EQ(errs.n, 0);
 	T_CHECK(!ga_owns(&o, p[limit - 1]) && !ga_owns(&o, p[limit - 2]));
-	T_EQ(o.freelist[c].count, limit);
+	T_EQ(ga_freelist_count(&o.freelist[c]), limit);
 	t_check_owner(&o, NULL);
 
 	/* a reset forgets the list */
 	ga_alloc(&o, 48);
-	T_CHECK(o.freelist[c].count > 1);
+	T_CHECK(ga_freelist_count(&o.freelist[c]) > 1);
 	ga_owner_reset(&o);
-	T_EQ(o.freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.freelist[c]), 0);
 	T_CHECK(o.freelist[c].head == NULL);
 	t_check_owner(&o, NULL);
 
@@ -312,7 +317,7 @@ test_freelist(void)
 		for (uint32_t i = 0; i < limit + 5; i++)
 			ga_free(&o, p[i]);
 		T_EQ(errs.n, 0);
-		T_EQ(o.freelist[c].count, limit);
+		T_EQ(ga_freelist_count(&o.freelist[c]), limit);
 		t_check_owner(&o, NULL);
 	}
 	ga_owner_destroy(&o);
@@ -322,7 +327,7 @@ test_freelist(void)
 	ga_owner_disable_freelists(&o);
 	p[0] = ga_alloc(&o, 48);
 	ga_free(&o, p[0]);
-	T_EQ(o.freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.freelist[c]), 0);
 	T_EQ(o.alloc[c]->alloc_count, 0);
 	ga_free(&o, p[0]);
 	T_EQ(errs.n, 1);			/* the bit test */
