@@ -72,7 +72,8 @@ extern bool ga_on_freelist(const ga_owner *o, unsigned sizeclass,
 static inline ga_span *
 ga_span_of(const ga_owner *o, const void *payload)
 {
-	return o->spans_map[((uintptr_t) payload - o->region_base) >> GA_PAGE_SHIFT];
+	return o->map.spans_map[((uintptr_t) payload - o->map.region_base) >>
+							 GA_PAGE_SHIFT];
 }
 
 static inline unsigned

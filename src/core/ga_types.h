@@ -309,6 +309,21 @@ typedef struct ga_freelist
 #define GA_RESET_REST		UINT64_C(1)
 
 /*
+ * ga_map: how a chunk's address alone finds its span: the heap's reserved
+ * region for ordinary arenas and its per-page span table (mheap.c), the
+ * span of page p at spans_map[p].  Fixed for the life of the heap.  Every
+ * owner keeps a copy for ga_free; an embedder whose owner pointer arrives
+ * late (PostgreSQL reads it from the chunk header) keeps its own, see
+ * ga_free_mapped.
+ */
+typedef struct ga_map
+{
+	uintptr_t	region_base;
+	size_t		region_size;
+	ga_span   **spans_map;
+} ga_map;
+
+/*
  * ga_owner: what PostgreSQL calls a memory context.  Its first member is
  * the mcache (Go's mcache.alloc[]): the span each class allocates from.
  * An empty slot points at a shared read-only dummy span whose alloc_cache
@@ -321,13 +336,11 @@ typedef struct ga_freelist
 struct ga_owner
 {
 	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
-	uintptr_t	region_base;	/* copies of the heap's, for ga_free */
-	size_t		region_size;
-	uintptr_t	region_end;		/* region_base + region_size */
+	ga_map		map;			/* the heap's, for ga_free */
+	uintptr_t	region_end;		/* map.region_base + map.region_size */
 	uint64_t	link_key;		/* free-list links are XORed with it; a
 								 * reset adds GA_LINK_EPOCH (see
 								 * ga_freelist) */
-	ga_span   **spans_map;
 	uint64_t	dirty;			/* classes c < 64 allocated from since the
 								 * last reset: bit c */
 	uint64_t	dirty_high;		/* the same for classes >= 64: bit c - 64 */

@@ -143,6 +143,9 @@ extern void ga_heap_set_retain(ga_heap *heap, size_t retain_bytes);
  * without THP); the heap works the same either way.
  */
 extern bool ga_heap_set_huge_pages(ga_heap *heap, bool on);
+/* The heap's map (ga_types.h), for ga_free_mapped.  Fixed for its life. */
+extern void ga_heap_get_map(const ga_heap *heap, ga_map *out);
+
 extern void ga_heap_set_error_handler(ga_heap *heap, ga_error_fn fn,
 									  void *arg);
 
@@ -429,21 +432,44 @@ ga_alloc(ga_owner *owner, size_t size)
  * that fails, a payload whose first word looks like a link, and a large
  * object (its span's alloc_bits[0] is 0) go to the slow path, which tells
  * which error it was, if any.
+ *
+ * ga_free_mapped(map, owner, ptr, hdr) is the same free for an embedder
+ * that keeps the heap's map (ga_heap_get_map) where it reads it at once.
+ * Nothing it loads hangs off the owner pointer: the map finds the span
+ * from ptr alone, and the owner fields it needs (link key, free list) are
+ * read through the span's owner, which is the caller's once the owner
+ * test has passed.  In PostgreSQL the caller's owner pointer comes from
+ * the chunk header that pfree has just read, a cache miss when the chunk
+ * was not touched lately, and every load that hung off it waited for the
+ * miss (docs/design.md has the figures).  GA_OPAQUE (Linux's
+ * OPTIMIZER_HIDE_VAR) keeps the compiler from going back to the caller's
+ * pointer once the test has told it that the two are equal.
  */
+#if defined(__GNUC__) || defined(__clang__)
+#define GA_OPAQUE(x)	__asm__("" : "+r" (x))
+#else
+#define GA_OPAQUE(x)	((void) 0)
+#endif
+
 static GA_INLINE void
-ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
+ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 {
 	uintptr_t	a = (uintptr_t) ptr;
-	uintptr_t	roff = a - owner->region_base;
+	uintptr_t	roff = a - map->region_base;
 	ga_span    *s;
+	ga_owner   *o;
+	ga_owner   *tested;
 	uintptr_t	off;
 	uint64_t	prod;
 	unsigned	idx;
 
-	if (GA_UNLIKELY(roff >= owner->region_size))
+	if (GA_UNLIKELY(roff >= map->region_size))
 		goto slow;
-	s = owner->spans_map[roff >> GA_PAGE_SHIFT];
-	if (GA_UNLIKELY(s->owner != owner))
+	s = map->spans_map[roff >> GA_PAGE_SHIFT];
+	o = s->owner;
+	tested = o;
+	GA_OPAQUE(tested);
+	if (GA_UNLIKELY(tested != owner))
 		goto slow;
 	off = a - s->base - hdr;
 	prod = (uint64_t) (uint32_t) off * s->divmul;
@@ -453,12 +479,18 @@ ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
 	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
 		goto slow;
 	/* (the checks above make ptr a slot of a live span: it may be read) */
-	if (GA_UNLIKELY(ga_link_suspect(owner, ptr)))
+	if (GA_UNLIKELY(ga_link_suspect(o, ptr)))
 		goto slow;
-	ga_free_validated(owner, s, ptr);
+	ga_free_validated(o, s, ptr);
 	return;
 slow:
 	ga_free_slow(owner, ptr);
+}
+
+static GA_INLINE void
+ga_free_hdr(ga_owner *owner, void *ptr, size_t hdr)
+{
+	ga_free_mapped(&owner->map, owner, ptr, hdr);
 }
 
 static GA_INLINE void

@@ -247,6 +247,14 @@ ga_heap_set_huge_pages(ga_heap *h, bool on)
 }
 
 void
+ga_heap_get_map(const ga_heap *h, ga_map *out)
+{
+	out->region_base = h->region_base;
+	out->region_size = h->region_size;
+	out->spans_map = h->spans_map;
+}
+
+void
 ga_heap_set_error_handler(ga_heap *h, ga_error_fn fn, void *arg)
 {
 	h->on_error = fn;

@@ -45,8 +45,7 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	o->hdr = (uint32_t) hdr;
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
 	o->heap = h;
-	o->region_base = h->region_base;
-	o->region_size = h->region_size;
+	ga_heap_get_map(h, &o->map);
 	o->region_end = h->region_base + h->region_size;
 
 	/*
@@ -54,7 +53,6 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	 * them: by a step of 4099 epochs, which few resets add up to.
 	 */
 	o->link_key = GA_LINK_KEY + h->owners_created++ * (GA_LINK_EPOCH * 4099);
-	o->spans_map = h->spans_map;
 	o->next = h->owners;
 	if (h->owners)
 		h->owners->prev = o;

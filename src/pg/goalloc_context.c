@@ -107,6 +107,14 @@ static ga_heap *backend_heap = NULL;
 static int	backend_heap_pid = 0;
 
 /*
+ * backend_heap's map, where GoAllocFree reads it without going through the
+ * context pointer that pfree has just read from the chunk header (see
+ * ga_free_mapped).  A chunk of another heap (one inherited over fork) lies
+ * outside it and takes the slow path, which goes by the context's own heap.
+ */
+static ga_map backend_map;
+
+/*
  * The operation in progress, for the error callback's message: "pfree"
  * unless a repalloc is under way (so that pfree, the hot one, sets nothing).
  */
@@ -254,6 +262,7 @@ goalloc_backend_heap(bool create)
 
 	backend_heap = heap;
 	backend_heap_pid = MyProcPid;
+	ga_heap_get_map(heap, &backend_map);
 	return heap;
 }
 
@@ -502,7 +511,7 @@ GoAllocFree(MemoryContext context, void *pointer)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
 
-	ga_free_hdr(&set->owner, pointer, GOALLOC_CHUNKHDRSZ);
+	ga_free_mapped(&backend_map, &set->owner, pointer, GOALLOC_CHUNKHDRSZ);
 }
 
 /*

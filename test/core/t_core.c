@@ -541,9 +541,11 @@ check_freelists(const ga_owner *owner)
 			unsigned	idx;
 
 			n++;
-			if (!T_CHECK((uintptr_t) p - owner->region_base < owner->region_size))
+			if (!T_CHECK((uintptr_t) p - owner->map.region_base <
+						 owner->map.region_size))
 				return false;
-			s = owner->spans_map[((uintptr_t) p - owner->region_base) >> GA_PAGE_SHIFT];
+			s = owner->map.spans_map[((uintptr_t) p - owner->map.region_base) >>
+									 GA_PAGE_SHIFT];
 			if (!T_CHECK(s != NULL && s->owner == owner) ||
 				!T_EQ(s->sizeclass, c))
 				return false;
