@@ -24,7 +24,7 @@ mkdir -p results
 RAW=results/core_raw.txt
 : > "$RAW"
 {
-	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE repeat=$REPEAT"
+	echo "# $(date -u +%FT%TZ) $(./machine.sh) scale=$SCALE repeat=$REPEAT"
 } >> "$RAW"
 for w in $WORKLOADS; do
 	if [ "$w" = trace ] && [ ! -f "$TRACE" ]; then

@@ -62,7 +62,7 @@ cp "$TRACE_FILE" "$HERE/results/query_trace.gaqt"
 
 OUT="$HERE/results/sql_table.txt"
 {
-	echo "# $(date -u +%FT%TZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') scale=$SCALE reps=$REPS trace_loops=$TRACE_LOOPS $(psql -X -At -c 'SELECT version()')"
+	echo "# $(date -u +%FT%TZ) $("$HERE/machine.sh") scale=$SCALE reps=$REPS trace_loops=$TRACE_LOOPS $(psql -X -At -c 'SELECT version()')"
 	$PSQL -P pager=off <<SQL
 \pset footer off
 CREATE TEMP TABLE r AS SELECT * FROM goalloc_bench_all($SCALE, $REPS);
