@@ -162,10 +162,10 @@ ga_owner_flush_freelists(ga_owner *o)
 			void	   *p = fl->head;
 			ga_span    *s = ga_span_of(o, p);
 
-			/* off the list, but no malloc: top falls, not pops */
+			/* off the list, but no malloc: count falls, not pops */
 			fl->head = ga_link_next(o, p);
 			memset(p, 0, sizeof(uintptr_t));
-			fl->top--;
+			fl->count--;
 			free_slot(o, s, ga_slot_index(o, s, p));
 		}
 	}

@@ -275,9 +275,7 @@ typedef struct ga_freelist
 								 * the list is empty */
 	uint64_t	pops;			/* allocations the list has served: the
 								 * class's mallocs counter for them */
-	uint32_t	top;			/* pops + slots on the list, modulo 2^32:
-								 * the list holds top - (uint32_t) pops <=
-								 * limit slots (ga_freelist_count) */
+	uint32_t	count;			/* slots on the list, <= limit */
 	uint32_t	limit;			/* see GA_FREELIST_BYTES */
 } ga_freelist;
 

@@ -260,7 +260,7 @@ ga_link_suspect(const ga_owner *owner, const void *payload)
 static GA_INLINE uint32_t
 ga_freelist_count(const ga_freelist *fl)
 {
-	return fl->top - (uint32_t) fl->pops;
+	return fl->count;
 }
 
 /*
@@ -275,6 +275,7 @@ ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
 
 	fl->head = ga_link_next(owner, p);
 	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
+	fl->count--;
 	fl->pops++;
 	return p;
 }
@@ -285,7 +286,7 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 {
 	ga_link_set(owner, payload, fl->head);
 	fl->head = payload;
-	fl->top++;
+	fl->count++;
 }
 
 /*

@@ -128,7 +128,7 @@ static inline void
 forget_freelist(ga_freelist *fl)
 {
 	fl->head = NULL;
-	fl->top = (uint32_t) fl->pops;
+	fl->count = 0;
 }
 
 static void
