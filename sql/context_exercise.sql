@@ -43,3 +43,13 @@ SELECT goalloc_context_delete(:t);
 SELECT count(*) AS spans_left FROM goalloc_spans() WHERE context = 'big tree' OR context LIKE 'leaf %';
 SELECT ncontexts, heap_objects FROM goalloc_stats();
 SELECT count(*) AS handles_left FROM goalloc_handles();
+
+-- pfree's inline path takes every small chunk of a context (goalloc_stats
+-- counts in frees_slow the frees it hands on: large chunks, bad pointers,
+-- chunks whose first word looks like a free-list link)
+SELECT frees_slow AS slow_before FROM goalloc_stats() \gset
+SELECT mallocs, frees, verified FROM goalloc_exercise('churn', 20000, 1, 2000, 5);
+SELECT frees_slow - :slow_before AS small_frees_slow FROM goalloc_stats();
+SELECT frees_slow AS slow_before FROM goalloc_stats() \gset
+SELECT mallocs, frees, verified FROM goalloc_exercise('churn', 100, 40000, 40000, 5);
+SELECT frees_slow - :slow_before AS large_frees_slow FROM goalloc_stats();

@@ -182,8 +182,10 @@ ga_free_slow(ga_owner *o, void *ptr)
 {
 	ga_span    *s;
 	unsigned	idx;
-	ga_error_kind kind = ga_lookup_chunk(o, ptr, &s, &idx);
+	ga_error_kind kind;
 
+	o->heap->frees_slow++;
+	kind = ga_lookup_chunk(o, ptr, &s, &idx);
 	if (kind != 0)
 	{
 		ga_report(o, kind, ptr);

@@ -418,6 +418,8 @@ typedef struct ga_heap_stats
 	size_t		retain;			/* scavenger keeps this much idle memory */
 	uint64_t	scavenge_runs;	/* times the scavenger released something */
 	uint64_t	scavenged_bytes;	/* cumulative bytes released */
+	uint64_t	frees_slow;		/* frees the inline path handed to
+								 * ga_free_slow (see ga_heap) */
 } ga_heap_stats;
 
 typedef struct ga_owner_stats
@@ -538,6 +540,15 @@ struct ga_heap
 	bool		huge_pages;		/* ordinary arenas are MADV_HUGEPAGE */
 	uint64_t	scavenge_runs;
 	uint64_t	scavenged_bytes;
+
+	/*
+	 * Calls of ga_free_slow: large objects, bad pointers, payloads whose
+	 * first word looks like a free-list link, and chunks outside the map
+	 * the caller passed.  A small chunk freed through a good map lands
+	 * here only as a suspect, so a count near the large frees says the
+	 * fast path is doing its work.
+	 */
+	uint64_t	frees_slow;
 
 	/* Owners and the counts of those already destroyed. */
 	ga_owner   *owners;

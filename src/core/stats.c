@@ -172,6 +172,7 @@ ga_heap_read_stats(const ga_heap *h, ga_heap_stats *out)
 	out->retain = h->retain_bytes;
 	out->scavenge_runs = h->scavenge_runs;
 	out->scavenged_bytes = h->scavenged_bytes;
+	out->frees_slow = h->frees_slow;
 }
 
 /* ---- walkers ---- */

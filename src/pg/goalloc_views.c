@@ -596,8 +596,8 @@ goalloc_views_stats(PG_FUNCTION_ARGS)
 	ga_heap    *heap = goalloc_backend_heap(false);
 	ga_heap_stats st;
 	TupleDesc	tupdesc;
-	Datum		values[20];
-	bool		nulls[20];
+	Datum		values[21];
+	bool		nulls[21];
 
 	goalloc_publish();
 	memset(&st, 0, sizeof(st));
@@ -629,6 +629,7 @@ goalloc_views_stats(PG_FUNCTION_ARGS)
 	values[17] = size_datum(st.retain);
 	values[18] = size_datum(st.scavenge_runs);
 	values[19] = size_datum(st.scavenged_bytes);
+	values[20] = size_datum(st.frees_slow);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -100,7 +100,7 @@ void		t_spans_free(t_spans *s);
 /* Retained bytes: heap_sys - heap_released. */
 size_t		t_retained(ga_heap *heap);
 
-/* stats equality (for "nothing changed") */
+/* stats equality (for "nothing changed"; frees_slow, a diagnostic count, is not compared) */
 bool		t_heap_stats_equal(const ga_heap_stats *a, const ga_heap_stats *b);
 bool		t_owner_stats_equal(const ga_owner_stats *a, const ga_owner_stats *b);
 

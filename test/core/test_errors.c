@@ -48,6 +48,7 @@ expect_bad(ga_heap *h, ga_owner *o, ga_owner *other, void *ptr,
 		fprintf(stderr, "  (case: %s, realloc)\n", what);
 	ga_heap_read_stats(h, &h1);
 	ga_owner_read_stats(o, &o1);
+	T_EQ(h1.frees_slow, h0.frees_slow + 1);	/* the free, not the realloc */
 	if (!T_CHECK(t_heap_stats_equal(&h0, &h1)) ||
 		!T_CHECK(t_owner_stats_equal(&o0, &o1)))
 		fprintf(stderr, "  (case: %s: stats changed)\n", what);

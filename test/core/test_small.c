@@ -642,6 +642,55 @@ test_zero_size_last_slot(void)
 	ga_heap_destroy(h);
 }
 
+/*
+ * frees_slow: a small chunk freed through its owner's map, or the heap's
+ * from ga_heap_get_map, never reaches ga_free_slow; a large one does, and
+ * so does a small one freed through a map that does not cover it, which
+ * the slow path still frees.  (PostgreSQL's GoAllocFree passes a static
+ * copy of the map: were it wrong, every pfree would be slow and correct.)
+ */
+static void
+test_frees_slow(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	ga_map		map;
+	ga_map		none = {0, 0, NULL};
+	ga_heap_stats hs;
+	void	   *v[600];
+	void	   *big;
+	uint64_t	before;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_heap_get_map(h, &map);
+	T_CHECK(map.region_base == o.map.region_base &&
+			map.region_size == o.map.region_size &&
+			map.spans_map == o.map.spans_map);
+	for (int i = 0; i < 600; i++)
+		v[i] = ga_alloc(&o, 8 + (size_t) (i % 50) * 16);
+	big = ga_alloc(&o, 100000);
+	ga_heap_read_stats(h, &hs);
+	before = hs.frees_slow;
+	for (int i = 0; i < 300; i++)
+		ga_free(&o, v[i]);
+	for (int i = 300; i < 599; i++)
+		ga_free_mapped(&map, &o, v[i], 8);
+	ga_heap_read_stats(h, &hs);
+	T_EQ(hs.frees_slow, before);
+	ga_free(&o, big);
+	ga_heap_read_stats(h, &hs);
+	T_EQ(hs.frees_slow, before + 1);
+	ga_free_mapped(&none, &o, v[599], 8);
+	ga_heap_read_stats(h, &hs);
+	T_EQ(hs.frees_slow, before + 2);
+	T_EQ(errs.n, 0);
+	T_EQ(os_objects(&o), 0);
+	t_check_owner(&o, NULL);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+}
+
 int
 main(void)
 {
@@ -655,5 +704,6 @@ main(void)
 	T_RUN(test_hdr_edges);
 	T_RUN(test_zero_size_last_slot);
 	T_RUN(test_reset_colours);
+	T_RUN(test_frees_slow);
 	return t_finish();
 }

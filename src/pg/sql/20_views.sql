@@ -88,7 +88,7 @@ COMMENT ON FUNCTION goalloc_heap_map(integer) IS
 'one row per 4 MiB chunk; map: one character per pages_per_char 8 kB pages: # all in use, + partly in use, - all free (backed), : free and released, . all released';
 
 -- runtime.MemStats of the backend's heap, in snake case.  All bytes except
--- the object counts, narenas, ncontexts and scavenge_runs.
+-- the object counts, narenas, ncontexts, scavenge_runs and frees_slow.
 CREATE FUNCTION goalloc_stats(
     OUT heap_sys bigint,        -- arena bytes mapped
     OUT heap_inuse bigint,      -- bytes of in-use spans (owned + cached)
@@ -109,7 +109,8 @@ CREATE FUNCTION goalloc_stats(
     OUT heap_limit bigint,      -- 0 = none
     OUT retain bigint,          -- idle bytes the scavenger keeps backed
     OUT scavenge_runs bigint,
-    OUT scavenged_bytes bigint) -- cumulative bytes released
+    OUT scavenged_bytes bigint, -- cumulative bytes released
+    OUT frees_slow bigint)      -- pfrees past the inline fast path
 RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_views_stats'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
