@@ -42,7 +42,7 @@ ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 
 	if (!ga_link_suspect(o, payload))
 		return false;
-	for (p = fl->head; p != NULL && n < ga_freelist_count(fl); n++)
+	for (p = fl->head; p != NULL && n < fl->count; n++)
 	{
 		if (p == payload)
 			return true;

@@ -143,6 +143,7 @@ extern void ga_heap_set_retain(ga_heap *heap, size_t retain_bytes);
  * without THP); the heap works the same either way.
  */
 extern bool ga_heap_set_huge_pages(ga_heap *heap, bool on);
+
 /* The heap's map (ga_types.h), for ga_free_mapped.  Fixed for its life. */
 extern void ga_heap_get_map(const ga_heap *heap, ga_map *out);
 
@@ -256,13 +257,6 @@ ga_link_suspect(const ga_owner *owner, const void *payload)
 	return (ga_link_word(payload) ^ owner->link_key) < owner->region_end;
 }
 
-/* Slots on a free list (ga_types.h). */
-static GA_INLINE uint32_t
-ga_freelist_count(const ga_freelist *fl)
-{
-	return fl->count;
-}
-
 /*
  * Take the head of a non-empty free list.  The pop that shortens the list
  * also counts the malloc: the entry's line is written anyway, the owner's
@@ -299,7 +293,7 @@ ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
 {
 	ga_freelist *fl = &owner->freelist[s->sizeclass];
 
-	if (GA_UNLIKELY(ga_freelist_count(fl) >= fl->limit))
+	if (GA_UNLIKELY(fl->count >= fl->limit))
 	{
 		ga_free_unlisted(owner, s, ptr);
 		return;

@@ -81,7 +81,7 @@ ga_owner_read_class_counts(const ga_owner *o,
 			live = o->alloc[c]->alloc_count +
 				list_objects(o->central[c].partial) +
 				list_objects(o->central[c].full) -
-				ga_freelist_count(&o->freelist[c]);
+				o->freelist[c].count;
 		out[c].mallocs = ga_owner_mallocs(o, (unsigned) c);
 		out[c].frees = out[c].mallocs - live;
 	}
@@ -202,7 +202,7 @@ span_listed(const ga_span *s)
 	if (o == NULL || s->sizeclass == 0)
 		return 0;
 	fl = &o->freelist[s->sizeclass];
-	for (p = fl->head, i = 0; p != NULL && i < ga_freelist_count(fl); i++)
+	for (p = fl->head, i = 0; p != NULL && i < fl->count; i++)
 	{
 		if ((uintptr_t) p - s->base < ga_span_bytes(s))
 			n++;

@@ -533,7 +533,7 @@ check_freelists(const ga_owner *owner)
 		uint32_t	n = 0;
 
 		ok &= T_CHECK(fl->limit == ga_class_freelist_limit[c] || fl->limit == 0);
-		for (p = fl->head; p != NULL && n <= ga_freelist_count(fl);
+		for (p = fl->head; p != NULL && n <= fl->count;
 			 p = ga_link_next(owner, p))
 		{
 			const ga_span *s;
@@ -555,10 +555,10 @@ check_freelists(const ga_owner *owner)
 			ok &= T_CHECK((s->alloc_bits[idx >> 6] >> (idx & 63)) & 1);
 			ok &= T_CHECK(ga_link_suspect(owner, p));
 		}
-		ok &= T_EQ(n, ga_freelist_count(fl));
-		ok &= T_LE(ga_freelist_count(fl), fl->limit);
+		ok &= T_EQ(n, fl->count);
+		ok &= T_LE(fl->count, fl->limit);
 		/* a listed slot was allocated since the last reset: a reset visits */
-		if (ga_freelist_count(fl) > 0)
+		if (fl->count > 0)
 			ok &= T_CHECK(c < 64 ? ((owner->dirty | owner->reset_full) >> c) & 1 :
 						  (owner->dirty_high >> (c - 64)) & 1);
 	}
