@@ -159,13 +159,9 @@ ga_owner_flush_freelists(ga_owner *o)
 
 		while (fl->head != NULL)
 		{
-			void	   *p = fl->head;
+			void	   *p = ga_freelist_take(o, fl);	/* no malloc: not a pop */
 			ga_span    *s = ga_span_of(o, p);
 
-			/* off the list, but no malloc: count falls, not pops */
-			fl->head = ga_link_next(o, p);
-			memset(p, 0, sizeof(uintptr_t));
-			fl->count--;
 			free_slot(o, s, ga_slot_index(o, s, p));
 		}
 	}
@@ -231,7 +227,7 @@ ga_heap_contains(const ga_heap *h, const void *ptr)
 {
 	uintptr_t	a = (uintptr_t) ptr;
 
-	if (a - h->region_base < h->region_size)
+	if (a - h->map.region_base < h->map.region_size)
 		return true;
 	return ga_arena_of(h, a) != NULL;
 }

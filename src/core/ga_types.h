@@ -309,10 +309,11 @@ typedef struct ga_freelist
 /*
  * ga_map: how a chunk's address alone finds its span: the heap's reserved
  * region for ordinary arenas and its per-page span table (mheap.c), the
- * span of page p at spans_map[p].  Fixed for the life of the heap.  Every
- * owner keeps a copy for ga_free; an embedder whose owner pointer arrives
- * late (PostgreSQL reads it from the chunk header) keeps its own, see
- * ga_free_mapped.
+ * span of page p at spans_map[p]; the slice of spans_map that covers an
+ * arena is backed when the arena is.  The heap's own, fixed for its life.
+ * Every owner keeps a copy for ga_free; an embedder whose owner pointer
+ * arrives late (PostgreSQL reads it from the chunk header) keeps its own,
+ * see ga_free_mapped.
  */
 typedef struct ga_map
 {
@@ -495,11 +496,9 @@ typedef enum ga_page_state
  */
 struct ga_heap
 {
-	uintptr_t	region_base;	/* reserved region for ordinary arenas */
-	size_t		region_size;
-	size_t		region_used;	/* bytes of it holding arenas, from base */
-	ga_span   **spans_map;		/* one entry per page of the region; the
-								 * slice of an arena is backed when it is */
+	ga_map		map;			/* region for ordinary arenas, spans map */
+	size_t		region_used;	/* bytes of the region holding arenas, from
+								 * its base */
 	ga_arena  **arena_index;	/* GA_ARENA_INDEX_LEN slots, lazily backed */
 	ga_arena   *arenas;			/* all arenas, oldest first */
 	ga_arena   *arenas_tail;

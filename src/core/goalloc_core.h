@@ -257,21 +257,28 @@ ga_link_suspect(const ga_owner *owner, const void *payload)
 	return (ga_link_word(payload) ^ owner->link_key) < owner->region_end;
 }
 
-/*
- * Take the head of a non-empty free list.  The pop that shortens the list
- * also counts the malloc: the entry's line is written anyway, the owner's
- * mallocs array is not touched.
- */
+/* Unlink the head of a non-empty free list. */
 static GA_INLINE void *
-ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
+ga_freelist_take(const ga_owner *owner, ga_freelist *fl)
 {
 	void	   *p = fl->head;
 
 	fl->head = ga_link_next(owner, p);
 	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
 	fl->count--;
-	fl->pops++;
 	return p;
+}
+
+/*
+ * Allocate the head of a non-empty free list.  The pop also counts the
+ * malloc: the entry's line is written anyway, the owner's mallocs array is
+ * not touched.
+ */
+static GA_INLINE void *
+ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
+{
+	fl->pops++;
+	return ga_freelist_take(owner, fl);
 }
 
 /* Put a validated payload on a list that has room (count < limit). */

@@ -136,9 +136,9 @@ reserve_region(ga_heap *h)
 			munmap(base, size);
 			continue;
 		}
-		h->region_base = (uintptr_t) base;
-		h->region_size = size;
-		h->spans_map = map;
+		h->map.region_base = (uintptr_t) base;
+		h->map.region_size = size;
+		h->map.spans_map = map;
 		return true;
 	}
 	return false;
@@ -203,8 +203,8 @@ ga_heap_destroy(ga_heap *h)
 		munmap(ar, ar->meta_size);
 		ar = next;
 	}
-	munmap((void *) h->region_base, h->region_size);
-	munmap(h->spans_map, spans_map_bytes(h->region_size));
+	munmap((void *) h->map.region_base, h->map.region_size);
+	munmap(h->map.spans_map, spans_map_bytes(h->map.region_size));
 	while (h->span_blocks)
 	{
 		void	   *next = *(void **) h->span_blocks;
@@ -249,9 +249,7 @@ ga_heap_set_huge_pages(ga_heap *h, bool on)
 void
 ga_heap_get_map(const ga_heap *h, ga_map *out)
 {
-	out->region_base = h->region_base;
-	out->region_size = h->region_size;
-	out->spans_map = h->spans_map;
+	*out = h->map;
 }
 
 void
@@ -327,9 +325,9 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		size_t		slice = GA_ARENA_PAGES * sizeof(ga_span *);
 		size_t		i;
 
-		base = h->region_base + h->region_used;
-		spans = h->spans_map + (h->region_used >> GA_PAGE_SHIFT);
-		if (h->region_used + size > h->region_size ||
+		base = h->map.region_base + h->region_used;
+		spans = h->map.spans_map + (h->region_used >> GA_PAGE_SHIFT);
+		if (h->region_used + size > h->map.region_size ||
 			mprotect((void *) base, size, PROT_READ | PROT_WRITE) != 0)
 		{
 			munmap(ar, meta);

@@ -46,7 +46,7 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
 	o->heap = h;
 	ga_heap_get_map(h, &o->map);
-	o->region_end = h->region_base + h->region_size;
+	o->region_end = h->map.region_base + h->map.region_size;
 
 	/*
 	 * Owners differ in the key's high bits too, since spans move between
