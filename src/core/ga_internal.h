@@ -155,6 +155,26 @@ ga_span_set_state(ga_span *s, ga_span_state state)
 	}
 }
 
+static inline unsigned
+ga_bitmap_words(const ga_span *s)
+{
+	return ((unsigned) s->nelems + 63) / 64;
+}
+
+/*
+ * ga_span_word_slots
+ *		The bits of bitmap word w that stand for slots: all of them but in
+ *		the last word.  A window is the word's free slots, ~alloc_bits[w]
+ *		masked by this, since the bits past nelems are 0 (ga_types.h).
+ */
+static inline uint64_t
+ga_span_word_slots(const ga_span *s, unsigned w)
+{
+	unsigned	past = (unsigned) s->nelems - w * 64;
+
+	return past >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << past) - 1;
+}
+
 /*
  * ga_span_prepare
  *		Load the window at slot 0 before a span goes into an mcache, or
@@ -165,24 +185,17 @@ static inline void
 ga_span_prepare(ga_span *s)
 {
 	s->window_base = 0;
-	s->alloc_cache = ~s->alloc_bits[0];
-}
-
-static inline unsigned
-ga_bitmap_words(const ga_span *s)
-{
-	return ((unsigned) s->nelems + 63) / 64;
+	s->alloc_cache = ~s->alloc_bits[0] & ga_span_word_slots(s, 0);
 }
 
 /*
  * ga_span_clear
- *		Mark every slot free (padding bits stay set), reset the window.
+ *		Mark every slot free, reset the window.
  */
 static inline void
 ga_span_clear(ga_span *s)
 {
 	unsigned	nw = ga_bitmap_words(s);
-	unsigned	tail = s->nelems & 63;
 	unsigned	dirty;
 
 	/*
@@ -196,8 +209,6 @@ ga_span_clear(ga_span *s)
 		s->alloc_bits[0] = 0;
 	else
 		memset(s->alloc_bits, 0, dirty * sizeof(uint64_t));
-	if (dirty == nw && tail != 0)
-		s->alloc_bits[nw - 1] = ~UINT64_C(0) << tail;
 	s->alloc_count = 0;
 	s->swept_end = false;
 	/* the window of an empty span, cache-coloured (sizeclass.c) */
@@ -230,7 +241,7 @@ ga_span_next_free(ga_span *s)
 				s->swept_end = true;
 				return -1;
 			}
-			cache = ~s->alloc_bits[w];
+			cache = ~s->alloc_bits[w] & ga_span_word_slots(s, w);
 		} while (cache == 0);
 		s->window_base = (uint16_t) (w * 64);
 	}

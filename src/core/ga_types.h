@@ -94,8 +94,10 @@ typedef enum ga_span_state
  * allocated).  Go marks objects only at sweep and infers allocation from
  * freeindex; goalloc frees explicitly, so the bit is set at allocation and
  * cleared at free, and double frees are caught by a bit test.  Bits at and
- * above nelems in the last word are permanently set, so the scan never
- * returns a slot past the end.
+ * above nelems, to the end of the array, are always 0: the free of a
+ * pointer one slot past the end fails the bit test like any freed slot,
+ * so the fast path needs no compare with nelems (ga_free_mapped); the
+ * window leaves them out instead (ga_span_word_slots).
  *
  * alloc_cache is Go's allocCache: the free slots of one bitmap word, the
  * window word, whose first slot is window_base (a multiple of 64).  Bit i

@@ -66,9 +66,9 @@ extern uint32_t ga_class_divmul[GA_NUM_CLASSES];	/* ~0u/size + 1 */
 
 /*
  * The window of an empty span of the class, as a reset leaves it:
- * alloc_bits[0] with the bits past nelems set, and alloc_cache its
- * complement.  In the order of ga_span's fields, so that a reset copies
- * both at once (owner.c).
+ * alloc_bits[0], all 0, and alloc_cache, the slots of word 0 past the
+ * colour skip (sizeclass.c).  In the order of ga_span's fields, so that a
+ * reset sets both with one copy (owner.c).
  */
 typedef struct ga_empty_window
 {
@@ -435,6 +435,14 @@ ga_alloc(ga_owner *owner, size_t size)
  * object (its span's alloc_bits[0] is 0) go to the slow path, which tells
  * which error it was, if any.
  *
+ * There is no compare with nelems.  Once the owner test has passed, s is
+ * an in-use span of this owner and ptr lies in its pages.  A pointer into
+ * slot 0's header, k <= hdr bytes before its payload, wraps off to 2^32 -
+ * k, which ga_slot_start rejects since k < elemsize - 7 (hdr and elemsize
+ * are multiples of 8, elemsize > hdr).  Any other slot start has idx <=
+ * nelems, and bit nelems, when the tail waste holds such a slot start, is
+ * a 0 inside the array (ga_types.h; test_sizeclass checks that it fits).
+ *
  * ga_free_mapped(map, owner, ptr, hdr) is the same free for an embedder
  * that keeps the heap's map (ga_heap_get_map) where it reads it at once.
  * Nothing it loads hangs off the owner pointer: the map finds the span
@@ -476,8 +484,9 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	off = a - s->base - hdr;
 	prod = (uint64_t) (uint32_t) off * s->divmul;
 	idx = (unsigned) (prod >> 32);
-	if (GA_UNLIKELY(!ga_slot_start(prod, s->divmul) | (idx >= s->nelems)))
+	if (GA_UNLIKELY(!ga_slot_start(prod, s->divmul)))
 		goto slow;
+	/* idx <= nelems here, and bit nelems is 0 (see below) */
 	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
 		goto slow;
 	/* (the checks above make ptr a slot of a live span: it may be read) */

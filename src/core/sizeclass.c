@@ -130,9 +130,10 @@ ga_sizeclasses_init(void)
 			ga_class_size[c] = new_size;
 		ga_class_nelems[c] = psize / ga_class_size[c];
 		ga_class_divmul[c] = UINT32_MAX / ga_class_size[c] + 1;
-		ga_class_empty_window[c].word0 = ga_class_nelems[c] < 64 ?
-			~UINT64_C(0) << ga_class_nelems[c] : 0;
-		ga_class_empty_window[c].alloc_cache = ~ga_class_empty_window[c].word0 &
+		ga_class_empty_window[c].word0 = 0;
+		ga_class_empty_window[c].alloc_cache =
+			(ga_class_nelems[c] < 64 ?
+			 (UINT64_C(1) << ga_class_nelems[c]) - 1 : ~UINT64_C(0)) &
 			(~UINT64_C(0) << ga_class_color_skip(c));
 		limit = GA_FREELIST_BYTES / ga_class_size[c];
 		ga_class_freelist_limit[c] = limit < 1 ? 1 :

@@ -4,9 +4,10 @@
  *	  A span's allocation bitmap and its allocation window; span lists.
  *
  * A small span is cut into nelems slots of elemsize bytes.  alloc_bits has
- * one bit per slot, 1 = allocated; the bits past nelems in the last word
- * are kept at 1 so that no scan can hand them out.  The bitmap is the one
- * authority: the fast path of ga_alloc sets a bit, ga_free clears it.
+ * one bit per slot, 1 = allocated; the bits past nelems are 0, and the
+ * window masks them out so that no scan can hand them out.  The bitmap is
+ * the one authority: the fast path of ga_alloc sets a bit, ga_free clears
+ * it.
  *
  * The allocation window (Go's allocCache) is a copy of the complement of
  * one bitmap word, the window word, whose first slot is window_base.  The
@@ -56,7 +57,10 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 	s->partial_at = (uint16_t) (s->nelems >= 16 ? s->nelems / 8 : 1);
 	s->large_size = 0;
 	s->alloc_count = 0;
-	s->swept_end = true;		/* the bitmap is stale: clear it all */
+	/* the bits past nelems stay 0 as long as the span has this class */
+	memset(s->alloc_bits, 0, sizeof(s->alloc_bits));
+	s->window_base = 0;
+	s->swept_end = false;		/* so the clear has word 0 left to do */
 	ga_span_clear(s);
 	ga_span_set_state(s, GA_SPAN_CACHED);
 }

@@ -443,8 +443,30 @@ visit_obj(void *arg, void *payload, size_t slot)
 }
 
 /*
+ * A small span's bitmap: alloc_count bits set, none at or past nelems
+ * (ga_types.h: the fast free reads bit nelems without comparing).
+ */
+static bool
+check_bitmap(const ga_span *s)
+{
+	unsigned	set = 0;
+	bool		ok = true;
+
+	for (unsigned w = 0; w < GA_BITMAP_WORDS; w++)
+	{
+		uint64_t	past = w * 64 >= s->nelems ? ~UINT64_C(0) :
+			s->nelems - w * 64 >= 64 ? 0 : ~UINT64_C(0) << (s->nelems - w * 64);
+
+		ok &= T_EQ(s->alloc_bits[w] & past, 0);
+		set += (unsigned) __builtin_popcountll(s->alloc_bits[w]);
+	}
+	ok &= T_EQ(set, s->alloc_count);
+	return ok;
+}
+
+/*
  * Every small span's free_trigger goes with its state (ga_types.h), and
- * lies where the frees to come will meet it.
+ * lies where the frees to come will meet it; its bitmap is well formed.
  */
 static bool
 check_triggers(const ga_owner *owner)
@@ -456,16 +478,21 @@ check_triggers(const ga_owner *owner)
 		const ga_span *s = owner->alloc[c];
 
 		if (s->owner != NULL)
+		{
 			ok &= T_EQ(s->free_trigger, GA_NO_TRIGGER);
+			ok &= check_bitmap(s);
+		}
 		for (s = owner->central[c].full; s != NULL; s = s->next)
 		{
 			ok &= T_EQ(s->free_trigger, s->nelems - s->partial_at);
 			ok &= T_CHECK(s->alloc_count > s->free_trigger);
+			ok &= check_bitmap(s);
 		}
 		for (s = owner->central[c].partial; s != NULL; s = s->next)
 		{
 			ok &= T_EQ(s->free_trigger, 0);
 			ok &= T_CHECK(s->alloc_count > 0);
+			ok &= check_bitmap(s);
 		}
 	}
 	for (const ga_span *s = owner->large; s != NULL; s = s->next)
@@ -502,15 +529,8 @@ check_fast_reset(const ga_owner *owner)
 		}
 		ok &= T_CHECK(s->window_base == 0);
 		ok &= T_CHECK(!s->swept_end);
-		for (unsigned w = 1; w < (s->nelems + 63u) / 64; w++)
-		{
-			uint64_t	pad = (w + 1) * 64 > s->nelems && (s->nelems & 63) ?
-				~UINT64_C(0) << (s->nelems & 63) : 0;
-
-			ok &= T_EQ(s->alloc_bits[w], pad);
-		}
-		ok &= T_EQ(s->alloc_bits[0] & ga_class_empty_window[c].word0,
-				   ga_class_empty_window[c].word0);
+		for (unsigned w = 1; w < GA_BITMAP_WORDS; w++)
+			ok &= T_EQ(s->alloc_bits[w], 0);
 	}
 	return ok;
 }

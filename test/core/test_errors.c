@@ -130,7 +130,7 @@ test_bad_pointers(void)
  * A pointer in the tail waste of a span (past the last slot, inside the
  * span's last page), at a slot boundary: e.g. class 5 (48 B, 170 slots,
  * 32 B tail) with hdr 8, base + 170*48 + 8.  It is no chunk: the fast free
- * path must not take it for slot 170 (whose bit is permanently set).
+ * path must not take it for slot 170, whose bit is 0 (ga_types.h).
  */
 static void
 test_tail_waste_pointer(void)

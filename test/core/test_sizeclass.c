@@ -133,23 +133,29 @@ test_rule(void)
 		/*
 		 * ga_free's slot test: the low half of the same product tells a
 		 * slot's start, for every offset in the span and for the offsets
-		 * just before it (a pointer inside the header of slot 0), which
-		 * reach ga_free truncated to 32 bits.
+		 * just before it (a pointer inside the header of slot 0, at most
+		 * hdr <= min(64, size - 8) bytes), which reach ga_free truncated
+		 * to 32 bits.  The fast path does not compare the index with
+		 * nelems: a start it passes must be a slot or the one just past
+		 * the last, whose bit is 0 and must lie inside alloc_bits.
 		 */
 		{
 			uint64_t	bad = 0;
 			uint64_t	starts = 0;
+			int64_t		before = size - 8 < 64 ? (int64_t) size - 8 : 64;
 
-			for (int64_t n = -64; n <= (int64_t) span; n++)
+			for (int64_t n = -before; n < (int64_t) span; n++)
 			{
 				uint64_t	prod = (uint64_t) (uint32_t) n * ga_class_divmul[c];
-				bool		start = ga_slot_start(prod, ga_class_divmul[c]) &&
-					(prod >> 32) < ga_class_nelems[c];
-				bool		want = n >= 0 && n % (int64_t) size == 0 &&
-					(uint64_t) n / size < ga_class_nelems[c];
+				bool		start = ga_slot_start(prod, ga_class_divmul[c]);
+				bool		want = n >= 0 && n % (int64_t) size == 0;
 
 				bad += (start != want);
-				starts += start;
+				if (start && (prod >> 32) < ga_class_nelems[c])
+					starts++;
+				else if (start && ((prod >> 32) != ga_class_nelems[c] ||
+								   ga_class_nelems[c] >= GA_BITMAP_WORDS * 64))
+					bad++;
 			}
 			T_EQ(bad, 0);
 			T_EQ(starts, ga_class_nelems[c]);

@@ -2,6 +2,7 @@
  * Spans, mcache and mcentral: the small-object path.
  */
 #include "t_core.h"
+#include "../../src/core/ga_internal.h"	/* ga_span_format */
 
 #include <stdlib.h>
 #include <string.h>
@@ -691,6 +692,31 @@ test_frees_slow(void)
 	ga_heap_destroy(h);
 }
 
+/*
+ * ga_span_format on a struct whose last life left anything in it: the
+ * bitmap comes out all 0, the bits past nelems too (ga_types.h: the fast
+ * free reads bit nelems when the tail waste holds a slot start), and the
+ * window is the class's empty one.  A struct that went back with its
+ * objects (a destroy with no span cache) keeps its bitmap.
+ */
+static void
+test_span_format_clears_bitmap(void)
+{
+	ga_span		s;
+
+	for (int c = 1; c < GA_NUM_CLASSES; c++)
+	{
+		memset(&s, 0xa5, sizeof(s));
+		ga_span_format(&s, (unsigned) c);
+		for (unsigned w = 0; w < GA_BITMAP_WORDS; w++)
+			T_EQ(s.alloc_bits[w], 0);
+		T_EQ(s.alloc_count, 0);
+		T_EQ(s.window_base, 0);
+		T_EQ(s.alloc_cache, ga_class_empty_window[c].alloc_cache);
+		T_EQ(s.alloc_cache >> 1 >> (s.nelems < 64 ? s.nelems - 1 : 63), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -705,5 +731,6 @@ main(void)
 	T_RUN(test_zero_size_last_slot);
 	T_RUN(test_reset_colours);
 	T_RUN(test_frees_slow);
+	T_RUN(test_span_format_clears_bitmap);
 	return t_finish();
 }
