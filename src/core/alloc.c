@@ -142,6 +142,7 @@ ga_alloc_large(ga_owner *o, size_t size)
 	s->state = GA_SPAN_LARGE;
 	s->owner = o;
 	s->sizeclass = 0;
+	s->freelist_words = 0;
 	s->elemsize = 0;
 	s->divmul = 0;
 	s->nelems = 1;

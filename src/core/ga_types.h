@@ -149,7 +149,9 @@ struct ga_span
 	uint16_t	nelems;			/* slots in the span (1 if large) */
 	uint16_t	free_trigger;	/* see above */
 	uint8_t		sizeclass;		/* 0 = large or free run */
-	uint8_t		unused;
+	uint8_t		freelist_words; /* sizeclass * GA_FREELIST_WORDS: where the
+								 * class's free list lies in its owner, in
+								 * words (ga_owner_freelist) */
 	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above
 								 * (just before alloc_bits[0]: a reset sets
 								 * both with one 16-byte store, owner.c) */
@@ -300,6 +302,9 @@ typedef struct ga_freelist
 #define GA_FREELIST_MAX		32
 #define GA_FREELIST_BYTES	16384
 
+/* A ga_freelist in 8-byte words: the stride of ga_span.freelist_words */
+#define GA_FREELIST_WORDS	(sizeof(ga_freelist) / sizeof(uint64_t))
+
 /*
  * Bit 0 of ga_owner.reset_full: the next reset has more to do than clear
  * windows.  Set when a class of 64 and up or a large object is allocated,
@@ -325,10 +330,12 @@ typedef struct ga_map
 } ga_map;
 
 /*
- * ga_owner: what PostgreSQL calls a memory context.  Its first member is
- * the mcache (Go's mcache.alloc[]): the span each class allocates from.
- * An empty slot points at a shared read-only dummy span whose alloc_cache
- * is 0, so the fast path needs no NULL test (Go's emptymspan).
+ * ga_owner: what PostgreSQL calls a memory context.  Its mcache is alloc[]
+ * (Go's mcache.alloc[]), the span each class allocates from, and the free
+ * lists.  An empty alloc slot points at a shared read-only dummy span
+ * whose alloc_cache is 0, so the fast path needs no NULL test (Go's
+ * emptymspan).  The free lists come first, so that a span can hold its
+ * list's place as a small scaled index (ga_span.freelist_words).
  *
  * The struct is public so that the embedding layer can place it inside its
  * own context header; touch it only through the functions of
@@ -336,6 +343,8 @@ typedef struct ga_map
  */
 struct ga_owner
 {
+	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class;
+											 * first, see ga_owner_freelist */
 	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
 	ga_map		map;			/* the heap's, for ga_free */
 	uintptr_t	region_end;		/* map.region_base + map.region_size */
@@ -353,7 +362,6 @@ struct ga_owner
 								 * and not here holds objects in word 0 of
 								 * its mcache span only.  Bit 0 (class 0 is
 								 * large) is GA_RESET_REST */
-	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class */
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large), but for those
 											 * the free list served: the

@@ -291,6 +291,19 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 }
 
 /*
+ * The free list of span s's class in its owner o: &o->freelist[sizeclass]
+ * by one scaled index, the span's freelist_words, where the class number
+ * would take a multiplication by the entry's size first (span.c checks
+ * the layout).
+ */
+static GA_INLINE ga_freelist *
+ga_owner_freelist(ga_owner *o, const ga_span *s)
+{
+	return (ga_freelist *) ((char *) o +
+							(size_t) s->freelist_words * sizeof(uint64_t));
+}
+
+/*
  * ga_free_validated: a payload that ga_free has validated (a live slot of
  * small span s, not listed) goes on its class's free list, or, when the
  * list is full, is freed for real.  The fast path and ga_free_slow share it.
@@ -298,7 +311,7 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 static GA_INLINE void
 ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
 {
-	ga_freelist *fl = &owner->freelist[s->sizeclass];
+	ga_freelist *fl = ga_owner_freelist(owner, s);
 
 	if (GA_UNLIKELY(fl->count >= fl->limit))
 	{

@@ -43,6 +43,14 @@
  */
 ga_span		ga_empty_span;
 
+/* ga_owner_freelist's layout: the lists first, a class's index in a byte */
+_Static_assert(offsetof(ga_owner, freelist) == 0,
+			   "the free lists must start the owner");
+_Static_assert(sizeof(ga_freelist) == GA_FREELIST_WORDS * sizeof(uint64_t),
+			   "a free list must be whole words");
+_Static_assert((GA_NUM_CLASSES - 1) * GA_FREELIST_WORDS <= UINT8_MAX,
+			   "freelist_words must fit its byte");
+
 /*
  * ga_span_format
  *		Give a fresh run of pages the shape of a small-object span.
@@ -51,6 +59,7 @@ void
 ga_span_format(ga_span *s, unsigned sizeclass)
 {
 	s->sizeclass = (uint8_t) sizeclass;
+	s->freelist_words = (uint8_t) (sizeclass * GA_FREELIST_WORDS);
 	s->elemsize = ga_class_size[sizeclass];
 	s->divmul = ga_class_divmul[sizeclass];
 	s->nelems = (uint16_t) ga_class_nelems[sizeclass];

@@ -443,11 +443,13 @@ visit_obj(void *arg, void *payload, size_t slot)
 }
 
 /*
- * A small span's bitmap: alloc_count bits set, none at or past nelems
- * (ga_types.h: the fast free reads bit nelems without comparing).
+ * What the fast free reads of a small span without checking it: a bitmap
+ * with alloc_count bits set and none at or past nelems (ga_types.h: bit
+ * nelems is read without a compare), and the place of its class's free
+ * list in the owner (ga_owner_freelist).
  */
 static bool
-check_bitmap(const ga_span *s)
+check_small_span(const ga_span *s)
 {
 	unsigned	set = 0;
 	bool		ok = true;
@@ -461,6 +463,9 @@ check_bitmap(const ga_span *s)
 		set += (unsigned) __builtin_popcountll(s->alloc_bits[w]);
 	}
 	ok &= T_EQ(set, s->alloc_count);
+	ok &= T_EQ(s->freelist_words, s->sizeclass * GA_FREELIST_WORDS);
+	ok &= T_CHECK(ga_owner_freelist(s->owner, s) ==
+				  &s->owner->freelist[s->sizeclass]);
 	return ok;
 }
 
@@ -480,19 +485,19 @@ check_triggers(const ga_owner *owner)
 		if (s->owner != NULL)
 		{
 			ok &= T_EQ(s->free_trigger, GA_NO_TRIGGER);
-			ok &= check_bitmap(s);
+			ok &= check_small_span(s);
 		}
 		for (s = owner->central[c].full; s != NULL; s = s->next)
 		{
 			ok &= T_EQ(s->free_trigger, s->nelems - s->partial_at);
 			ok &= T_CHECK(s->alloc_count > s->free_trigger);
-			ok &= check_bitmap(s);
+			ok &= check_small_span(s);
 		}
 		for (s = owner->central[c].partial; s != NULL; s = s->next)
 		{
 			ok &= T_EQ(s->free_trigger, 0);
 			ok &= T_CHECK(s->alloc_count > 0);
-			ok &= check_bitmap(s);
+			ok &= check_small_span(s);
 		}
 	}
 	for (const ga_span *s = owner->large; s != NULL; s = s->next)
