@@ -499,7 +499,7 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	idx = (unsigned) (prod >> 32);
 	if (GA_UNLIKELY(!ga_slot_start(prod, s->divmul)))
 		goto slow;
-	/* idx <= nelems here, and bit nelems is 0 (see below) */
+	/* idx <= nelems here, and bit nelems is 0 (see above) */
 	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
 		goto slow;
 	/* (the checks above make ptr a slot of a live span: it may be read) */
