@@ -213,7 +213,7 @@ ga_span_clear(ga_span *s)
 	s->swept_end = false;
 	/* the window of an empty span, cache-coloured (sizeclass.c) */
 	s->window_base = 0;
-	s->alloc_cache = ga_class_empty_window[s->sizeclass].alloc_cache;
+	s->alloc_cache = ga_class_empty_cache[s->sizeclass];
 }
 
 /*

@@ -152,9 +152,7 @@ struct ga_span
 	uint8_t		freelist_words; /* sizeclass * GA_FREELIST_WORDS: where the
 								 * class's free list lies in its owner, in
 								 * words (ga_owner_freelist) */
-	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above
-								 * (just before alloc_bits[0]: a reset sets
-								 * both with one 16-byte store, owner.c) */
+	uint64_t	alloc_cache;	/* inverted window of alloc_bits, see above */
 
 	/*
 	 * Small spans: the allocation bitmap (1 = allocated).  Large spans keep

@@ -65,18 +65,10 @@ extern uint32_t ga_class_nelems[GA_NUM_CLASSES];	/* objects per span */
 extern uint32_t ga_class_divmul[GA_NUM_CLASSES];	/* ~0u/size + 1 */
 
 /*
- * The window of an empty span of the class, as a reset leaves it:
- * alloc_bits[0], all 0, and alloc_cache, the slots of word 0 past the
- * colour skip (sizeclass.c).  In the order of ga_span's fields, so that a
- * reset sets both with one copy (owner.c).
+ * The window of an empty span of the class, as a reset leaves it: the
+ * slots of bitmap word 0 past the colour skip (sizeclass.c).
  */
-typedef struct ga_empty_window
-{
-	uint64_t	alloc_cache;
-	uint64_t	word0;
-} __attribute__((aligned(16))) ga_empty_window;
-
-extern ga_empty_window ga_class_empty_window[GA_NUM_CLASSES];
+extern uint64_t ga_class_empty_cache[GA_NUM_CLASSES];
 extern uint32_t ga_class_freelist_limit[GA_NUM_CLASSES];	/* ga_types.h */
 /*
  * The two tables ga_alloc_fast reads, in one struct so that one address

@@ -185,18 +185,13 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
 	}
 }
 
-/* clear_window's copy of a ga_empty_window relies on this layout */
-_Static_assert(offsetof(ga_span, alloc_bits) ==
-			   offsetof(ga_span, alloc_cache) + sizeof(uint64_t),
-			   "alloc_cache must come just before alloc_bits");
-
 /*
  * clear_window
  *		Reset a class that allocated only from the window its mcache span
  *		had after the last reset: word 0 of its bitmap and nothing else
- *		changed.  Two stores into the span's first cache line (the window
- *		with bitmap word 0, then window_base with alloc_count) and two
- *		into the free list.
+ *		changed.  Three stores into the span's first cache line (the
+ *		window, bitmap word 0, window_base with alloc_count) and two into
+ *		the free list.
  */
 static inline void
 clear_window(ga_owner *o, size_t c)
@@ -204,9 +199,8 @@ clear_window(ga_owner *o, size_t c)
 	ga_span    *s = o->alloc[c];
 
 	forget_freelist(&o->freelist[c]);
-	/* alloc_cache and alloc_bits[0], one 16-byte copy */
-	memcpy((char *) s + offsetof(ga_span, alloc_cache),
-		   &ga_class_empty_window[c], sizeof(ga_empty_window));
+	s->alloc_cache = ga_class_empty_cache[c];
+	s->alloc_bits[0] = 0;
 	s->window_base = 0;
 	s->alloc_count = 0;
 }

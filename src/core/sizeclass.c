@@ -34,7 +34,7 @@ uint32_t	ga_class_size[GA_NUM_CLASSES];
 uint32_t	ga_class_npages[GA_NUM_CLASSES];
 uint32_t	ga_class_nelems[GA_NUM_CLASSES];
 uint32_t	ga_class_divmul[GA_NUM_CLASSES];
-ga_empty_window ga_class_empty_window[GA_NUM_CLASSES];
+uint64_t	ga_class_empty_cache[GA_NUM_CLASSES];
 uint32_t	ga_class_freelist_limit[GA_NUM_CLASSES];
 ga_fast_tables ga_fast;
 uint8_t		ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
@@ -130,8 +130,7 @@ ga_sizeclasses_init(void)
 			ga_class_size[c] = new_size;
 		ga_class_nelems[c] = psize / ga_class_size[c];
 		ga_class_divmul[c] = UINT32_MAX / ga_class_size[c] + 1;
-		ga_class_empty_window[c].word0 = 0;
-		ga_class_empty_window[c].alloc_cache =
+		ga_class_empty_cache[c] =
 			(ga_class_nelems[c] < 64 ?
 			 (UINT64_C(1) << ga_class_nelems[c]) - 1 : ~UINT64_C(0)) &
 			(~UINT64_C(0) << ga_class_color_skip(c));

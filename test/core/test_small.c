@@ -712,7 +712,7 @@ test_span_format_clears_bitmap(void)
 			T_EQ(s.alloc_bits[w], 0);
 		T_EQ(s.alloc_count, 0);
 		T_EQ(s.window_base, 0);
-		T_EQ(s.alloc_cache, ga_class_empty_window[c].alloc_cache);
+		T_EQ(s.alloc_cache, ga_class_empty_cache[c]);
 		T_EQ(s.alloc_cache >> 1 >> (s.nelems < 64 ? s.nelems - 1 : 63), 0);
 	}
 }
