@@ -45,4 +45,22 @@ extern MemoryContext GoAllocContextCreateExtended(MemoryContext parent,
 /* Is this a goalloc context? */
 extern bool GoAllocContextIsGoAlloc(MemoryContext context);
 
+/*
+ * Give the idle pages of this backend's goalloc heap back to the operating
+ * system, keeping at most keep_bytes of them (0: all), as the heap does by
+ * itself when it holds more than goalloc.retain.  Returns the bytes given
+ * back; 0 if the backend has no heap yet.  Chunks in use are not touched.
+ */
+extern Size GoAllocScavenge(Size keep_bytes);
+
+/*
+ * Visit every context of the subtree of root, root included, each parent
+ * before its children (whatever their type).  visit must not create or
+ * delete contexts; it may change a context's method table, as goalloc's
+ * executor routing does.
+ */
+typedef void (*GoAllocContextVisitor) (MemoryContext context, void *arg);
+extern void GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit,
+							   void *arg);
+
 #endif							/* GOALLOC_H */

@@ -940,3 +940,31 @@ GoAllocCheck(MemoryContext context)
 }
 
 #endif							/* MEMORY_CONTEXT_CHECKING */
+
+
+/* ---- for other extensions ---- */
+
+/*
+ * GoAllocScavenge
+ *		Release the idle pages of the backend's heap down to keep_bytes
+ *		(goalloc.h).  Never creates a heap.
+ */
+Size
+GoAllocScavenge(Size keep_bytes)
+{
+	ga_heap    *heap = goalloc_backend_heap(false);
+
+	if (heap == NULL)
+		return 0;
+	return (Size) ga_heap_scavenge(heap, keep_bytes);
+}
+
+/*
+ * GoAllocContextWalk
+ *		goalloc_context_walk for other extensions (goalloc.h).
+ */
+void
+GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit, void *arg)
+{
+	goalloc_context_walk(root, visit, arg);
+}

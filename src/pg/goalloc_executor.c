@@ -122,11 +122,6 @@
  * A context adopted at some hook is routed for the rest of its life, even
  * if goalloc.executor is turned off meanwhile.
  *
- * Query traces (goalloc_trace.c) use the same hooks and the same walk
- * (goalloc_context_walk): while goalloc_record_trace() runs, a query started
- * is registered for recording instead of being routed, and its stock
- * contexts are wrapped by a recorder where they would be adopted.
- *
  * Why not more: there is no control point inside ExecutorRun but the
  * executor hooks of nested queries.  A reset callback on a per-tuple
  * context would fire once per tuple, but mcxt.c pops a callback before it
@@ -597,8 +592,7 @@ AdoptContext(MemoryContext context, ga_heap *heap)
 /*
  * goalloc_context_walk
  *		Visit every context of the subtree of root (root included), each
- *		parent before its children.  Also the walk of query traces
- *		(goalloc_trace.c).
+ *		parent before its children.
  */
 void
 goalloc_context_walk(MemoryContext root, goalloc_context_visitor visit,
@@ -766,10 +760,7 @@ ProfileEnd(void)
 static void
 goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	bool		record = goalloc_trace_active;
-
-	/* a query started while a trace is recorded runs on stock contexts */
-	bool		route = goalloc_executor && !record;
+	bool		route = goalloc_executor;
 	bool		top = (exec_nesting == 0);
 
 	/* Make the heap before the query, so that an error here changes nothing */
@@ -781,9 +772,7 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 
-	if (record)
-		goalloc_trace_query_start(queryDesc);
-	else if (route && queryDesc->estate != NULL)
+	if (route && queryDesc->estate != NULL)
 	{
 		MemoryContext query_cxt = queryDesc->estate->es_query_cxt;
 
@@ -792,7 +781,6 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			ProfileBegin(query_cxt);
 	}
 	AdoptRoutedQueries();
-	goalloc_trace_scan();
 }
 
 static void
@@ -800,7 +788,6 @@ goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					uint64 count, bool execute_once)
 {
 	AdoptRoutedQueries();
-	goalloc_trace_scan();
 
 	exec_nesting++;
 	PG_TRY();
@@ -821,7 +808,6 @@ static void
 goalloc_ExecutorFinish(QueryDesc *queryDesc)
 {
 	AdoptRoutedQueries();
-	goalloc_trace_scan();
 
 	exec_nesting++;
 	PG_TRY();
@@ -1000,6 +986,4 @@ goalloc_executor_init(void)
 	ExecutorFinish_hook = goalloc_ExecutorFinish;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = goalloc_ExecutorEnd;
-
-	goalloc_trace_init();
 }

@@ -88,27 +88,4 @@ typedef void (*goalloc_context_visitor) (MemoryContext context, void *arg);
 extern void goalloc_context_walk(MemoryContext root,
 								 goalloc_context_visitor visit, void *arg);
 
-/*
- * Query traces (goalloc_trace.c).  While goalloc_trace_active, the executor
- * hooks register each query started (instead of routing it) and call
- * goalloc_trace_scan where they would adopt.
- */
-struct QueryDesc;
-struct gab_qtrace;
-struct FunctionCallInfoBaseData;
-extern bool goalloc_trace_active;
-extern void goalloc_trace_init(void);
-extern void goalloc_trace_query_start(struct QueryDesc *queryDesc);
-extern void goalloc_trace_scan(void);
-
-/*
- * Read and check the trace file named by argument argno (superuser or
- * pg_read_server_files, absolute path); ERROR on any failure.  Returns the
- * buffer t points into; *path_out gets the path if not NULL.
- */
-extern void *goalloc_trace_load(struct FunctionCallInfoBaseData *fcinfo,
-								int argno, struct gab_qtrace *t,
-								char **path_out);
-extern void goalloc_trace_unload(struct gab_qtrace *t, void *buf);
-
 #endif							/* GOALLOC_INTERNAL_H */
