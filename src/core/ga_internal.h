@@ -98,6 +98,7 @@ extern void ga_set_bits(uint64_t *bits, size_t first, size_t n, bool on);
 extern size_t ga_scavenge_pages(ga_heap *h, size_t keep_pages);
 extern void ga_scavenge_maybe(ga_heap *h);
 extern bool ga_within_limit(const ga_heap *h, size_t newly_backed_pages);
+extern void ga_budget_shrunk(const ga_heap *h);
 
 static inline size_t
 ga_page_index(const ga_arena *ar, uintptr_t addr)

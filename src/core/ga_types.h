@@ -569,6 +569,10 @@ struct ga_heap
 
 	ga_error_fn on_error;
 	void	   *error_arg;
+
+	/* The shared budget (ga_heap_config.budget), NULL for none. */
+	bool		(*budget) (void *arg, size_t backed_bytes, bool growing);
+	void	   *budget_arg;
 };
 
 typedef bool (*ga_span_visitor) (void *arg, const ga_span_info *info);

@@ -110,6 +110,19 @@ typedef struct ga_heap_config
 	bool		huge_pages;		/* ask for transparent huge pages (below) */
 	ga_error_fn on_error;		/* NULL: errors are ignored */
 	void	   *error_arg;
+
+	/*
+	 * A budget shared with other heaps (PostgreSQL's goalloc.max_total_
+	 * memory), NULL for none.  Called with growing = true before the heap
+	 * backs more memory, with the backed bytes it would then hold
+	 * (ga_heap_backed_bytes + the new pages): false refuses, and the heap
+	 * scavenges and asks once more before the allocation fails.  Called
+	 * with growing = false, its result ignored, after the backed bytes
+	 * shrank (the scavenger, an unmapped huge arena).  It must not
+	 * allocate from this heap or longjmp.
+	 */
+	bool		(*budget) (void *arg, size_t backed_bytes, bool growing);
+	void	   *budget_arg;
 } ga_heap_config;
 
 #define GA_DEFAULT_RETAIN		((size_t) 8 << 20)
@@ -122,6 +135,14 @@ extern ga_heap *ga_heap_create(const ga_heap_config *cfg);
 extern void ga_heap_destroy(ga_heap *heap);
 
 extern void ga_heap_set_limit(ga_heap *heap, size_t limit_bytes);
+
+/*
+ * What the heap keeps backed, the figure the budget sees: pages mapped and
+ * not released (in use, and idle not yet given back) plus the arenas'
+ * metadata (spans tables and bitmaps).  Span structs, 64 KiB blocks that
+ * hold a span's header each, are left out.
+ */
+extern size_t ga_heap_backed_bytes(const ga_heap *heap);
 extern void ga_heap_set_retain(ga_heap *heap, size_t retain_bytes);
 
 /*

@@ -210,6 +210,8 @@ ga_heap_create(const ga_heap_config *cfg)
 	{
 		h->on_error = cfg->on_error;
 		h->error_arg = cfg->error_arg;
+		h->budget = cfg->budget;
+		h->budget_arg = cfg->budget_arg;
 		h->huge_pages = cfg->huge_pages;
 	}
 	return h;
@@ -429,6 +431,7 @@ drop_arena(ga_heap *h, ga_arena *ar)
 	index_set(h, ar, NULL);
 	munmap((void *) ar->base, ar->size);
 	munmap(ar, meta);
+	ga_budget_shrunk(h);
 }
 
 /*
@@ -661,6 +664,7 @@ ga_heap_shrink_huge(ga_heap *h, ga_span *s, size_t newpages)
 	s->npages = newpages;
 	h->pages_sys -= ntail;
 	h->pages_inuse -= ntail;
+	ga_budget_shrunk(h);
 }
 
 /* ---- the span cache ---- */

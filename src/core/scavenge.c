@@ -22,6 +22,12 @@
  * first order: both aim to leave the busy, fragmented part of the heap
  * alone.
  *
+ * A budget shared with other heaps (goalloc.max_total_memory in
+ * PostgreSQL) is asked at the same point as the limit, after it, with the
+ * backed bytes the heap would hold (ga_heap_backed_bytes), and told when
+ * they shrink; a refusal is handled as the limit's: scavenge, try again,
+ * fail.
+ *
  * The heap limit (Go's GOMEMLIMIT, goalloc.heap_limit in PostgreSQL) caps
  * the retained bytes: pages of arenas that are backed (sys - released).
  * An allocation that would pass it first has the span cache emptied and
@@ -134,6 +140,7 @@ ga_scavenge_pages(ga_heap *h, size_t keep_pages)
 	{
 		h->scavenge_runs++;
 		h->scavenged_bytes += GA_PAGES_BYTES(released);
+		ga_budget_shrunk(h);
 	}
 	return released;
 }
@@ -197,11 +204,36 @@ ga_heap_scavenge(ga_heap *h, size_t keep_bytes)
 bool
 ga_within_limit(const ga_heap *h, size_t newly_backed_pages)
 {
-	size_t		retained;
+	size_t		retained = h->pages_sys - h->pages_released;
 
-	if (h->limit_bytes == 0)
-		return true;
-	retained = h->pages_sys - h->pages_released;
-	return GA_PAGES_BYTES(retained + newly_backed_pages) <= h->limit_bytes &&
-		newly_backed_pages <= (h->limit_bytes >> GA_PAGE_SHIFT);
+	if (h->limit_bytes != 0 &&
+		(GA_PAGES_BYTES(retained + newly_backed_pages) > h->limit_bytes ||
+		 newly_backed_pages > (h->limit_bytes >> GA_PAGE_SHIFT)))
+		return false;
+	if (h->budget != NULL && newly_backed_pages > 0)
+		return h->budget(h->budget_arg,
+						 ga_heap_backed_bytes(h) + GA_PAGES_BYTES(newly_backed_pages),
+						 true);
+	return true;
+}
+
+/*
+ * ga_heap_backed_bytes
+ *		Pages retained plus the arenas' metadata (goalloc_core.h).
+ */
+size_t
+ga_heap_backed_bytes(const ga_heap *h)
+{
+	return GA_PAGES_BYTES(h->pages_sys - h->pages_released) + h->arena_meta_bytes;
+}
+
+/*
+ * ga_budget_shrunk
+ *		Tell the budget, if any, that the backed bytes went down.
+ */
+void
+ga_budget_shrunk(const ga_heap *h)
+{
+	if (h->budget != NULL)
+		(void) h->budget(h->budget_arg, ga_heap_backed_bytes(h), false);
 }
