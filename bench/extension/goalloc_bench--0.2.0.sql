@@ -54,7 +54,7 @@ AS $$
 		 WITH ORDINALITY AS w(name, n),
 		 LATERAL @extschema@.goalloc_bench(w.name,
 			 CASE WHEN w.name = 'build_free'
-				  THEN pg_catalog.least(scale, 4.0::pg_catalog.float8)
+				  THEN LEAST(scale, 4.0::pg_catalog.float8)
 				  ELSE scale END,
 			 reps) AS b
 	ORDER BY w.n
