@@ -60,6 +60,7 @@ SELECT goalloc_bench_pairs('aset', 10000000000, 32);
 SELECT goalloc_bench_pairs('goalloc', 10000000000, 32);
 SELECT * FROM goalloc_bench('large', 100);
 SELECT * FROM goalloc_bench('per_tuple', 100);
+SELECT * FROM goalloc_bench_build_free(4);
 RESET statement_timeout;
 SELECT ncontexts = :contexts_before AS nothing_left FROM goalloc_stats();
 SELECT count(*) AS bench_contexts_left

@@ -122,6 +122,19 @@ SELECT lo_from_bytea(0, overlay(:'good'::bytea PLACING '\x06'::bytea FROM 65 + 1
 SELECT lo_export(:lo, '/tmp/goalloc_regress_bad.gaqt');
 SELECT lo_unlink(:lo);
 SELECT * FROM goalloc_trace_contexts('/tmp/goalloc_regress_bad.gaqt');
+-- a valid trace whose one chunk of 2 GiB is more than a replay may hold
+SELECT lo_from_bytea(0, decode(
+  '4741515452414345' || '01000000' || '04030201' || '40000000' || '10000000' ||
+  '40000000' || '01000000' || '0200000000000000' || '0100000000000000' ||
+  repeat('00', 16) ||
+  '01000000' || '00000000' || 'ffffffff' || '00000000' ||
+  '02000000' || '00000000' || '00000000' || '00000080' ||
+  '00000000' || 'ffffffff' || '01000000' || '00000000' || '78' || repeat('00', 47),
+  'hex')) AS lo \gset
+SELECT lo_export(:lo, '/tmp/goalloc_regress_big.gaqt');
+SELECT lo_unlink(:lo);
+SELECT records, allocs, peak_requested FROM goalloc_trace_info('/tmp/goalloc_regress_big.gaqt');
+SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_big.gaqt');
 -- nothing left behind by the failures
 SELECT ncontexts FROM goalloc_stats();
 
