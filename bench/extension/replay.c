@@ -325,8 +325,9 @@ goalloc_bench_trace(PG_FUNCTION_ARGS)
 		bench_trace_unload(&q, buf);
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trace file \"%s\" needs " UINT64_FORMAT " bytes live at its peak, more than the replay's limit of " UINT64_FORMAT,
-						path, peak, BENCH_MAX_TRACE_PEAK)));
+				 errmsg("trace file \"%s\" is too large to replay", path),
+				 errdetail("Its live requests peak at " UINT64_FORMAT " bytes; a replay may hold at most " UINT64_FORMAT ".",
+						   peak, BENCH_MAX_TRACE_PEAK)));
 	}
 	name = strrchr(path, '/');
 	name = psprintf("trace:%s", name != NULL ? name + 1 : path);
