@@ -17,6 +17,10 @@
  * (the extension's functions are revoked from PUBLIC as well: this is the
  * second lock), and an absolute path.
  *
+ * gab_trace_open knows nothing of PostgreSQL and does not check for
+ * interrupts: its two passes over at most 2^26 records take about a second
+ * at worst.  The loops here over the records check every BENCH_BATCH.
+ *
  * IDENTIFICATION
  *	  bench/extension/tracefile.c
  *
