@@ -1,30 +1,54 @@
 # Makefile for the goalloc extension (PGXS).
 #
-#	make				build goalloc.so and the install script
-#	make install		install the library, script, control file and the
-#						public header (include/server/extension/goalloc/)
-#	make installcheck	pg_regress tests (sql/*.sql) against a running server
-#	make pgtap			pgTAP tests (test/pgtap/*.sql) through pg_prove
-#	make test-ext		build and install the test extension (test/ext)
+#	make				build goalloc.so, the 0.1.0 compatibility library
+#						and the install script
+#	make install		install the product: the libraries, the install and
+#						upgrade scripts, the control files and the public
+#						header (include/server/extension/goalloc/goalloc.h)
+#	make installcheck	pg_regress tests (test/sql) against a running server;
+#						needs the test modules installed (make test-modules)
+#	make pgtap			pgTAP tests (test/pgtap) through pg_prove
+#	make test-modules	build and install test/modules (goalloc_regress,
+#						goalloc_test_ext): tests only, never by make install
 #	make core-check, core-sanitize, fuzz, fuzz-short	test/core targets
-#	make bench			bench/ run
+#	make bench			install, then run every benchmark (bench/)
 #	make werror-check	rebuild and fail on any compiler warning
 #
-# Sources, install-script fragments and regression tests are picked up by
-# wildcard: adding a file needs no edit here.
+# The product is goalloc.so: the allocator core (src/core) and the
+# PostgreSQL layer (src/pg).  Test and benchmark code lives beside it in
+# test/modules and bench/extension, extensions of their own.
 
 EXTENSION = goalloc
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" goalloc.control)
 
 MODULE_big = goalloc
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/core/*.c src/pg/*.c)))
+OBJS = \
+	src/core/sizeclass.o \
+	src/core/span.o \
+	src/core/pagealloc.o \
+	src/core/mheap.o \
+	src/core/scavenge.o \
+	src/core/owner.o \
+	src/core/alloc.o \
+	src/core/free.o \
+	src/core/stats.o \
+	src/pg/goalloc.o \
+	src/pg/goalloc_context.o \
+	src/pg/goalloc_views.o \
+	src/pg/goalloc_shmem.o \
+	src/pg/goalloc_executor.o
 HEADERS = src/pg/goalloc.h
 PGFILEDESC = "goalloc - memory contexts served by a Go-style allocator"
 
+# Install scripts: the current version is built from the fragments in
+# src/pg/sql, in name order; older versions and upgrade scripts are files.
 SQL_FRAGMENTS = $(sort $(wildcard src/pg/sql/*.sql))
 DATA_built = sql/goalloc--$(EXTVERSION).sql
+DATA = sql/goalloc--0.1.0.sql sql/goalloc--0.1.0--0.2.0.sql goalloc--0.1.0.control
 
-REGRESS = $(sort $(filter-out goalloc--%,$(notdir $(basename $(wildcard sql/*.sql)))))
+# Regression tests, pgvector's layout: test/sql and test/expected.
+REGRESS = $(sort $(notdir $(basename $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test
 
 PG_CPPFLAGS = -I$(srcdir)/src/core -I$(srcdir)/src/pg
 
@@ -34,17 +58,27 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The install script is the fragments in name order.
 sql/goalloc--$(EXTVERSION).sql: $(SQL_FRAGMENTS) goalloc.control
-	@mkdir -p sql
 	cat $(SQL_FRAGMENTS) > $@
 
 # Every object depends on the shared headers.
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
-.PHONY: core-check core-sanitize fuzz fuzz-short bench test-ext pgtap werror-check
+# goalloc 0.1.0's entry points that 0.2.0 moved out (src/compat).
+all: compat
+install: install-compat
+clean: clean-compat
 
-# test/core names them check and sanitize.
+.PHONY: compat install-compat clean-compat core-check core-sanitize fuzz \
+	fuzz-short bench test-modules pgtap werror-check
+
+compat:
+	$(MAKE) -C src/compat PG_CONFIG=$(PG_CONFIG)
+install-compat:
+	$(MAKE) -C src/compat install PG_CONFIG=$(PG_CONFIG)
+clean-compat:
+	$(MAKE) -C src/compat clean PG_CONFIG=$(PG_CONFIG)
+
 core-check:
 	$(MAKE) -C test/core check
 
@@ -57,9 +91,11 @@ fuzz fuzz-short:
 bench: install
 	$(MAKE) -C bench results
 
-test-ext:
-	$(MAKE) -C test/ext PG_CONFIG=$(PG_CONFIG)
-	$(MAKE) -C test/ext install PG_CONFIG=$(PG_CONFIG)
+TEST_MODULES = $(patsubst %/Makefile,%,$(sort $(wildcard test/modules/*/Makefile)))
+test-modules:
+	for m in $(TEST_MODULES); do \
+		$(MAKE) -C $$m PG_CONFIG=$(PG_CONFIG) install || exit 1; \
+	done
 
 # pgTAP suite against the server given by the PG* environment variables.
 PG_PROVE ?= pg_prove

@@ -55,13 +55,13 @@ virtualenv() {
 	pg_virtualenv -t -v 15 "$@"
 }
 
-# executor_off and executor_on run the same SQL (sql/executor_body.inc) with
+# executor_off and executor_on run the same SQL (test/sql/executor_body.inc) with
 # goalloc.executor off and on: their expected outputs must be the same but
 # for the first line, the SET.
 executor_same_output() {
-	diff <(tail -n +2 expected/executor_off.out) <(tail -n +2 expected/executor_on.out) &&
-		head -1 expected/executor_off.out | grep -qx 'SET goalloc.executor = off;' &&
-		head -1 expected/executor_on.out | grep -qx 'SET goalloc.executor = on;' &&
+	diff <(tail -n +2 test/expected/executor_off.out) <(tail -n +2 test/expected/executor_on.out) &&
+		head -1 test/expected/executor_off.out | grep -qx 'SET goalloc.executor = off;' &&
+		head -1 test/expected/executor_on.out | grep -qx 'SET goalloc.executor = on;' &&
 		echo "executor_off and executor_on expect the same output"
 }
 

@@ -38,8 +38,8 @@
 
 /*
  * Ordinary arenas are carved, in order, out of one region of address space
- * reserved (PROT_NONE) when the heap is created: 64 GiB, or less if the OS
- * refuses.  A single flat spans map covers the region, so the span of an
+ * reserved (PROT_NONE) when the heap is created: 64 GiB, at most a quarter
+ * of RLIMIT_AS, or less if the OS refuses, down to one arena.  A single flat spans map covers the region, so the span of an
  * address is one subtraction, one compare and one load away -- the lookup
  * ga_free makes.  Huge arenas are mapped outside it.
  *
@@ -47,7 +47,7 @@
  * arm64 (4-level page tables).  The arena index covers exactly that range.
  */
 #define GA_REGION_MAX		((size_t) 64 << 30)
-#define GA_REGION_MIN		((size_t) 1 << 30)
+#define GA_REGION_MIN		GA_ARENA_SIZE
 #define GA_ADDR_BITS		47
 #define GA_ARENA_INDEX_LEN	((size_t) 1 << (GA_ADDR_BITS - GA_ARENA_SHIFT))
 
@@ -429,6 +429,7 @@ typedef struct ga_heap_stats
 	uint64_t	scavenged_bytes;	/* cumulative bytes released */
 	uint64_t	frees_slow;		/* frees the inline path handed to
 								 * ga_free_slow (see ga_heap) */
+	uint64_t	limit_refusals; /* requests the heap limit refused */
 } ga_heap_stats;
 
 typedef struct ga_owner_stats
@@ -547,6 +548,8 @@ struct ga_heap
 	bool		huge_pages;		/* ordinary arenas are MADV_HUGEPAGE */
 	uint64_t	scavenge_runs;
 	uint64_t	scavenged_bytes;
+	uint64_t	limit_refusals; /* requests refused by limit_bytes, after
+								 * the scavenger released every idle page */
 
 	/*
 	 * Calls of ga_free_slow: large objects, bad pointers, payloads whose

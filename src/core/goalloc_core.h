@@ -519,6 +519,13 @@ ga_free(ga_owner *owner, void *ptr)
 
 /* Neither allocates nor changes anything. */
 extern void ga_heap_read_stats(const ga_heap *heap, ga_heap_stats *out);
+
+/*
+ * Requests the heap limit refused so far (ga_heap_stats.limit_refusals);
+ * an allocation that returns NULL while it moves was refused by the limit,
+ * otherwise by the OS.
+ */
+extern uint64_t ga_heap_limit_refusals(const ga_heap *heap);
 extern void ga_owner_read_stats(const ga_owner *owner, ga_owner_stats *out);
 
 /* Per class mallocs and frees of one owner / the whole heap, 0 = large. */

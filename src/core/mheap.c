@@ -44,6 +44,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ga_internal.h"
@@ -51,13 +52,27 @@
 #define SPAN_BLOCK_SIZE ((size_t) 64 << 10)
 #define SPAN_BLOCK_HDR	64		/* link to the next block, padded */
 
+/*
+ * Map size bytes: readable and writable, or (prot_none) address space only.
+ * Under strict overcommit (vm.overcommit_memory = 2, which PostgreSQL's
+ * documentation recommends) the kernel charges a private writable mapping
+ * against the commit limit whatever MAP_NORESERVE says, and a PROT_NONE one
+ * not at all: the region is reserved PROT_NONE and made writable one
+ * arena's slice at a time, so only what the heap backs is ever charged.
+ */
 static void *
-os_map(size_t size)
+os_map_prot(size_t size, bool prot_none)
 {
-	void	   *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	void	   *p = mmap(NULL, size, prot_none ? PROT_NONE : PROT_READ | PROT_WRITE,
 						 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+static void *
+os_map(size_t size)
+{
+	return os_map_prot(size, false);
 }
 
 /*
@@ -78,7 +93,7 @@ os_advise_huge(uintptr_t base, size_t size, bool on)
 
 /* A mapping of size bytes aligned to GA_ARENA_SIZE, or NULL. */
 static void *
-os_map_aligned(size_t size)
+os_map_aligned(size_t size, bool prot_none)
 {
 	size_t		total = size + GA_ARENA_SIZE;
 	char	   *raw;
@@ -87,7 +102,7 @@ os_map_aligned(size_t size)
 
 	if (total < size)
 		return NULL;
-	raw = os_map(total);
+	raw = os_map_prot(total, prot_none);
 	if (raw == NULL)
 		return NULL;
 	start = ((uintptr_t) raw + GA_ARENA_SIZE - 1) & ~(uintptr_t) (GA_ARENA_SIZE - 1);
@@ -106,25 +121,45 @@ spans_map_bytes(size_t region_size)
 }
 
 /*
+ * region_size_to_try
+ *		The largest region to ask for: GA_REGION_MAX, or under an address-
+ *		space limit (RLIMIT_AS, ulimit -v) the largest power of two no more
+ *		than a quarter of it, so that the reservation leaves the process
+ *		room for everything else it maps.
+ */
+static size_t
+region_size_to_try(void)
+{
+	struct rlimit rl;
+	size_t		size = GA_REGION_MAX;
+
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+	{
+		while (size > GA_REGION_MIN && size > (size_t) (rl.rlim_cur / 4))
+			size /= 2;
+	}
+	return size;
+}
+
+/*
  * reserve_region
  *		Reserve the region for ordinary arenas and its spans map, both
  *		PROT_NONE: address space only.  Halve the request while the OS
- *		refuses (a ulimit -v, say).
+ *		refuses (a ulimit -v, say), down to one arena.
  */
 static bool
 reserve_region(ga_heap *h)
 {
 	size_t		size;
 
-	for (size = GA_REGION_MAX; size >= GA_REGION_MIN; size /= 2)
+	for (size = region_size_to_try(); size >= GA_REGION_MIN; size /= 2)
 	{
-		void	   *base = os_map_aligned(size);
+		void	   *base = os_map_aligned(size, true);
 		void	   *map;
 
 		if (base == NULL)
 			continue;
-		if (mprotect(base, size, PROT_NONE) != 0 ||
-			(uintptr_t) base + size > ((uintptr_t) 1 << GA_ADDR_BITS))
+		if ((uintptr_t) base + size > ((uintptr_t) 1 << GA_ADDR_BITS))
 		{
 			munmap(base, size);
 			continue;
@@ -308,7 +343,7 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		return NULL;
 	if (huge)
 	{
-		void	   *p = os_map_aligned(size);
+		void	   *p = os_map_aligned(size, false);
 
 		if (p == NULL || (uintptr_t) p + size > ((uintptr_t) 1 << GA_ADDR_BITS))
 		{
@@ -497,7 +532,10 @@ alloc_huge(ga_heap *h, size_t npages)
 	{
 		ga_heap_scavenge(h, 0);
 		if (!ga_within_limit(h, npages))
+		{
+			h->limit_refusals++;
 			return NULL;
+		}
 	}
 	s = ga_span_struct_alloc(h);
 	if (s == NULL)
@@ -556,6 +594,7 @@ ga_heap_alloc_span(ga_heap *h, size_t npages)
 				ga_heap_scavenge(h, 0);
 				continue;
 			}
+			h->limit_refusals++;
 			return NULL;
 		}
 		if (run == NULL)

@@ -173,6 +173,7 @@ ga_heap_read_stats(const ga_heap *h, ga_heap_stats *out)
 	out->scavenge_runs = h->scavenge_runs;
 	out->scavenged_bytes = h->scavenged_bytes;
 	out->frees_slow = h->frees_slow;
+	out->limit_refusals = h->limit_refusals;
 }
 
 /* ---- walkers ---- */
@@ -393,4 +394,15 @@ ga_arena_page_states(const ga_heap *h, uint32_t arena, size_t first,
 		p += n;
 	}
 	return filled;
+}
+
+/*
+ * ga_heap_limit_refusals
+ *		Requests the heap limit has refused so far: one load, for an
+ *		embedder that must tell the limit from the OS after a NULL.
+ */
+uint64_t
+ga_heap_limit_refusals(const ga_heap *h)
+{
+	return h->limit_refusals;
 }

@@ -4,8 +4,9 @@
  *	  GoAllocContext: a PostgreSQL 15 memory context type whose chunks are
  *	  served by the goalloc allocator core (Go's mcache -> mcentral -> mheap).
  *
- * This file is the whole PostgreSQL face of the allocator: the context
- * methods, the backend's heap, the GUCs and _PG_init.
+ * This file holds the context type (its creation and its methods) and the
+ * backend's heap that every goalloc context shares.  The GUCs and _PG_init
+ * are in goalloc.c; the SQL views in goalloc_views.c.
  *
  * Design
  * ------
@@ -77,16 +78,14 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
 #include <limits.h>
 
-#include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "goalloc_internal.h"
-
-PG_MODULE_MAGIC;
 
 /* memdebug.h's byte values, used here whether or not the server has them */
 #define GOALLOC_SENTINEL	0x7E
@@ -96,15 +95,17 @@ PG_MODULE_MAGIC;
 #define GoAllocChunkContext(ptr)	(((MemoryContext *) (ptr))[-1])
 #define GoAllocChunkRequested(ptr)	(((Size *) (ptr))[-2])
 
-/* GUC variables */
-bool		goalloc_check = false;
-int			goalloc_heap_limit_kb = 0;
-int			goalloc_retain_kb = (int) (GA_DEFAULT_RETAIN / 1024);
-static bool goalloc_huge_pages = false;
-
 /* The backend's heap and the process that built it */
 static ga_heap *backend_heap = NULL;
 static int	backend_heap_pid = 0;
+
+/* A process that could not build its heap: the cause, reported once */
+static int	heap_failed_pid = 0;
+static int	heap_failed_errno = 0;
+static bool heap_failure_reported = false;
+
+/* The heap's limit_refusals as last seen by goalloc_refused */
+static uint64 limit_refusals_seen = 0;
 
 /*
  * backend_heap's map, where GoAllocFree reads it without going through the
@@ -119,8 +120,6 @@ static ga_map backend_map;
  * unless a repalloc is under way (so that pfree, the hot one, sets nothing).
  */
 static const char *goalloc_current_op = "pfree";
-
-void		_PG_init(void);
 
 /* The methods */
 static void *GoAllocAlloc(MemoryContext context, Size size);
@@ -215,12 +214,13 @@ static void
 goalloc_heap_error(void *arg, ga_error_kind kind, const ga_owner *owner,
 				   const void *ptr)
 {
-	const char *name = "?";
+	char		name[GOALLOC_LOG_NAME_LEN];
 	const char *op = goalloc_current_op;
 
 	goalloc_current_op = "pfree";
-	if (owner != NULL && owner->user != NULL)
-		name = ((MemoryContext) owner->user)->name;
+	goalloc_log_name(owner != NULL && owner->user != NULL ?
+					 ((MemoryContext) owner->user)->name : NULL,
+					 name, sizeof(name));
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INTERNAL_ERROR),
@@ -233,6 +233,13 @@ goalloc_heap_error(void *arg, ga_error_kind kind, const ga_owner *owner,
  * goalloc_backend_heap
  *		The backend's heap, created on first use with the current GUC
  *		values.  A process forked from one that had a heap gets its own.
+ *
+ * Never raises an error, so that it may be called from inside a context
+ * method.  If the heap cannot be made (the OS refuses the address space: a
+ * small ulimit -v, say) it returns NULL, remembers the cause, and does not
+ * try again in this process: goalloc contexts are then made as AllocSets
+ * and nothing is routed, and goalloc_heap_unavailable_warning() reports it
+ * once.
  */
 ga_heap *
 goalloc_backend_heap(bool create)
@@ -242,7 +249,7 @@ goalloc_backend_heap(bool create)
 
 	if (backend_heap != NULL && backend_heap_pid == MyProcPid)
 		return backend_heap;
-	if (!create)
+	if (!create || heap_failed_pid == MyProcPid)
 		return NULL;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -253,17 +260,133 @@ goalloc_backend_heap(bool create)
 	cfg.on_error = goalloc_heap_error;
 	cfg.error_arg = NULL;
 
+	errno = 0;
 	heap = ga_heap_create(&cfg);
 	if (heap == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Failed while creating the goalloc heap.")));
+	{
+		heap_failed_pid = MyProcPid;
+		heap_failed_errno = errno;
+		heap_failure_reported = false;
+		return NULL;
+	}
 
 	backend_heap = heap;
 	backend_heap_pid = MyProcPid;
+	limit_refusals_seen = 0;
 	ga_heap_get_map(heap, &backend_map);
 	return heap;
+}
+
+/*
+ * goalloc_heap_unavailable_warning
+ *		If this process could not make its heap, say so once, with the
+ *		cause.  Call only where an elog is allowed.
+ */
+void
+goalloc_heap_unavailable_warning(void)
+{
+	if (heap_failed_pid != MyProcPid || heap_failure_reported)
+		return;
+	heap_failure_reported = true;
+	errno = heap_failed_errno;
+	ereport(WARNING,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("could not create the goalloc heap: %m"),
+			 errdetail("The operating system refused to reserve its address space."),
+			 errhint("This backend uses PostgreSQL's own memory contexts instead. "
+					 "Check the address-space limit (ulimit -v) of the server.")));
+}
+
+/*
+ * goalloc_refused
+ *		An allocation for owner came back NULL.  If the OS refused it,
+ *		return false: the caller returns NULL and mcxt.c raises its own
+ *		"out of memory".  If goalloc.heap_limit refused it (the scavenger has
+ *		already released every idle page), raise an ERROR that names the
+ *		limit -- the core's structures are consistent, it only declined --
+ *		except inside a critical section, where an ERROR becomes a PANIC and
+ *		AllocSet would have succeeded: there lift the limit and return true,
+ *		and the caller tries once more, then calls goalloc_limit_restore().
+ */
+bool
+goalloc_refused(ga_owner *owner, Size size)
+{
+	ga_heap    *heap = owner->heap;
+	uint64		refusals = ga_heap_limit_refusals(heap);
+	ga_heap_stats st;
+	char		name[GOALLOC_LOG_NAME_LEN];
+
+	if (refusals == limit_refusals_seen)
+		return false;
+	limit_refusals_seen = refusals;
+
+	if (CritSectionCount > 0)
+	{
+		ga_heap_set_limit(heap, 0);
+		return true;
+	}
+
+	ga_heap_read_stats(heap, &st);
+	goalloc_log_name(owner->user ? ((MemoryContext) owner->user)->name : NULL,
+					 name, sizeof(name));
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory"),
+			 errdetail("goalloc.heap_limit (%zu kB) refused a request of %zu bytes in memory context \"%s\"; the backend's goalloc heap retains %zu kB.",
+					   st.limit / 1024, (size_t) size, name,
+					   (st.heap_sys - st.heap_released) / 1024),
+			 errhint("Raise goalloc.heap_limit, or have the query use less memory (work_mem).")));
+	return false;				/* keep the compiler quiet */
+}
+
+/*
+ * goalloc_limit_restore
+ *		Put back the limit that goalloc_refused lifted.
+ */
+void
+goalloc_limit_restore(ga_owner *owner)
+{
+	ga_heap_set_limit(owner->heap, (size_t) goalloc_heap_limit_kb * 1024);
+}
+
+/*
+ * goalloc_log_name
+ *		A context name as goalloc prints it in a message: at most
+ *		GOALLOC_LOG_NAME_MAX bytes of it, as PostgreSQL cuts a context's
+ *		ident in its dumps (cut at a character boundary,
+ *		"..." after a cut), control characters and backslashes escaped as
+ *		\xNN, so that a name cannot forge a log line or flood the log.
+ */
+void
+goalloc_log_name(const char *name, char *buf, Size buflen)
+{
+	Size		len;
+	Size		out = 0;
+	Size		i;
+	bool		cut;
+
+	Assert(buflen >= 8);
+	if (name == NULL)
+		name = "?";
+	len = strlen(name);
+	cut = len > GOALLOC_LOG_NAME_MAX;
+	if (cut)
+		len = pg_mbcliplen(name, len, GOALLOC_LOG_NAME_MAX);
+	for (i = 0; i < len && out + 5 < buflen; i++)
+	{
+		unsigned char c = (unsigned char) name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			out += snprintf(buf + out, buflen - out, "\\x%02x", c);
+		else
+			buf[out++] = (char) c;
+	}
+	if ((cut || i < len) && out + 4 <= buflen)
+	{
+		memcpy(buf + out, "...", 3);
+		out += 3;
+	}
+	buf[out] = '\0';
 }
 
 
@@ -289,17 +412,27 @@ GoAllocContextCreateExtended(MemoryContext parent, const char *name,
 	bool		check = goalloc_check;
 
 	heap = goalloc_backend_heap(true);
+	if (unlikely(heap == NULL))
+	{
+		/* no heap in this process: a context PostgreSQL's own type serves */
+		goalloc_heap_unavailable_warning();
+		return AllocSetContextCreateInternal(parent, name,
+											 ALLOCSET_DEFAULT_SIZES);
+	}
 
 	set = (GoAllocContext *) malloc(sizeof(GoAllocContext));
 	if (set == NULL)
 	{
+		char		logname[GOALLOC_LOG_NAME_LEN];
+
+		goalloc_log_name(name, logname, sizeof(logname));
 		if (TopMemoryContext)
 			MemoryContextStats(TopMemoryContext);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("Failed while creating memory context \"%s\".",
-						   name)));
+						   logname)));
 	}
 
 	set->check = check;
@@ -370,13 +503,15 @@ static bool
 GoAllocSentinelOk(GoAllocContext *set, void *pointer, Size usable)
 {
 	Size		requested = GoAllocChunkRequested(pointer);
+	char		name[GOALLOC_LOG_NAME_LEN];
 
 	if (requested < usable &&
 		((unsigned char *) pointer)[requested] != GOALLOC_SENTINEL)
 	{
+		goalloc_log_name(set->header.name, name, sizeof(name));
 		ereport(WARNING,
 				(errmsg("detected write past chunk end in goalloc context \"%s\" %p (requested %zu)",
-						set->header.name, pointer, requested)));
+						name, pointer, requested)));
 		return false;
 	}
 	return true;
@@ -470,6 +605,11 @@ GoAllocAllocSlow(MemoryContext context, Size size)
 	void	   *p;
 
 	p = ga_alloc_any(&set->owner, size);
+	if (unlikely(p == NULL) && goalloc_refused(&set->owner, size))
+	{
+		p = ga_alloc_any(&set->owner, size);
+		goalloc_limit_restore(&set->owner);
+	}
 	if (unlikely(p == NULL))
 		return NULL;
 	GoAllocChunkContext(p) = context;
@@ -527,6 +667,11 @@ GoAllocRealloc(MemoryContext context, void *pointer, Size size)
 	void	   *newp;
 
 	newp = GoAllocCoreRealloc(set, pointer, size);
+	if (unlikely(newp == NULL) && goalloc_refused(&set->owner, size))
+	{
+		newp = GoAllocCoreRealloc(set, pointer, size);
+		goalloc_limit_restore(&set->owner);
+	}
 	if (unlikely(newp == NULL))
 		return NULL;
 	if (newp != pointer)
@@ -546,6 +691,11 @@ GoAllocAllocCheck(MemoryContext context, Size size)
 	void	   *p;
 
 	p = ga_alloc(&set->owner, size);
+	if (p == NULL && goalloc_refused(&set->owner, size))
+	{
+		p = ga_alloc(&set->owner, size);
+		goalloc_limit_restore(&set->owner);
+	}
 	if (p == NULL)
 		return NULL;
 	GoAllocSetCheckHeader(set, p, size, GoAllocUsable(set, p));
@@ -608,6 +758,11 @@ GoAllocReallocCheck(MemoryContext context, void *pointer, Size size)
 	}
 
 	newp = ga_alloc(&set->owner, size);
+	if (newp == NULL && goalloc_refused(&set->owner, size))
+	{
+		newp = ga_alloc(&set->owner, size);
+		goalloc_limit_restore(&set->owner);
+	}
 	if (newp == NULL)
 		return NULL;			/* old chunk intact */
 	memcpy(newp, pointer, Min(oldsize, size));
@@ -667,11 +822,15 @@ GoAllocGetChunkSpace(MemoryContext context, void *pointer)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
 	Size		space;
+	char		name[GOALLOC_LOG_NAME_LEN];
 
 	space = ga_chunk_size(&set->owner, pointer);
 	if (space == 0)
+	{
+		goalloc_log_name(context->name, name, sizeof(name));
 		elog(ERROR, "GetMemoryChunkSpace called with invalid pointer in goalloc context \"%s\"",
-			 context->name);
+			 name);
+	}
 	return space;
 }
 
@@ -766,106 +925,21 @@ GoAllocCheck(MemoryContext context)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
 	ga_owner_stats st;
+	char		name[GOALLOC_LOG_NAME_LEN];
 
 	if (set->check)
 		GoAllocCheckAll(set, false);
 
 	ga_owner_read_stats(&set->owner, &st);
 	if (st.span_bytes != set->header.mem_allocated)
+	{
+		goalloc_log_name(context->name, name, sizeof(name));
 		elog(WARNING, "goalloc context \"%s\": mem_allocated %zu, spans hold %zu",
-			 context->name, set->header.mem_allocated, (Size) st.span_bytes);
+			 name, set->header.mem_allocated, (Size) st.span_bytes);
+	}
 }
 
 #endif							/* MEMORY_CONTEXT_CHECKING */
-
-
-/* ----------
- * GUCs and module initialization
- * ----------
- */
-
-static void
-goalloc_assign_heap_limit(int newval, void *extra)
-{
-	ga_heap    *heap = goalloc_backend_heap(false);
-
-	if (heap != NULL)
-		ga_heap_set_limit(heap, (size_t) newval * 1024);
-}
-
-static void
-goalloc_assign_retain(int newval, void *extra)
-{
-	ga_heap    *heap = goalloc_backend_heap(false);
-
-	if (heap != NULL)
-		ga_heap_set_retain(heap, (size_t) newval * 1024);
-}
-
-/* A kernel without THP refuses: the setting then does nothing. */
-static void
-goalloc_assign_huge_pages(bool newval, void *extra)
-{
-	ga_heap    *heap = goalloc_backend_heap(false);
-
-	if (heap != NULL)
-		(void) ga_heap_set_huge_pages(heap, newval);
-}
-
-/*
- * _PG_init
- *		Define the GUCs, then let the views module set itself up.
- */
-void
-_PG_init(void)
-{
-	DefineCustomBoolVariable("goalloc.check",
-							 "Creates goalloc contexts that check their chunks.",
-							 "Contexts created while this is on keep each chunk's requested size, "
-							 "check a sentinel byte after it and wipe freed memory with 0x7F.",
-							 &goalloc_check,
-							 false,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
-
-	DefineCustomIntVariable("goalloc.heap_limit",
-							"Largest amount of memory the backend's goalloc heap may retain.",
-							"Past it, allocations in goalloc contexts fail with \"out of memory\". "
-							"0 means no limit.",
-							&goalloc_heap_limit_kb,
-							0,
-							0, INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_KB,
-							NULL, goalloc_assign_heap_limit, NULL);
-
-	DefineCustomIntVariable("goalloc.retain",
-							"Idle memory the backend's goalloc heap keeps instead of returning it to the OS.",
-							NULL,
-							&goalloc_retain_kb,
-							(int) (GA_DEFAULT_RETAIN / 1024),
-							0, INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_KB,
-							NULL, goalloc_assign_retain, NULL);
-
-	DefineCustomBoolVariable("goalloc.huge_pages",
-							 "Lets the kernel back the goalloc heap with transparent huge pages.",
-							 "Marks the heap's arenas MADV_HUGEPAGE: fewer TLB misses, "
-							 "but memory is backed in 2 MB steps and a page fault may wait "
-							 "for compaction.",
-							 &goalloc_huge_pages,
-							 false,
-							 PGC_USERSET,
-							 0,
-							 NULL, goalloc_assign_huge_pages, NULL);
-
-	goalloc_views_init();
-	goalloc_executor_init();
-
-	MarkGUCPrefixReserved("goalloc");
-}
 
 
 /* ---- for other extensions ---- */

@@ -43,14 +43,38 @@ extern const MemoryContextMethods GoAllocMethods;
  * create is false.
  */
 extern ga_heap *goalloc_backend_heap(bool create);
+extern void goalloc_heap_unavailable_warning(void);
 
-/* GUCs (goalloc_guc in goalloc_context.c). */
+/*
+ * After an allocation for owner returned NULL (goalloc_context.c): false if
+ * the OS refused; an ERROR naming goalloc.heap_limit if the limit did; true
+ * inside a critical section, where the limit is lifted for one more try,
+ * which the caller follows with goalloc_limit_restore().
+ */
+extern bool goalloc_refused(ga_owner *owner, Size size);
+extern void goalloc_limit_restore(ga_owner *owner);
+
+/*
+ * A context name fit for a message: cut at GOALLOC_LOG_NAME_MAX bytes,
+ * control characters escaped.  buf should be GOALLOC_LOG_NAME_LEN bytes.
+ */
+#define GOALLOC_LOG_NAME_MAX	100
+#define GOALLOC_LOG_NAME_LEN	(4 * GOALLOC_LOG_NAME_MAX + 4)
+extern void goalloc_log_name(const char *name, char *buf, Size buflen);
+
+/* GUCs (goalloc.c). */
 extern bool goalloc_check;
 extern int	goalloc_heap_limit_kb;	/* 0 = unlimited */
 extern int	goalloc_retain_kb;
+extern bool goalloc_huge_pages;
 
-/* Set up by the views module from _PG_init (shared memory, hooks). */
-extern void goalloc_views_init(void);
+/*
+ * Shared memory (goalloc_shmem.c): goalloc_shmem_init, from _PG_init,
+ * requests it when the library is preloaded; goalloc_publish copies the
+ * heap's totals into this backend's slot (nothing without preloading).
+ */
+extern void goalloc_shmem_init(void);
+extern void goalloc_publish(void);
 
 /* goalloc.executor and the executor hooks (goalloc_executor.c), from _PG_init. */
 extern void goalloc_executor_init(void);

@@ -46,18 +46,10 @@
  *	goalloc_scavenge(keep)	Go's debug.FreeOSMemory (keep = 0): release idle
  *							pages to the OS until at most keep bytes of idle
  *							memory stay backed.  Returns the bytes released.
- *	goalloc_backends()		with goalloc in shared_preload_libraries, every
- *							backend's totals as last published: at the end
- *							of each of its transactions and whenever it runs
- *							one of the functions above.  Without preloading
- *							it returns no rows and says why in a NOTICE.
  *
- * Publishing reads the heap's counters (ga_heap_read_stats: O(contexts x
- * size classes), no walk) and makes a handful of stores into the backend's
- * own slot, indexed by its BackendId and bracketed by a change counter that
- * readers retry on, as PostgreSQL does for PgBackendStatus: no lock, no
- * work per palloc.  A backend that has no heap publishes its zeros once.
- * The slot is cleared by a before_shmem_exit callback.
+ * Every function but goalloc_scavenge() publishes the backend's totals to
+ * shared memory on the way (goalloc_shmem.c), so that goalloc_backends
+ * shows what a backend that was just looked at holds.
  *
  * IDENTIFICATION
  *	  src/pg/goalloc_views.c
@@ -66,50 +58,15 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "port/atomics.h"
-#include "storage/backendid.h"
-#include "storage/ipc.h"
-#include "storage/lwlock.h"
-#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "goalloc_internal.h"
-
-/* One backend's published totals. */
-typedef struct GoAllocBackendSlot
-{
-	uint32		changecount;	/* odd while the owner is writing */
-	int			pid;			/* 0: slot unused */
-	TimestampTz updated_at;
-	int64		heap_sys;
-	int64		heap_inuse;
-	int64		heap_released;
-	int64		heap_alloc;
-	int64		heap_objects;
-	int64		mallocs;
-	int64		frees;
-	int64		contexts;
-} GoAllocBackendSlot;
-
-typedef struct GoAllocShared
-{
-	int			nslots;
-	GoAllocBackendSlot slots[FLEXIBLE_ARRAY_MEMBER];
-} GoAllocShared;
-
-static GoAllocShared *goalloc_shared = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static bool goalloc_exit_registered = false;
-static bool goalloc_published_empty = false;
 
 /* What the walkers collect, in the private scratch context. */
 typedef struct SpanRow
@@ -150,9 +107,6 @@ PG_FUNCTION_INFO_V1(goalloc_views_heap_map);
 PG_FUNCTION_INFO_V1(goalloc_views_stats);
 PG_FUNCTION_INFO_V1(goalloc_views_contexts);
 PG_FUNCTION_INFO_V1(goalloc_views_scavenge);
-PG_FUNCTION_INFO_V1(goalloc_views_backends);
-
-static void goalloc_publish(void);
 
 
 /* ---- Helpers ---- */
@@ -171,10 +125,15 @@ scratch_context(void)
 }
 
 static Datum
-address_datum(uintptr_t addr)
+address_datum(uintptr_t addr, bool *isnull)
 {
 	char		buf[32];
 
+	if (!superuser())
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long) addr);
 	return CStringGetTextDatum(buf);
 }
@@ -310,7 +269,7 @@ goalloc_views_spans(PG_FUNCTION_ARGS)
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = text_or_null(cx ? cx->name : NULL, &nulls[0]);
 		values[1] = Int32GetDatum((int32) s->arena);
-		values[2] = address_datum(s->base);
+		values[2] = address_datum(s->base, &nulls[2]);
 		values[3] = size_datum(s->npages);
 		values[4] = Int32GetDatum(s->spanclass);
 		values[5] = Int32GetDatum(s->sizeclass);
@@ -319,7 +278,7 @@ goalloc_views_spans(PG_FUNCTION_ARGS)
 		values[8] = Int32GetDatum((int32) s->allocated);
 		values[9] = CStringGetTextDatum(ga_span_state_name(s->state));
 		if (s->owner)
-			values[10] = address_datum((uintptr_t) cx);
+			values[10] = address_datum((uintptr_t) cx, &nulls[10]);
 		else
 			nulls[10] = true;
 		values[11] = Int32GetDatum((int32) s->listed);
@@ -416,7 +375,7 @@ goalloc_views_arenas(PG_FUNCTION_ARGS)
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = Int32GetDatum((int32) a->index);
-		values[1] = address_datum(a->base);
+		values[1] = address_datum(a->base, &nulls[1]);
 		values[2] = size_datum(a->npages);
 		values[3] = size_datum(a->pages_inuse);
 		values[4] = size_datum(a->pages_free);
@@ -551,7 +510,7 @@ chunk_rows(FunctionCallInfo fcinfo, int pages_per_char)
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = Int32GetDatum((int32) r->arena);
 		values[1] = Int32GetDatum((int32) r->chunk);
-		values[2] = address_datum(r->base);
+		values[2] = address_datum(r->base, &nulls[2]);
 		values[3] = Int32GetDatum(r->pages);
 		values[4] = Int32GetDatum(r->inuse);
 		values[5] = Int32GetDatum(r->free);
@@ -711,13 +670,13 @@ goalloc_views_contexts(PG_FUNCTION_ARGS)
 			for (p = cx->parent; p != NULL; p = p->parent)
 				level++;
 			values[3] = Int32GetDatum(level);
-			values[4] = address_datum((uintptr_t) cx);
+			values[4] = address_datum((uintptr_t) cx, &nulls[4]);
 			values[9] = size_datum(cx->mem_allocated);
 		}
 		else
 		{
 			nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[9] = true;
-			values[4] = address_datum((uintptr_t) r->owner);
+			values[4] = address_datum((uintptr_t) r->owner, &nulls[4]);
 		}
 		values[5] = size_datum(r->st.nspans);
 		values[6] = size_datum(r->st.npages);
@@ -750,206 +709,4 @@ goalloc_views_scavenge(PG_FUNCTION_ARGS)
 		released = ga_heap_scavenge(heap, (size_t) keep);
 	goalloc_publish();
 	PG_RETURN_DATUM(size_datum(released));
-}
-
-
-/* ---- Every backend's totals, through shared memory ---- */
-
-static Size
-goalloc_shmem_size(void)
-{
-	return add_size(offsetof(GoAllocShared, slots),
-					mul_size(MaxBackends, sizeof(GoAllocBackendSlot)));
-}
-
-static void
-goalloc_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(goalloc_shmem_size());
-}
-
-static void
-goalloc_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	goalloc_shared = ShmemInitStruct("goalloc backends",
-									 goalloc_shmem_size(), &found);
-	if (!found)
-	{
-		memset(goalloc_shared, 0, goalloc_shmem_size());
-		goalloc_shared->nslots = MaxBackends;
-	}
-	LWLockRelease(AddinShmemInitLock);
-}
-
-/* This backend's slot, or NULL (no shared memory, or no BackendId). */
-static volatile GoAllocBackendSlot *
-my_slot(void)
-{
-	if (goalloc_shared == NULL || MyBackendId == InvalidBackendId ||
-		MyBackendId < 1 || MyBackendId > goalloc_shared->nslots)
-		return NULL;
-	return &goalloc_shared->slots[MyBackendId - 1];
-}
-
-static void
-goalloc_clear_slot(int code, Datum arg)
-{
-	volatile GoAllocBackendSlot *slot = my_slot();
-
-	if (slot == NULL || slot->pid != MyProcPid)
-		return;
-	slot->changecount++;
-	pg_write_barrier();
-	slot->pid = 0;
-	pg_write_barrier();
-	slot->changecount++;
-}
-
-/*
- * Copy the heap's totals into this backend's slot.  Cheap: one read of the
- * heap's counters and a few stores; never allocates.
- */
-static void
-goalloc_publish(void)
-{
-	volatile GoAllocBackendSlot *slot = my_slot();
-	ga_heap    *heap;
-	ga_heap_stats st;
-
-	if (slot == NULL || proc_exit_inprogress)
-		return;
-	if (!goalloc_exit_registered)
-	{
-		before_shmem_exit(goalloc_clear_slot, (Datum) 0);
-		goalloc_exit_registered = true;
-	}
-
-	/* A backend that never made a heap publishes its zeros once. */
-	heap = goalloc_backend_heap(false);
-	if (heap == NULL && goalloc_published_empty)
-		return;
-	goalloc_published_empty = (heap == NULL);
-	memset(&st, 0, sizeof(st));
-	if (heap != NULL)
-		ga_heap_read_stats(heap, &st);
-
-	slot->changecount++;
-	pg_write_barrier();
-	slot->pid = MyProcPid;
-	slot->updated_at = GetCurrentTimestamp();
-	slot->heap_sys = (int64) st.heap_sys;
-	slot->heap_inuse = (int64) st.heap_inuse;
-	slot->heap_released = (int64) st.heap_released;
-	slot->heap_alloc = (int64) st.heap_alloc;
-	slot->heap_objects = (int64) st.heap_objects;
-	slot->mallocs = (int64) st.mallocs;
-	slot->frees = (int64) st.frees;
-	slot->contexts = (int64) st.nowners;
-	pg_write_barrier();
-	slot->changecount++;
-}
-
-static void
-goalloc_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PREPARE:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			goalloc_publish();
-			break;
-		default:
-			break;
-	}
-}
-
-Datum
-goalloc_views_backends(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			i;
-
-	SetSingleFuncCall(fcinfo, 0);
-	if (goalloc_shared == NULL)
-	{
-		ereport(NOTICE,
-				(errmsg("goalloc_backends is empty: goalloc is not in shared_preload_libraries")));
-		PG_RETURN_VOID();
-	}
-	goalloc_publish();
-
-	for (i = 0; i < goalloc_shared->nslots; i++)
-	{
-		volatile GoAllocBackendSlot *slot = &goalloc_shared->slots[i];
-		GoAllocBackendSlot copy;
-		Datum		values[10];
-		bool		nulls[10];
-
-		/* retry while the owner is writing */
-		for (;;)
-		{
-			uint32		before = slot->changecount;
-
-			pg_read_barrier();
-			copy.pid = slot->pid;
-			copy.updated_at = slot->updated_at;
-			copy.heap_sys = slot->heap_sys;
-			copy.heap_inuse = slot->heap_inuse;
-			copy.heap_released = slot->heap_released;
-			copy.heap_alloc = slot->heap_alloc;
-			copy.heap_objects = slot->heap_objects;
-			copy.mallocs = slot->mallocs;
-			copy.frees = slot->frees;
-			copy.contexts = slot->contexts;
-			pg_read_barrier();
-			if (before == slot->changecount && (before & 1) == 0)
-				break;
-			CHECK_FOR_INTERRUPTS();
-		}
-		if (copy.pid == 0)
-			continue;
-
-		memset(nulls, 0, sizeof(nulls));
-		values[0] = Int32GetDatum(copy.pid);
-		values[1] = Int64GetDatum(copy.heap_sys);
-		values[2] = Int64GetDatum(copy.heap_inuse);
-		values[3] = Int64GetDatum(copy.heap_released);
-		values[4] = Int64GetDatum(copy.heap_alloc);
-		values[5] = Int64GetDatum(copy.heap_objects);
-		values[6] = Int64GetDatum(copy.mallocs);
-		values[7] = Int64GetDatum(copy.frees);
-		values[8] = Int64GetDatum(copy.contexts);
-		values[9] = TimestampTzGetDatum(copy.updated_at);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-							 values, nulls);
-	}
-	PG_RETURN_VOID();
-}
-
-/*
- * Called from _PG_init.  Shared memory exists only when the library is
- * preloaded; otherwise goalloc_backends() stays empty.
- */
-void
-goalloc_views_init(void)
-{
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = goalloc_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = goalloc_shmem_startup;
-	RegisterXactCallback(goalloc_xact_callback, NULL);
 }
