@@ -2,15 +2,16 @@
 # bench/callgrind_pg.sh: Ir per palloc/pfree pair of 32 B in PostgreSQL,
 # goalloc against AllocSet (and Generation, Slab), from a single-user
 # backend (postgres --single) under callgrind, collecting only inside
-# bench_pair_loop (src/pg/goalloc_bench.c).  Needs valgrind and a built
-# goalloc.so: GOALLOC_SO=path (default: bench/build_private.sh builds one).
-# Run as root: the backend runs as the postgres user.
+# bench_pair_loop (bench/extension/workloads.c).  Needs valgrind, and
+# goalloc and goalloc_bench installed in the PostgreSQL of PG_CONFIG
+# (default pg_config): make bench installs both first.  goalloc_bench's
+# library loads goalloc's itself.  Run as root: the backend runs as the
+# postgres user.
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 N=${N:-200000}
 SIZE=${SIZE:-32}
-SO=${GOALLOC_SO:-$("$HERE/build_private.sh")}
-BIN=$(pg_config --bindir)
+BIN=$(${PG_CONFIG:-pg_config} --bindir)
 D=$(mktemp -d /tmp/goalloc-cg.XXXXXX)
 chown postgres "$D"
 RUN="runuser -u postgres --"
@@ -24,7 +25,7 @@ printf "%-11s %12s   %s\n" context "Ir/pair" "top functions (self Ir per pair)"
 for a in goalloc aset generation slab; do
 	sz=$SIZE; [ $a = slab ] && sz=100
 	cat > "$D/in.sql" <<SQL
-CREATE FUNCTION goalloc_bench_pairs(text, int8, int4) RETURNS float8 AS '$SO', 'goalloc_bench_pairs' LANGUAGE C;
+CREATE FUNCTION goalloc_bench_pairs(text, int8, int4) RETURNS float8 AS '\$libdir/goalloc_bench', 'goalloc_bench_pairs' LANGUAGE C;
 SELECT goalloc_bench_pairs('$a', $N, $sz);
 SQL
 	chmod a+r "$D/in.sql"

@@ -1,41 +1,40 @@
 #!/bin/sh
-# bench/run_sql.sh: the SQL-side benchmark (src/pg/goalloc_bench.c), every
-# workload, one table, plus build_free's phases and the issue's targets.
+# bench/run_sql.sh: the SQL-side benchmark (the goalloc_bench extension,
+# bench/extension), every workload, one table, plus build_free's phases and
+# the issue's targets.
 #
-#   make install && bench/run_sql.sh [SCALE]     uses CREATE EXTENSION goalloc
-#   GOALLOC_SO=/abs/path/goalloc.so bench/run_sql.sh [SCALE]
-#        no install: creates the bench functions from that library
+#   make install && make -C bench/extension install && bench/run_sql.sh [SCALE]
+#
+# (make bench does both installs, then runs this.)  The script runs
+# CREATE EXTENSION goalloc_bench CASCADE, which creates goalloc too.
 #
 # Workload 8: first the tables of bench/trace_setup.sql are built and the
 # query set bench/trace_queries.sql is recorded with goalloc_record_trace()
-# (serial plans, jit off) into bench/results/query_trace.gaqt, which
-# bench/run_core.sh replays too; goalloc_bench_trace() replays it
-# TRACE_LOOPS times (default 10) and its rows join the table.
+# (serial plans, jit off; the function turns goalloc's routing off for the
+# queries it records) into results/query_trace.gaqt, which bench/run_core.sh
+# replays too; goalloc_bench_trace() replays it TRACE_LOOPS times (default
+# 10) and its rows join the table.
 #
 # Every allocator runs REPS times (default 5) in interleaved rounds, and the
 # table shows its median round's time (goalloc_bench's reps argument).
+# SCALE (default 1) lengthens every workload; goalloc_bench_all runs
+# build_free at min(SCALE, 4), its bound.
 #
 # Runs inside pg_virtualenv (a throw-away cluster) unless PGPORT is set.
-# Writes bench/results/sql_table.txt, bench/results/sql_bench.csv and
-# bench/results/query_trace.gaqt.
+# Writes sql_table.txt, sql_bench.csv and query_trace.gaqt into RESULTS
+# (default bench/results).
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCALE=${1:-${SCALE:-1}}
 TRACE_LOOPS=${TRACE_LOOPS:-10}
 REPS=${REPS:-5}
+RESULTS=${RESULTS:-$HERE/results}
 if [ -z "$PGPORT" ] && [ -z "$GOALLOC_IN_VENV" ]; then
 	GOALLOC_IN_VENV=1 exec pg_virtualenv -t -v 15 "$0" "$@"
 fi
-mkdir -p "$HERE/results"
+mkdir -p "$RESULTS"
 PSQL="psql -X -q -v ON_ERROR_STOP=1"
-if [ -n "$GOALLOC_SO" ]; then
-	sed "s|MODULE_PATHNAME|$GOALLOC_SO|" "$HERE/../src/pg/sql/30_bench.sql" \
-		"$HERE/../src/pg/sql/50_trace.sql" > /tmp/goalloc_bench_$$.sql
-	$PSQL -f /tmp/goalloc_bench_$$.sql
-	rm -f /tmp/goalloc_bench_$$.sql
-else
-	$PSQL -c 'CREATE EXTENSION IF NOT EXISTS goalloc'
-fi
+PGOPTIONS='-c client_min_messages=warning' $PSQL -c 'CREATE EXTENSION IF NOT EXISTS goalloc_bench CASCADE'
 
 # Workload 8: record the query set.  The server writes the file, into a
 # directory of its own that it can write to.
@@ -58,9 +57,9 @@ SELECT name, kind, count(*) AS contexts, sum(allocs) AS allocs, sum(frees) AS fr
 FROM goalloc_trace_contexts(:'path') GROUP BY 1, 2 ORDER BY 4 DESC, 1;
 SQL
 )
-cp "$TRACE_FILE" "$HERE/results/query_trace.gaqt"
+cp "$TRACE_FILE" "$RESULTS/query_trace.gaqt"
 
-OUT="$HERE/results/sql_table.txt"
+OUT="$RESULTS/sql_table.txt"
 {
 	echo "# $(date -u +%FT%TZ) $("$HERE/machine.sh") scale=$SCALE reps=$REPS trace_loops=$TRACE_LOOPS $(psql -X -At -c 'SELECT version()')"
 	$PSQL -P pager=off <<SQL
@@ -77,13 +76,13 @@ SELECT workload, allocator, round(ns_per_op::numeric, 2) AS ns_per_op, ops,
        round(ratio_to_aset::numeric, 3) AS t_vs_aset,
        round(mem_ratio_to_aset::numeric, 3) AS mem_vs_aset
 FROM r;
-\copy r TO '$HERE/results/sql_bench.csv' WITH (FORMAT csv, HEADER)
+\copy r TO '$RESULTS/sql_bench.csv' WITH (FORMAT csv, HEADER)
 \echo
-\echo build_free phases (rss_delta: backend RSS growth since the run started; after_scavenge: ga_heap_scavenge(heap, 0) for goalloc, malloc_trim(0) for all)
+\echo build_free phases (rss_delta: backend RSS growth since the run started; after_scavenge: GoAllocScavenge(0) for goalloc, malloc_trim(0) for all)
 SELECT allocator, phase, round(mem_allocated / 1048576.0, 3) AS mem_mb,
        round(rss_delta / 1048576.0, 3) AS rss_mb,
        round(ratio_to_before::numeric, 3) AS vs_before
-FROM goalloc_bench_build_free($SCALE);
+FROM goalloc_bench_build_free(LEAST($SCALE, 4));
 \echo
 \echo targets of issue 6 (ratios within this run)
 WITH g AS (SELECT * FROM r WHERE allocator = 'goalloc'),

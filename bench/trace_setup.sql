@@ -2,7 +2,8 @@
 -- (bench/trace_queries.sql), TPC-H-like, generated deterministically:
 -- lineitem 60,000 rows, orders 15,000, customer 1,500, part 2,000 (a
 -- tenth of this makes a 34M-record, 550 MB trace; this one is about 3.5M
--- records).  Run by bench/run_sql.sh before recording the trace.
+-- records).  Run by bench/run_sql.sh, after CREATE EXTENSION goalloc_bench,
+-- before recording the trace with goalloc_record_trace().
 DROP TABLE IF EXISTS qt_lineitem, qt_orders, qt_customer, qt_part;
 CREATE TABLE qt_customer AS
   SELECT c AS c_custkey,

@@ -89,10 +89,11 @@ static int
 gab_trace_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = (const char *) data;
+	const size_t piece = (size_t) 1 << 30;
 
 	while (len > 0)
 	{
-		ssize_t		n = write(fd, p, len < ((size_t) 1 << 30) ? len : ((size_t) 1 << 30));
+		ssize_t		n = write(fd, p, len < piece ? len : piece);
 
 		if (n < 0 && errno == EINTR)
 			continue;

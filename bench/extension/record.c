@@ -1,38 +1,35 @@
 /*-------------------------------------------------------------------------
  *
- * goalloc_trace.c
- *	  Recording the memory-context calls of real queries to a file
- *	  (benchmark workload 8), and reading such a file back.
+ * record.c
+ *	  Recording the memory-context calls of real queries to a trace file
+ *	  (benchmark workload 8).
  *
  *	goalloc_record_trace(query text, path text) RETURNS bigint
  *		runs the query (one or more statements) through SPI, its rows
  *		discarded, while every context call of its executor is recorded;
  *		writes the trace to path and returns the records written.
- *	goalloc_trace_info(path), goalloc_trace_contexts(path),
- *	goalloc_trace_sizes(path)
- *		what a trace file holds: totals, one row per recorded context, and
- *		the requested sizes.
- *	goalloc_bench_trace(path, loops) (goalloc_bench.c) replays it.
  *
- * The format is bench/gab_qtrace.h, which also has the reader used here, by
- * goalloc_bench.c and by bench/bench_core.c.
+ * The format, its writer and its reader are bench/common/gab_trace.c;
+ * tracefile.c reads traces back, replay.c replays them.
  *
  * Recording runs on PostgreSQL's own contexts, so that the trace does not
- * depend on goalloc: while it is on, queries are not routed to goalloc
- * (goalloc.executor is ignored for the queries started meanwhile).
+ * depend on goalloc: goalloc_record_trace turns goalloc's routing off
+ * (BENCH_ROUTING_GUC, set to off at a GUC nest level of its own, as a
+ * function's SET clause does) for the queries it runs, nested ones
+ * included, unless one of them turns it on again itself.
  *
  * Wrapping
  * --------
  *
- * It reuses goalloc.executor's mechanism (goalloc_executor.c): a context's
- * method table is a per-context pointer in PG15, so a context can be given
- * a table of its own whenever none of its methods is running.  Wrapping a
- * context C mallocs a TraceWrapped { MemoryContextMethods methods (first
- * member); orig; ctx id; session } and sets C->methods = &w->methods.  Each
- * wrapper method calls the original method (AllocSet's, Generation's or
- * Slab's: only contexts whose table is one of those three, captured once
- * from throw-away contexts, are wrapped) and appends one 16-byte record to
- * a malloc'ed buffer: nothing here ever pallocs while recording.  Delete
+ * A context's method table is a per-context pointer in PG15, so a context
+ * can be given a table of its own whenever none of its methods is running
+ * (goalloc's routing adopts contexts the same way).  Wrapping a context C
+ * mallocs a TraceWrapped { MemoryContextMethods methods (first member);
+ * orig; ctx id; session } and sets C->methods = &w->methods.  Each wrapper
+ * method calls the original method (AllocSet's, Generation's or Slab's:
+ * only contexts whose table is one of those three, captured once from
+ * throw-away contexts, are wrapped) and appends one 16-byte record to a
+ * malloc'ed buffer: nothing here ever pallocs while recording.  Delete
  * restores C->methods before the original delete runs (AllocSet may put C
  * on its freelist and hand it out again).  A wrapped context that outlives
  * its recording session only forwards.
@@ -48,65 +45,69 @@
  * When
  * ----
  *
- * At ExecutorStart of every query started while recording (the SPI query
- * and any query nested in it), goalloc_executor.c's hook registers the
- * query here: a malloc'ed record unlinked by a reset callback on its
- * es_query_cxt.  The contexts under every registered es_query_cxt are
- * wrapped, with goalloc_executor.c's tree walk, at the ExecutorStart, Run
- * and Finish hooks, as adoption does.  That alone would miss the contexts a
- * single ExecutorRun makes -- sorts, hash joins, tuplesort's Generation
- * "Caller tuples" -- until they are nearly done.  So the registration also
- * replaces each plan node's ExecProcNodeReal with TraceExecProcNode, which
- * walks the trees again before calling the real function: a context made
- * during a node's call is wrapped by the next call of any node (the next
- * tuple), and only its very first chunks are missed.  The walk costs one
- * visit per context; with many contexts (an array_agg per group makes one
- * each) it runs every n/16 node calls, n the contexts last visited.
+ * This file has executor hooks of its own (installed by _PG_init after
+ * goalloc's, so they run around goalloc's, and chained to whatever was
+ * there).  While recording, the ExecutorStart hook registers every query
+ * started (the SPI query and any query nested in it): a malloc'ed record
+ * unlinked by a reset callback on its es_query_cxt.  The contexts under
+ * every registered es_query_cxt are wrapped, with GoAllocContextWalk, at
+ * the ExecutorStart, Run and Finish hooks.  That alone would miss the
+ * contexts a single ExecutorRun makes -- sorts, hash joins, tuplesort's
+ * Generation "Caller tuples" -- until they are nearly done.  So the
+ * registration also replaces each plan node's ExecProcNodeReal with
+ * TraceExecProcNode, which walks the trees again before calling the real
+ * function: a context made during a node's call is wrapped by the next
+ * call of any node (the next tuple), and only its very first chunks are
+ * missed.  The walk costs one visit per context; with many contexts (an
+ * array_agg per group makes one each) it runs every n/16 node calls, n the
+ * contexts last visited.
  *
  * Not recorded: parallel workers (set max_parallel_workers_per_gather = 0
  * for a complete trace), contexts outside es_query_cxt (parse trees, plans,
  * SPI's own contexts, catalog caches), and chunks allocated before their
  * context was wrapped.
  *
- * Limits: 2^26 records (1 GiB of buffer); a request of 4 GiB or more does
- * not fit a record.  Past either, or if malloc fails, recording stops and
- * goalloc_record_trace raises an ERROR after the query, writing no file.
+ * Limits: GAB_TRACE_MAX_RECORDS (2^26) records, 1 GiB of buffer; a request
+ * of 4 GiB or more does not fit a record.  Past either, or if malloc fails,
+ * recording stops and goalloc_record_trace raises an ERROR after the query,
+ * writing no file.  The recorded query itself is the caller's: it is
+ * interrupted as any query is, and an error or a cancel anywhere frees the
+ * recorder's buffers.
  *
  * IDENTIFICATION
- *	  src/pg/goalloc_trace.c
+ *	  bench/extension/record.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "catalog/pg_authid_d.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
-#include "fmgr.h"
-#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "storage/fd.h"
 #include "tcop/dest.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "goalloc_internal.h"
+#include "extension/goalloc/goalloc.h"
 
-#include "../../bench/gab_qtrace.h"
+#include "bench.h"
 
 PG_FUNCTION_INFO_V1(goalloc_record_trace);
-PG_FUNCTION_INFO_V1(goalloc_trace_info);
-PG_FUNCTION_INFO_V1(goalloc_trace_contexts);
-PG_FUNCTION_INFO_V1(goalloc_trace_sizes);
+
+/*
+ * goalloc's setting that routes queries to goalloc, turned off for the
+ * queries recorded.
+ */
+#define BENCH_ROUTING_GUC	"goalloc.executor"
 
 /* Records one recording may hold (16 bytes each). */
-#define TRACE_MAX_RECORDS	((uint64) 1 << 26)
+#define TRACE_MAX_RECORDS	GAB_TRACE_MAX_RECORDS
 
 /* Initial sizes of the malloc'ed buffers. */
 #define TRACE_INIT_RECORDS	65536
@@ -153,13 +154,13 @@ typedef struct TraceRecorder
 	const char *failed;			/* why recording stopped, or NULL */
 	Size		failed_size;	/* the request too large, if that is why */
 
-	gab_qt_rec *records;
+	gab_trace_rec *records;
 	uint64		nrecords;
 	uint64		maxrecords;
 	uint64		nchunks;
 	uint64		skipped;
 
-	gab_qt_context *contexts;	/* the file's context table */
+	gab_trace_context *contexts;	/* the file's context table */
 	uint32	   *epochs;			/* per context id */
 	uint32		ncontexts;
 	uint32		maxcontexts;
@@ -174,17 +175,18 @@ typedef struct TraceRecorder
 	uint64		visited;		/* contexts visited by the last walk */
 } TraceRecorder;
 
-bool		goalloc_trace_active = false;
+static bool trace_active = false;
 
 static TraceRecorder rec;
 static uint64 trace_sessions = 0;
 static TraceQuery *trace_queries = NULL;
 
-/* The stock method tables, captured in goalloc_trace_init */
+/* The stock method tables, captured in bench_record_init */
 static const MemoryContextMethods *aset_methods = NULL;
 static const MemoryContextMethods *generation_methods = NULL;
 static const MemoryContextMethods *slab_methods = NULL;
 
+static void TraceScan(void);
 static void *TraceAlloc(MemoryContext context, Size size);
 static void TraceFree(MemoryContext context, void *pointer);
 static void *TraceRealloc(MemoryContext context, void *pointer, Size size);
@@ -231,16 +233,16 @@ static bool
 TraceGrowRecords(void)
 {
 	uint64		n = rec.maxrecords * 2;
-	gab_qt_rec *r;
+	gab_trace_rec *r;
 
 	if (rec.maxrecords >= TRACE_MAX_RECORDS)
 	{
-		TraceFail("the trace would exceed its limit of 67108864 records");
+		TraceFail("the trace would exceed its limit of records");
 		return false;
 	}
 	if (n > TRACE_MAX_RECORDS)
 		n = TRACE_MAX_RECORDS;
-	r = (gab_qt_rec *) realloc(rec.records, (size_t) n * sizeof(gab_qt_rec));
+	r = (gab_trace_rec *) realloc(rec.records, (size_t) n * sizeof(gab_trace_rec));
 	if (r == NULL)
 	{
 		TraceFail("out of memory for the trace");
@@ -254,7 +256,7 @@ TraceGrowRecords(void)
 static inline void
 TraceAppend(uint8 op, uint32 ctx, uint32 chunk, Size size)
 {
-	gab_qt_rec *r;
+	gab_trace_rec *r;
 
 	if (unlikely(rec.nrecords == rec.maxrecords) && !TraceGrowRecords())
 		return;
@@ -434,7 +436,7 @@ TraceOf(MemoryContext context)
 static inline bool
 TraceRecording(TraceWrapped *w)
 {
-	return goalloc_trace_active && rec.failed == NULL &&
+	return trace_active && rec.failed == NULL &&
 		w->session == rec.session;
 }
 
@@ -451,14 +453,14 @@ TraceRecordAlloc(TraceWrapped *w, void *p, Size size)
 	}
 	if (rec.nchunks >= TRACE_MAX_RECORDS)
 	{
-		TraceFail("the trace would exceed its limit of 67108864 records");
+		TraceFail("the trace would exceed its limit of records");
 		return;
 	}
 	chunk = (uint32) rec.nchunks;
 	if (!TraceMapInsert((uintptr_t) p, chunk, w->ctx_id))
 		return;
 	rec.nchunks++;
-	TraceAppend(GAB_QT_ALLOC, w->ctx_id, chunk, size);
+	TraceAppend(GAB_TRACE_ALLOC, w->ctx_id, chunk, size);
 }
 
 static void *
@@ -483,7 +485,7 @@ TraceFree(MemoryContext context, void *pointer)
 
 		if (e != NULL)
 		{
-			TraceAppend(GAB_QT_FREE, e->ctx, e->chunk, 0);
+			TraceAppend(GAB_TRACE_FREE, e->ctx, e->chunk, 0);
 			TraceMapDelete(e);
 		}
 		else
@@ -518,7 +520,7 @@ TraceRealloc(MemoryContext context, void *pointer, Size size)
 		rec.failed_size = size;
 		return newp;
 	}
-	TraceAppend(GAB_QT_REALLOC, w->ctx_id, chunk, size);
+	TraceAppend(GAB_TRACE_REALLOC, w->ctx_id, chunk, size);
 	if (newp != pointer)
 	{
 		TraceMapDelete(e);
@@ -534,7 +536,7 @@ TraceReset(MemoryContext context)
 
 	if (TraceRecording(w))
 	{
-		TraceAppend(GAB_QT_RESET, w->ctx_id, 0, 0);
+		TraceAppend(GAB_TRACE_RESET, w->ctx_id, 0, 0);
 		rec.epochs[w->ctx_id]++;
 	}
 	w->orig->reset(context);
@@ -548,7 +550,7 @@ TraceDelete(MemoryContext context)
 
 	if (TraceRecording(w))
 	{
-		TraceAppend(GAB_QT_DELETE, w->ctx_id, 0, 0);
+		TraceAppend(GAB_TRACE_DELETE, w->ctx_id, 0, 0);
 		rec.epochs[w->ctx_id]++;
 	}
 	/* a plain context again before its own delete (it may be recycled) */
@@ -596,15 +598,15 @@ static bool
 TraceGrowContexts(void)
 {
 	uint32		n = rec.maxcontexts * 2;
-	gab_qt_context *c;
+	gab_trace_context *c;
 	uint32	   *e;
 
-	if (rec.maxcontexts >= GAB_QT_MAX_CONTEXTS)
+	if (rec.maxcontexts >= GAB_TRACE_MAX_CONTEXTS)
 	{
 		TraceFail("the trace would exceed its limit of contexts");
 		return false;
 	}
-	c = (gab_qt_context *) realloc(rec.contexts, sizeof(gab_qt_context) * n);
+	c = (gab_trace_context *) realloc(rec.contexts, sizeof(gab_trace_context) * n);
 	if (c == NULL)
 	{
 		TraceFail("out of memory for the trace");
@@ -632,18 +634,19 @@ static void
 TraceWrap(MemoryContext c, void *arg)
 {
 	TraceWrapped *w;
-	gab_qt_context *entry;
+	gab_trace_context *entry;
 	MemoryContext parent = c->parent;
+	uint32		parent_id = GAB_TRACE_NONE;
 	uint32		kind;
 	uint32		id;
 
 	rec.visited++;
 	if (c->methods == aset_methods)
-		kind = GAB_QT_KIND_ASET;
+		kind = GAB_TRACE_KIND_ASET;
 	else if (c->methods == generation_methods)
-		kind = GAB_QT_KIND_GENERATION;
+		kind = GAB_TRACE_KIND_GENERATION;
 	else if (c->methods == slab_methods)
-		kind = GAB_QT_KIND_SLAB;
+		kind = GAB_TRACE_KIND_SLAB;
 	else
 		return;
 	if (rec.failed != NULL)
@@ -659,16 +662,12 @@ TraceWrap(MemoryContext c, void *arg)
 
 	id = rec.ncontexts++;
 	entry = &rec.contexts[id];
-	memset(entry, 0, sizeof(*entry));
-	entry->id = id;
-	entry->parent = GAB_QT_NONE;
 	if (parent != NULL && parent->methods->alloc == TraceAlloc &&
 		TraceOf(parent)->session == rec.session)
-		entry->parent = TraceOf(parent)->ctx_id;
-	entry->kind = kind;
-	strlcpy(entry->name, c->name != NULL ? c->name : "", GAB_QT_NAMELEN);
+		parent_id = TraceOf(parent)->ctx_id;
+	gab_trace_context_init(entry, id, parent_id, kind, c->name);
 	rec.epochs[id] = 0;
-	TraceAppend(GAB_QT_CREATE, id, entry->parent, 0);
+	TraceAppend(GAB_TRACE_CREATE, id, parent_id, 0);
 
 	memcpy(&w->methods, &TraceMethods, sizeof(MemoryContextMethods));
 	w->orig = c->methods;
@@ -678,20 +677,20 @@ TraceWrap(MemoryContext c, void *arg)
 }
 
 /*
- * goalloc_trace_scan
+ * TraceScan
  *		Wrap every stock context under the registered queries'
  *		es_query_cxt.  Called from the executor hooks and the node wrapper.
  */
-void
-goalloc_trace_scan(void)
+static void
+TraceScan(void)
 {
 	TraceQuery *q;
 
-	if (!goalloc_trace_active)
+	if (!trace_active)
 		return;
 	rec.visited = 0;
 	for (q = trace_queries; q != NULL; q = q->next)
-		goalloc_context_walk(q->query_cxt, TraceWrap, NULL);
+		GoAllocContextWalk(q->query_cxt, TraceWrap, NULL);
 	rec.calls = 0;
 	rec.scan_interval = Max(rec.visited / TRACE_SCAN_DIVISOR, 1);
 }
@@ -713,8 +712,8 @@ TraceExecProcNode(PlanState *node)
 	if (q == NULL || id < 0 || id >= q->nnodes || q->real[id] == NULL)
 		elog(ERROR, "goalloc trace: plan node %d has lost its function", id);
 
-	if (goalloc_trace_active && ++rec.calls >= rec.scan_interval)
-		goalloc_trace_scan();
+	if (trace_active && ++rec.calls >= rec.scan_interval)
+		TraceScan();
 	return q->real[id] (node);
 }
 
@@ -765,12 +764,12 @@ TraceQueryGone(void *arg)
 }
 
 /*
- * goalloc_trace_query_start
- *		From the ExecutorStart hook, after standard_ExecutorStart, while
+ * TraceQueryStart
+ *		From the ExecutorStart hook, after the previous hook, while
  *		recording: register the query and wrap its plan nodes.
  */
-void
-goalloc_trace_query_start(QueryDesc *queryDesc)
+static void
+TraceQueryStart(QueryDesc *queryDesc)
 {
 	EState	   *estate = queryDesc->estate;
 	TraceQuery *q;
@@ -818,7 +817,7 @@ goalloc_trace_query_start(QueryDesc *queryDesc)
 static void
 TraceEnd(void)
 {
-	goalloc_trace_active = false;
+	trace_active = false;
 	free(rec.records);
 	free(rec.contexts);
 	free(rec.epochs);
@@ -831,9 +830,9 @@ TraceBegin(void)
 {
 	memset(&rec, 0, sizeof(rec));
 	rec.session = ++trace_sessions;
-	rec.records = (gab_qt_rec *) malloc(sizeof(gab_qt_rec) * TRACE_INIT_RECORDS);
+	rec.records = (gab_trace_rec *) malloc(sizeof(gab_trace_rec) * TRACE_INIT_RECORDS);
 	rec.maxrecords = TRACE_INIT_RECORDS;
-	rec.contexts = (gab_qt_context *) malloc(sizeof(gab_qt_context) * TRACE_INIT_CONTEXTS);
+	rec.contexts = (gab_trace_context *) malloc(sizeof(gab_trace_context) * TRACE_INIT_CONTEXTS);
 	rec.epochs = (uint32 *) malloc(sizeof(uint32) * TRACE_INIT_CONTEXTS);
 	rec.maxcontexts = TRACE_INIT_CONTEXTS;
 	rec.scan_interval = 1;
@@ -846,54 +845,34 @@ TraceBegin(void)
 				 errmsg("out of memory"),
 				 errdetail("Could not allocate the buffers of a query trace.")));
 	}
-	goalloc_trace_active = true;
+	trace_active = true;
 }
 
-static void
-TraceWriteAll(int fd, const char *path, const void *data, Size len)
-{
-	const char *p = (const char *) data;
-
-	while (len > 0)
-	{
-		ssize_t		n = write(fd, p, Min(len, (Size) 1 << 30));
-
-		if (n <= 0)
-		{
-			int			save_errno = (n < 0) ? errno : ENOSPC;
-
-			CloseTransientFile(fd);
-			unlink(path);
-			errno = save_errno;
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not write trace file \"%s\": %m", path)));
-		}
-		p += n;
-		len -= n;
-	}
-}
-
+/* Write the recorded trace to path; on failure, ERROR and no file. */
 static void
 TraceWriteFile(const char *path)
 {
-	gab_qt_header h;
+	gab_trace_header h;
 	int			fd;
 
-	gab_qt_header_init(&h);
-	h.ncontexts = rec.ncontexts;
-	h.nrecords = rec.nrecords;
-	h.nchunks = rec.nchunks;
-	h.skipped = rec.skipped;
-
+	gab_trace_header_init(&h, rec.ncontexts, rec.nrecords, rec.nchunks,
+						  rec.skipped);
 	fd = OpenTransientFile(path, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not create trace file \"%s\": %m", path)));
-	TraceWriteAll(fd, path, &h, sizeof(h));
-	TraceWriteAll(fd, path, rec.records, sizeof(gab_qt_rec) * rec.nrecords);
-	TraceWriteAll(fd, path, rec.contexts, sizeof(gab_qt_context) * rec.ncontexts);
+	if (gab_trace_write(fd, &h, rec.records, rec.contexts) != 0)
+	{
+		int			save_errno = errno;
+
+		CloseTransientFile(fd);
+		unlink(path);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write trace file \"%s\": %m", path)));
+	}
 	if (CloseTransientFile(fd) != 0)
 	{
 		int			save_errno = errno;
@@ -906,34 +885,6 @@ TraceWriteFile(const char *path)
 	}
 }
 
-/* Absolute path, and the caller may read or write server files. */
-static char *
-TracePathArg(FunctionCallInfo fcinfo, int argno, bool write)
-{
-	char	   *path;
-
-	if (!superuser() &&
-		!has_privs_of_role(GetUserId(), write ? ROLE_PG_WRITE_SERVER_FILES :
-						   ROLE_PG_READ_SERVER_FILES))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg(write ? "permission denied to write a query trace" :
-						"permission denied to read a query trace"),
-				 errhint(write ?
-						 "Only superusers and members of pg_write_server_files may record query traces." :
-						 "Only superusers and members of pg_read_server_files may read query traces.")));
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("trace file path must not be NULL")));
-	path = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	if (!is_absolute_path(path))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("trace file path must be absolute: \"%s\"", path)));
-	return path;
-}
-
 /*
  * goalloc_record_trace(query text, path text) RETURNS bigint
  */
@@ -943,17 +894,27 @@ goalloc_record_trace(PG_FUNCTION_ARGS)
 	char	   *query;
 	char	   *path;
 	uint64		nrecords = 0;
+	int			save_nestlevel;
 
-	path = TracePathArg(fcinfo, 1, true);
+	path = bench_trace_path_arg(fcinfo, 1, true);
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("query must not be NULL")));
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (goalloc_trace_active)
+	if (trace_active)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("a query trace is already being recorded")));
+
+	/*
+	 * Stock contexts only: routing off for what runs below, restored by
+	 * AtEOXact_GUC here or by the abort of the transaction on error.
+	 */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option(BENCH_ROUTING_GUC, "off",
+							 superuser() ? PGC_SUSET : PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	TraceBegin();
 	PG_TRY();
@@ -973,7 +934,7 @@ goalloc_record_trace(PG_FUNCTION_ARGS)
 					 errmsg("could not run the query to trace: %s",
 							SPI_result_code_string(ret))));
 		SPI_finish();
-		goalloc_trace_active = false;
+		trace_active = false;
 
 		if (rec.failed != NULL)
 		{
@@ -995,306 +956,54 @@ goalloc_record_trace(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 
+	AtEOXact_GUC(true, save_nestlevel);
 	PG_RETURN_INT64((int64) nrecords);
 }
 
 
 /* ----------
- * Reading a trace file
+ * Executor hooks: register and wrap while recording, else pass through
  * ----------
  */
 
-static void *
-TraceMalloc(size_t bytes)
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+
+static void
+TraceExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	return malloc(bytes > 0 ? bytes : 1);
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	if (trace_active)
+	{
+		TraceQueryStart(queryDesc);
+		TraceScan();
+	}
 }
 
 static void
-TraceFreeMem(void *p, size_t bytes)
+TraceExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+				 uint64 count, bool execute_once)
 {
-	free(p);
+	TraceScan();
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
 }
 
-/*
- * goalloc_trace_load
- *		Read and check a whole trace file (path from argument argno, with
- *		the permission and path checks).  Returns the malloc'ed buffer that
- *		t points into; release both with goalloc_trace_unload.  Every
- *		failure is an ERROR with nothing left allocated or open.
- */
-void *
-goalloc_trace_load(FunctionCallInfo fcinfo, int argno, gab_qtrace *t,
-				   char **path_out)
+static void
+TraceExecutorFinish(QueryDesc *queryDesc)
 {
-	char	   *path = TracePathArg(fcinfo, argno, false);
-	struct stat st;
-	int			fd;
-	char	   *buf;
-	Size		len,
-				done = 0;
-	const char *err;
-
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
-	if (fd < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open trace file \"%s\": %m", path)));
-	if (fstat(fd, &st) != 0)
-	{
-		int			save_errno = errno;
-
-		CloseTransientFile(fd);
-		errno = save_errno;
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not stat trace file \"%s\": %m", path)));
-	}
-	if (!S_ISREG(st.st_mode))
-	{
-		CloseTransientFile(fd);
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("trace file \"%s\" is not a regular file", path)));
-	}
-	if ((uint64) st.st_size > sizeof(gab_qt_header) +
-		GAB_QT_MAX_RECORDS * sizeof(gab_qt_rec) +
-		(uint64) GAB_QT_MAX_CONTEXTS * sizeof(gab_qt_context))
-	{
-		CloseTransientFile(fd);
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trace file \"%s\" is too large", path)));
-	}
-	len = (Size) st.st_size;
-	buf = (char *) malloc(len > 0 ? len : 1);
-	if (buf == NULL)
-	{
-		CloseTransientFile(fd);
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Could not allocate %zu bytes for trace file \"%s\".",
-						   len, path)));
-	}
-	while (done < len)
-	{
-		ssize_t		n = read(fd, buf + done, Min(len - done, (Size) 1 << 30));
-
-		if (n <= 0)
-		{
-			int			save_errno = errno;
-
-			free(buf);
-			CloseTransientFile(fd);
-			if (n == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("trace file \"%s\" changed while being read", path)));
-			errno = save_errno;
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read trace file \"%s\": %m", path)));
-		}
-		done += n;
-	}
-	CloseTransientFile(fd);
-
-	err = gab_qtrace_open(t, buf, len, TraceMalloc, TraceFreeMem);
-	if (err != NULL)
-	{
-		free(buf);
-		if (strcmp(err, "out of memory") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("Could not prepare trace file \"%s\" for replay.", path)));
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid query trace file \"%s\": %s", path, err)));
-	}
-	if (path_out != NULL)
-		*path_out = path;
-	return buf;
-}
-
-void
-goalloc_trace_unload(gab_qtrace *t, void *buf)
-{
-	gab_qtrace_close(t, TraceFreeMem);
-	free(buf);
-}
-
-/*
- * goalloc_trace_info(path text)
- *		One row: records, contexts, chunks, records by op, skipped calls,
- *		bytes requested in all and at the peak.
- */
-Datum
-goalloc_trace_info(PG_FUNCTION_ARGS)
-{
-	TupleDesc	tupdesc;
-	gab_qtrace	t;
-	void	   *buf;
-	Datum		values[12];
-	bool		nulls[12];
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	buf = goalloc_trace_load(fcinfo, 0, &t, NULL);
-	memset(nulls, 0, sizeof(nulls));
-	values[0] = Int64GetDatum((int64) t.nrecords);
-	values[1] = Int32GetDatum((int32) t.ncontexts);
-	values[2] = Int64GetDatum((int64) t.count[GAB_QT_CREATE]);
-	values[3] = Int64GetDatum((int64) t.count[GAB_QT_ALLOC]);
-	values[4] = Int64GetDatum((int64) t.count[GAB_QT_FREE]);
-	values[5] = Int64GetDatum((int64) t.count[GAB_QT_REALLOC]);
-	values[6] = Int64GetDatum((int64) t.count[GAB_QT_RESET]);
-	values[7] = Int64GetDatum((int64) t.count[GAB_QT_DELETE]);
-	values[8] = Int64GetDatum((int64) t.hdr->skipped);
-	values[9] = Int64GetDatum((int64) t.bytes_allocated);
-	values[10] = Int64GetDatum((int64) t.req_peak);
-	values[11] = Int32GetDatum((int32) t.max_live_contexts);
-	goalloc_trace_unload(&t, buf);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-/*
- * goalloc_trace_contexts(path text)
- *		One row per recorded context: its id, parent, name and type, and
- *		the calls recorded on it.
- */
-Datum
-goalloc_trace_contexts(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	gab_qtrace	t;
-	void	   *buf;
-	uint64	   *counts = NULL;
-	uint64		i;
-
-	InitMaterializedSRF(fcinfo, 0);
-	buf = goalloc_trace_load(fcinfo, 0, &t, NULL);
-	PG_TRY();
-	{
-		/* per context: allocs, frees, reallocs, resets, deleted, bytes */
-		counts = (uint64 *) palloc0(sizeof(uint64) * 6 * Max(t.ncontexts, 1));
-		for (i = 0; i < t.nrecords; i++)
-		{
-			const gab_qt_rec *r = &t.rec[i];
-			uint64	   *c = &counts[6 * (Size) r->ctx];
-
-			switch (r->op)
-			{
-				case GAB_QT_ALLOC:
-					c[0]++;
-					c[5] += r->size;
-					break;
-				case GAB_QT_FREE:
-					c[1]++;
-					break;
-				case GAB_QT_REALLOC:
-					c[2]++;
-					c[5] += r->size;
-					break;
-				case GAB_QT_RESET:
-					c[3]++;
-					break;
-				case GAB_QT_DELETE:
-					c[4] = 1;
-					break;
-			}
-		}
-		for (i = 0; i < t.ncontexts; i++)
-		{
-			const gab_qt_context *x = &t.ctx[i];
-			uint64	   *c = &counts[6 * i];
-			Datum		values[10];
-			bool		nulls[10];
-
-			memset(nulls, 0, sizeof(nulls));
-			values[0] = Int32GetDatum((int32) x->id);
-			if (x->parent == GAB_QT_NONE)
-				nulls[1] = true;
-			else
-				values[1] = Int32GetDatum((int32) x->parent);
-			values[2] = CStringGetTextDatum(x->name);
-			values[3] = CStringGetTextDatum(gab_qt_kind_name(x->kind));
-			values[4] = Int64GetDatum((int64) c[0]);
-			values[5] = Int64GetDatum((int64) c[1]);
-			values[6] = Int64GetDatum((int64) c[2]);
-			values[7] = Int64GetDatum((int64) c[3]);
-			values[8] = BoolGetDatum(c[4] != 0);
-			values[9] = Int64GetDatum((int64) c[5]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-	}
-	PG_FINALLY();
-	{
-		goalloc_trace_unload(&t, buf);
-	}
-	PG_END_TRY();
-	if (counts != NULL)
-		pfree(counts);
-	return (Datum) 0;
-}
-
-static int
-TraceCmpU32(const void *a, const void *b)
-{
-	uint32		x = *(const uint32 *) a;
-	uint32		y = *(const uint32 *) b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * goalloc_trace_sizes(path text)
- *		ALLOC records by requested size: one row per size.
- */
-Datum
-goalloc_trace_sizes(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	gab_qtrace	t;
-	void	   *buf;
-	uint32	   *sizes = NULL;
-
-	InitMaterializedSRF(fcinfo, 0);
-	buf = goalloc_trace_load(fcinfo, 0, &t, NULL);
-	PG_TRY();
-	{
-		uint64		i,
-					n = 0;
-
-		sizes = (uint32 *) palloc_extended(sizeof(uint32) * Max(t.nchunks, 1),
-										   MCXT_ALLOC_HUGE);
-		for (i = 0; i < t.nrecords; i++)
-			if (t.rec[i].op == GAB_QT_ALLOC)
-				sizes[n++] = t.rec[i].size;
-		qsort(sizes, (size_t) n, sizeof(uint32), TraceCmpU32);
-		for (i = 0; i < n;)
-		{
-			uint64		j = i;
-			Datum		values[2];
-			bool		nulls[2] = {false, false};
-
-			while (j < n && sizes[j] == sizes[i])
-				j++;
-			values[0] = Int64GetDatum((int64) sizes[i]);
-			values[1] = Int64GetDatum((int64) (j - i));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-			i = j;
-		}
-	}
-	PG_FINALLY();
-	{
-		goalloc_trace_unload(&t, buf);
-	}
-	PG_END_TRY();
-	if (sizes != NULL)
-		pfree(sizes);
-	return (Datum) 0;
+	TraceScan();
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
 }
 
 
@@ -1304,26 +1013,35 @@ goalloc_trace_sizes(PG_FUNCTION_ARGS)
  */
 
 /*
- * goalloc_trace_init
- *		From goalloc_executor_init: capture the stock method tables.
+ * bench_record_init
+ *		From _PG_init: capture the stock method tables and install the
+ *		executor hooks.  ExecutorEnd needs none: a query's registration ends
+ *		with its es_query_cxt (TraceQueryGone).
  */
 void
-goalloc_trace_init(void)
+bench_record_init(void)
 {
 	MemoryContext probe;
 
-	probe = AllocSetContextCreate(TopMemoryContext, "goalloc trace probe",
+	probe = AllocSetContextCreate(TopMemoryContext, "goalloc_bench probe",
 								  ALLOCSET_SMALL_SIZES);
 	aset_methods = probe->methods;
 	MemoryContextDelete(probe);
 
-	probe = GenerationContextCreate(TopMemoryContext, "goalloc trace probe",
+	probe = GenerationContextCreate(TopMemoryContext, "goalloc_bench probe",
 									ALLOCSET_SMALL_SIZES);
 	generation_methods = probe->methods;
 	MemoryContextDelete(probe);
 
-	probe = SlabContextCreate(TopMemoryContext, "goalloc trace probe",
+	probe = SlabContextCreate(TopMemoryContext, "goalloc_bench probe",
 							  SLAB_DEFAULT_BLOCK_SIZE, 64);
 	slab_methods = probe->methods;
 	MemoryContextDelete(probe);
+
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = TraceExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = TraceExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = TraceExecutorFinish;
 }

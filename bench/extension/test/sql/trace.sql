@@ -1,7 +1,7 @@
 -- Query traces (workload 8): record real queries on stock contexts, read
 -- the trace back, replay it on every allocator; clear errors otherwise.
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS goalloc;
+CREATE EXTENSION IF NOT EXISTS goalloc_bench CASCADE;
 RESET client_min_messages;
 SET max_parallel_workers_per_gather = 0;
 
@@ -122,6 +122,19 @@ SELECT lo_from_bytea(0, overlay(:'good'::bytea PLACING '\x06'::bytea FROM 65 + 1
 SELECT lo_export(:lo, '/tmp/goalloc_regress_bad.gaqt');
 SELECT lo_unlink(:lo);
 SELECT * FROM goalloc_trace_contexts('/tmp/goalloc_regress_bad.gaqt');
+-- a valid trace whose one chunk of 2 GiB is more than a replay may hold
+SELECT lo_from_bytea(0, decode(
+  '4741515452414345' || '01000000' || '04030201' || '40000000' || '10000000' ||
+  '40000000' || '01000000' || '0200000000000000' || '0100000000000000' ||
+  repeat('00', 16) ||
+  '01000000' || '00000000' || 'ffffffff' || '00000000' ||
+  '02000000' || '00000000' || '00000000' || '00000080' ||
+  '00000000' || 'ffffffff' || '01000000' || '00000000' || '78' || repeat('00', 47),
+  'hex')) AS lo \gset
+SELECT lo_export(:lo, '/tmp/goalloc_regress_big.gaqt');
+SELECT lo_unlink(:lo);
+SELECT records, allocs, peak_requested FROM goalloc_trace_info('/tmp/goalloc_regress_big.gaqt');
+SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_big.gaqt');
 -- nothing left behind by the failures
 SELECT ncontexts FROM goalloc_stats();
 
@@ -136,18 +149,42 @@ SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', NULL);
 SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, 0);
 SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, NULL);
 
--- not for ordinary users
+-- not for ordinary users: no EXECUTE for PUBLIC
 CREATE ROLE regress_goalloc_trace;
 SET ROLE regress_goalloc_trace;
 SELECT goalloc_record_trace('SELECT 1', '/tmp/goalloc_regress_x.gaqt');
 SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt');
 SELECT * FROM goalloc_trace_info('/tmp/goalloc_regress_trace.gaqt');
 RESET ROLE;
-GRANT pg_read_server_files TO regress_goalloc_trace;
+-- ... and an EXECUTE granted on purpose still needs the file roles
+GRANT EXECUTE ON FUNCTION goalloc_trace_info(text), goalloc_record_trace(text, text)
+  TO regress_goalloc_trace;
 SET ROLE regress_goalloc_trace;
-SELECT count(*) FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt');
+SELECT * FROM goalloc_trace_info('/tmp/goalloc_regress_trace.gaqt');
 SELECT goalloc_record_trace('SELECT 1', '/tmp/goalloc_regress_x.gaqt');
 RESET ROLE;
+GRANT pg_read_server_files TO regress_goalloc_trace;
+SET ROLE regress_goalloc_trace;
+SELECT records > 0 AS readable FROM goalloc_trace_info('/tmp/goalloc_regress_trace.gaqt');
+SELECT goalloc_record_trace('SELECT 1', '/tmp/goalloc_regress_x.gaqt');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION goalloc_trace_info(text), goalloc_record_trace(text, text)
+  FROM regress_goalloc_trace;
 DROP ROLE regress_goalloc_trace;
+
+-- a statement_timeout stops a recording in the middle of its query, and
+-- the next recording works
+SET statement_timeout = '200ms';
+SELECT goalloc_record_trace(
+  $$SELECT count(*) FROM generate_series(1, 100000000) g WHERE md5(g::text) = ''$$,
+  '/tmp/goalloc_regress_x.gaqt');
+RESET statement_timeout;
+SELECT goalloc_record_trace('SELECT count(*) FROM generate_series(1, 10)',
+                            '/tmp/goalloc_regress_x.gaqt') > 0 AS recorded;
+-- routing was off for the recording only: the session's setting is back
+SET goalloc.executor = on;
+SELECT goalloc_record_trace('SELECT 1', '/tmp/goalloc_regress_x.gaqt') > 0 AS recorded;
+SHOW goalloc.executor;
+RESET goalloc.executor;
 DROP FUNCTION trace_f(int);
 DROP TABLE trace_t;
