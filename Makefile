@@ -36,6 +36,7 @@ OBJS = \
 	src/pg/goalloc_context.o \
 	src/pg/goalloc_views.o \
 	src/pg/goalloc_shmem.o \
+	src/pg/goalloc_budget.o \
 	src/pg/goalloc_executor.o
 HEADERS = src/pg/goalloc.h
 PGFILEDESC = "goalloc - memory contexts served by a Go-style allocator"

@@ -27,6 +27,10 @@ DROP FUNCTION goalloc_trace_info(text);
 DROP FUNCTION goalloc_trace_contexts(text);
 DROP FUNCTION goalloc_trace_sizes(text);
 
+-- goalloc_backends gains reserved_bytes: made again below.
+DROP VIEW goalloc_backends;
+DROP FUNCTION goalloc_backends();
+
 -- 0.1.0's functions were created against goalloc--0.1.0.control's library
 -- (src/compat), which finds the kept entry points in goalloc.so: point
 -- each kept function at goalloc.so itself, its definition otherwise
@@ -54,18 +58,70 @@ BEGIN
 END
 $$;
 
--- Who may read the heap: as 90_privileges.sql of the 0.2.0 install script.
+-- New in 0.2.0 (as 30_shared.sql of the install script): every process's
+-- goalloc memory, through shared memory (goalloc_shmem.c, goalloc_budget.c;
+-- needs shared_preload_libraries).
+
+-- Every backend's heap totals as last published (at the end of each of its
+-- transactions and whenever it reads a goalloc view), and what it holds of
+-- the goalloc.max_total_memory budget now.  Joins pg_stat_activity by pid.
+CREATE FUNCTION goalloc_backends(
+    OUT pid integer,
+    OUT heap_sys bigint,
+    OUT heap_inuse bigint,
+    OUT heap_released bigint,
+    OUT heap_alloc bigint,
+    OUT heap_objects bigint,
+    OUT mallocs bigint,
+    OUT frees bigint,
+    OUT contexts bigint,
+    OUT reserved_bytes bigint,      -- of goalloc.max_total_memory, live
+    OUT updated_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'goalloc_views_backends'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW goalloc_backends AS SELECT * FROM goalloc_backends();
+
+-- The budget of all processes together (goalloc.max_total_memory).
+CREATE FUNCTION goalloc_cluster_memory(
+    OUT max_total_memory bigint,    -- the cap in bytes, 0 = none
+    OUT reserved_bytes bigint,      -- held by all processes now
+    OUT peak_reserved_bytes bigint, -- since start or the last reset
+    OUT refused bigint,             -- allocations the cap refused
+    OUT backends integer)           -- processes holding a reservation
+RETURNS record
+AS 'MODULE_PATHNAME', 'goalloc_cluster_memory'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+-- Start peak_reserved_bytes and refused again from now.
+CREATE FUNCTION goalloc_cluster_memory_reset()
+RETURNS void
+AS 'MODULE_PATHNAME', 'goalloc_cluster_memory_reset'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+-- Who may read the heap (as 90_privileges.sql of the install script).  As
+-- PostgreSQL 15 does for pg_backend_memory_contexts, nothing of goalloc is
+-- readable by PUBLIC:
+-- superusers and members of pg_read_all_stats read the views (addresses in
+-- them are shown to superusers only, goalloc_views.c); only superusers may
+-- make the heap release memory.
 REVOKE ALL ON FUNCTION
     goalloc_spans(), goalloc_sizeclasses(), goalloc_arenas(),
     goalloc_chunks(), goalloc_heap_map(integer), goalloc_stats(),
     goalloc_contexts(), goalloc_scavenge(bigint),
     goalloc_executor_status(), goalloc_last_query_profile(),
-    goalloc_last_query_large()
+    goalloc_last_query_large(),
+    goalloc_backends(), goalloc_cluster_memory(),
+    goalloc_cluster_memory_reset()
 FROM PUBLIC;
+REVOKE ALL ON goalloc_backends FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     goalloc_spans(), goalloc_sizeclasses(), goalloc_arenas(),
     goalloc_chunks(), goalloc_heap_map(integer), goalloc_stats(),
     goalloc_contexts(),
     goalloc_executor_status(), goalloc_last_query_profile(),
-    goalloc_last_query_large()
+    goalloc_last_query_large(),
+    goalloc_backends(), goalloc_cluster_memory()
 TO pg_read_all_stats;
+GRANT SELECT ON goalloc_backends TO pg_read_all_stats;

@@ -11,6 +11,8 @@
  *	goalloc_views.c		SQL views of the backend's own heap
  *	goalloc_shmem.c		every backend's totals in shared memory
  *						(goalloc_backends)
+ *	goalloc_budget.c	goalloc.max_total_memory: one budget for the
+ *						heaps of all processes
  *	goalloc_executor.c	goalloc.executor: adoption of the executor's
  *						contexts, the executor hooks, the query profile
  *
@@ -45,6 +47,7 @@ bool		goalloc_check = false;
 int			goalloc_heap_limit_kb = 0;
 int			goalloc_retain_kb = (int) (GA_DEFAULT_RETAIN / 1024);
 bool		goalloc_huge_pages = false;
+int			goalloc_max_total_memory_kb = 0;
 
 void		_PG_init(void);
 
@@ -125,7 +128,19 @@ _PG_init(void)
 							 0,
 							 NULL, goalloc_assign_huge_pages, NULL);
 
+	DefineCustomIntVariable("goalloc.max_total_memory",
+							"Largest amount of memory the goalloc heaps of all server processes together may keep.",
+							"Past it, allocations in goalloc contexts fail with \"out of memory\". "
+							"0 means no limit.  Needs goalloc in shared_preload_libraries.",
+							&goalloc_max_total_memory_kb,
+							0,
+							0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
 	goalloc_shmem_init();
+	goalloc_budget_init();
 	goalloc_executor_init();
 
 	MarkGUCPrefixReserved("goalloc");

@@ -259,6 +259,8 @@ goalloc_backend_heap(bool create)
 	cfg.huge_pages = goalloc_huge_pages;
 	cfg.on_error = goalloc_heap_error;
 	cfg.error_arg = NULL;
+	cfg.budget = goalloc_budget;
+	cfg.budget_arg = NULL;
 
 	errno = 0;
 	heap = ga_heap_create(&cfg);
@@ -301,7 +303,8 @@ goalloc_heap_unavailable_warning(void)
  * goalloc_refused
  *		An allocation for owner came back NULL.  If the OS refused it,
  *		return false: the caller returns NULL and mcxt.c raises its own
- *		"out of memory".  If goalloc.heap_limit refused it (the scavenger has
+ *		"out of memory".  If goalloc.max_total_memory (goalloc_budget.c) or
+ *		goalloc.heap_limit refused it (the scavenger has
  *		already released every idle page), raise an ERROR that names the
  *		limit -- the core's structures are consistent, it only declined --
  *		except inside a critical section, where an ERROR becomes a PANIC and
@@ -315,6 +318,8 @@ goalloc_refused(ga_owner *owner, Size size)
 	uint64		refusals = ga_heap_limit_refusals(heap);
 	ga_heap_stats st;
 	char		name[GOALLOC_LOG_NAME_LEN];
+	uint64		cluster;
+	uint64		mine;
 
 	if (refusals == limit_refusals_seen)
 		return false;
@@ -326,9 +331,19 @@ goalloc_refused(ga_owner *owner, Size size)
 		return true;
 	}
 
-	ga_heap_read_stats(heap, &st);
 	goalloc_log_name(owner->user ? ((MemoryContext) owner->user)->name : NULL,
 					 name, sizeof(name));
+	if (goalloc_budget_take_refusal(&cluster, &mine))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("goalloc.max_total_memory (%d kB) refused a request of %zu bytes in memory context \"%s\"; the server's goalloc heaps hold %llu kB, this backend %llu kB.",
+						   goalloc_max_total_memory_kb, (size_t) size, name,
+						   (unsigned long long) (cluster / 1024),
+						   (unsigned long long) (mine / 1024)),
+				 errhint("Raise goalloc.max_total_memory, or run fewer memory-hungry queries at once.")));
+
+	ga_heap_read_stats(heap, &st);
 	ereport(ERROR,
 			(errcode(ERRCODE_OUT_OF_MEMORY),
 			 errmsg("out of memory"),

@@ -67,6 +67,7 @@ extern bool goalloc_check;
 extern int	goalloc_heap_limit_kb;	/* 0 = unlimited */
 extern int	goalloc_retain_kb;
 extern bool goalloc_huge_pages;
+extern int	goalloc_max_total_memory_kb;	/* 0 = no cap */
 
 /*
  * Shared memory (goalloc_shmem.c): goalloc_shmem_init, from _PG_init,
@@ -75,6 +76,19 @@ extern bool goalloc_huge_pages;
  */
 extern void goalloc_shmem_init(void);
 extern void goalloc_publish(void);
+
+/*
+ * goalloc.max_total_memory (goalloc_budget.c): goalloc_budget is the
+ * backend heap's budget hook; goalloc_budget_take_refusal tells (once)
+ * whether the cap refused the last request, with the cluster's total and
+ * this process's share; goalloc_budget_backend_reserved(i) is what the
+ * backend of BackendId i + 1 holds.
+ */
+extern void goalloc_budget_init(void);
+extern bool goalloc_budget(void *arg, size_t backed_bytes, bool growing);
+extern bool goalloc_budget_take_refusal(uint64 *cluster_reserved,
+										uint64 *mine);
+extern uint64 goalloc_budget_backend_reserved(int i);
 
 /* goalloc.executor and the executor hooks (goalloc_executor.c), from _PG_init. */
 extern void goalloc_executor_init(void);

@@ -210,8 +210,8 @@ goalloc_views_backends(PG_FUNCTION_ARGS)
 	{
 		volatile GoAllocBackendSlot *slot = &goalloc_shared->slots[i];
 		GoAllocBackendSlot copy;
-		Datum		values[10];
-		bool		nulls[10];
+		Datum		values[11];
+		bool		nulls[11];
 
 		/* retry while the owner is writing */
 		for (;;)
@@ -247,7 +247,8 @@ goalloc_views_backends(PG_FUNCTION_ARGS)
 		values[6] = Int64GetDatum(copy.mallocs);
 		values[7] = Int64GetDatum(copy.frees);
 		values[8] = Int64GetDatum(copy.contexts);
-		values[9] = TimestampTzGetDatum(copy.updated_at);
+		values[9] = Int64GetDatum((int64) goalloc_budget_backend_reserved(i));
+		values[10] = TimestampTzGetDatum(copy.updated_at);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

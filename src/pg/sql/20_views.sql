@@ -139,28 +139,3 @@ CREATE FUNCTION goalloc_scavenge(keep_bytes bigint DEFAULT 0)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'goalloc_views_scavenge'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
-
--- Every backend's totals, as published at its transaction ends and goalloc
--- function calls.  Needs goalloc in shared_preload_libraries; without it,
--- no rows and a NOTICE.
-CREATE FUNCTION goalloc_backends(
-    OUT pid integer,
-    OUT heap_sys bigint,
-    OUT heap_inuse bigint,
-    OUT heap_released bigint,
-    OUT heap_alloc bigint,
-    OUT heap_objects bigint,
-    OUT mallocs bigint,
-    OUT frees bigint,
-    OUT contexts bigint,
-    OUT updated_at timestamptz)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'goalloc_views_backends'
-LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
-
-CREATE VIEW goalloc_backends AS SELECT * FROM goalloc_backends();
-
-REVOKE ALL ON FUNCTION goalloc_backends() FROM PUBLIC;
-REVOKE ALL ON goalloc_backends FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION goalloc_backends() TO pg_read_all_stats;
-GRANT SELECT ON goalloc_backends TO pg_read_all_stats;
