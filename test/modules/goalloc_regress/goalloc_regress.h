@@ -16,19 +16,22 @@
 
 /*
  * Bounds (see goalloc_regress.c).  A chunk counts as its size plus
- * GOALLOC_REGRESS_CHUNK_CHARGE bytes: about what its header, its slot's
- * rounding and its 16-byte registry entry take.
+ * GOALLOC_REGRESS_CHUNK_CHARGE bytes: about what its 8-byte header, its
+ * slot's rounding and its 16-byte registry entry (GaChunkRef) take.
  */
 #define GOALLOC_REGRESS_CHUNK_CHARGE	32
 #define GOALLOC_REGRESS_MAX_LIVE	((int64) 1 << 30)	/* session, handles */
 #define GOALLOC_REGRESS_MAX_EXERCISE ((int64) 256 << 20) /* one exercise */
 #define GOALLOC_REGRESS_MAX_COUNT	((int64) 100000000) /* one exercise */
 
-/* One remembered chunk: its contents are the pattern of tag */
+/*
+ * One remembered chunk: its contents are the pattern of tag.  16 bytes: no
+ * size here exceeds 1 GB.
+ */
 typedef struct GaChunkRef
 {
 	char	   *ptr;
-	Size		size;
+	uint32		size;
 	uint32		tag;
 } GaChunkRef;
 
