@@ -63,4 +63,54 @@ typedef void (*GoAllocContextVisitor) (MemoryContext context, void *arg);
 extern void GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit,
 							   void *arg);
 
+/*
+ * Figures of one goalloc context.  All sizes are in bytes; span_bytes is
+ * always the context's mem_allocated.
+ */
+typedef struct GoAllocContextStats
+{
+	bool		check;			/* created while goalloc.check was on */
+	Size		chunk_header;	/* bytes before each chunk's payload: 8, or
+								 * 16 in a check context */
+	Size		keep_bytes;		/* spans a reset may keep */
+	Size		nspans;			/* spans the context holds */
+	Size		span_bytes;		/* their pages */
+	Size		used_bytes;		/* slots of live chunks, headers included */
+	uint64		live_chunks;
+	uint64		mallocs;		/* chunks allocated since creation */
+	uint64		frees;			/* chunks freed since creation */
+} GoAllocContextStats;
+
+/*
+ * Fill *stats for a goalloc context and return true; for any other context
+ * zero *stats and return false.  Takes time proportional to the number of
+ * size classes, allocates nothing.
+ */
+extern bool GoAllocContextGetStats(MemoryContext context,
+								   GoAllocContextStats *stats);
+
+/*
+ * Figures of the backend's goalloc heap, which every goalloc context of the
+ * backend draws from (the SQL function goalloc_stats() shows the same,
+ * under the same names).  All sizes are in bytes.
+ */
+typedef struct GoAllocHeapStats
+{
+	Size		heap_sys;		/* address space mapped from the OS */
+	Size		heap_inuse;		/* pages of spans in use */
+	Size		heap_released;	/* idle pages given back to the OS */
+	Size		heap_alloc;		/* slots of live chunks */
+	uint64		heap_objects;	/* live chunks */
+	uint64		mallocs;		/* chunks allocated since the heap was made */
+	uint64		frees;			/* chunks freed since the heap was made */
+	Size		ncontexts;		/* live goalloc contexts */
+	Size		heap_limit;		/* goalloc.heap_limit, 0 = none */
+} GoAllocHeapStats;
+
+/*
+ * Fill *stats and return true; if this backend has made no goalloc context
+ * yet, it has no heap: zero *stats and return false.
+ */
+extern bool GoAllocHeapGetStats(GoAllocHeapStats *stats);
+
 #endif							/* GOALLOC_H */

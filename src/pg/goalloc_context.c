@@ -983,3 +983,60 @@ GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit, void *arg)
 {
 	goalloc_context_walk(root, visit, arg);
 }
+
+
+/* ---- for other extensions ---- */
+
+/*
+ * GoAllocContextGetStats
+ *		The figures of one goalloc context (goalloc.h).
+ */
+bool
+GoAllocContextGetStats(MemoryContext context, GoAllocContextStats *stats)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
+	ga_owner_stats st;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!GoAllocContextIsGoAlloc(context))
+		return false;
+
+	ga_owner_read_stats(&set->owner, &st);
+	stats->check = set->check;
+	stats->chunk_header = set->owner.hdr;
+	stats->keep_bytes = (Size) set->owner.keep_pages * GA_PAGE_SIZE;
+	stats->nspans = st.nspans;
+	stats->span_bytes = st.span_bytes;
+	stats->used_bytes = st.alloc_bytes;
+	stats->live_chunks = st.objects;
+	stats->mallocs = st.mallocs;
+	stats->frees = st.frees;
+	return true;
+}
+
+/*
+ * GoAllocHeapGetStats
+ *		The figures of the backend's heap (goalloc.h), false if it has none.
+ */
+bool
+GoAllocHeapGetStats(GoAllocHeapStats *stats)
+{
+	ga_heap    *heap = goalloc_backend_heap(false);
+	ga_heap_stats st;
+
+	memset(stats, 0, sizeof(*stats));
+	if (heap == NULL)
+		return false;
+
+	ga_heap_read_stats(heap, &st);
+	stats->heap_sys = st.heap_sys;
+	stats->heap_inuse = st.heap_inuse;
+	stats->heap_released = st.heap_released;
+	stats->heap_alloc = st.heap_alloc;
+	stats->heap_objects = st.heap_objects;
+	stats->mallocs = st.mallocs;
+	stats->frees = st.frees;
+	stats->ncontexts = st.nowners;
+	stats->heap_limit = st.limit;
+	return true;
+}

@@ -1,11 +1,14 @@
--- pgTAP: goalloc contexts through the SQL interface (goalloc_sql.c).
--- Run by `make pgtap` (pg_prove) with the goalloc and pgtap extensions
--- already created in the database.
+-- pgTAP: goalloc contexts through the goalloc_regress test extension
+-- (test/modules/goalloc_regress).  Run by `make pgtap` (pg_prove) with the
+-- pgtap extension already created in the database.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset format unaligned
 \pset tuples_only true
 \pset pager off
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE;
+RESET client_min_messages;
 LOAD 'goalloc';
 
 BEGIN;

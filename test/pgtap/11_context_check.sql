@@ -4,6 +4,9 @@
 \pset format unaligned
 \pset tuples_only true
 \pset pager off
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE;
+RESET client_min_messages;
 LOAD 'goalloc';
 
 BEGIN;

@@ -8,6 +8,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS goalloc;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;
 \pset format unaligned
 \pset tuples_only true

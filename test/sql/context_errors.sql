@@ -4,6 +4,7 @@
 --
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS goalloc;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;
 LOAD 'goalloc';
 \set VERBOSITY terse

@@ -3,6 +3,7 @@
 --
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS goalloc;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;
 LOAD 'goalloc';
 

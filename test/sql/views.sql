@@ -6,6 +6,7 @@
 --
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS goalloc;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;
 
 -- A fresh backend has no heap yet: no rows, zero totals

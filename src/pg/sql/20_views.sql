@@ -3,6 +3,8 @@
 -- in it, except goalloc_scavenge().  Before the backend has a heap they
 -- return no rows (goalloc_stats: one row of zeros).
 
+\echo Use "CREATE EXTENSION goalloc" to load this file. \quit
+
 -- Spans in use (Go's mspan): owned by a context, or cached (empty) by the heap.
 CREATE FUNCTION goalloc_spans(
     OUT context text,           -- owning context's name; NULL if cached

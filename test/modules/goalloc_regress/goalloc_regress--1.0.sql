@@ -1,7 +1,11 @@
--- 10_context.sql: goalloc contexts driven from SQL (goalloc_sql.c).
--- The install script is src/pg/sql/*.sql concatenated in name order.
+/* test/modules/goalloc_regress/goalloc_regress--1.0.sql */
 
-\echo Use "CREATE EXTENSION goalloc" to load this file. \quit
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION goalloc_regress" to load this file. \quit
+
+-- Every function here is C: none runs SQL, so none depends on search_path.
+-- None is executable by PUBLIC (see the end); the bounds are in
+-- goalloc_regress.c.
 
 -- Session contexts, named by integer handles: they live under
 -- TopMemoryContext (or under another handle's context) until deleted.
@@ -82,7 +86,7 @@ AS 'MODULE_PATHNAME', 'goalloc_exercise'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 -- Test helper: misuse a goalloc context on purpose (double free, foreign
--- pointer, overrun ...): see goalloc_sql.c for the kinds.
+-- pointer, overrun ...): see misuse.c for the kinds.
 CREATE FUNCTION goalloc_misuse(kind text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'goalloc_misuse'
@@ -94,5 +98,26 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_selftest'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
+-- The registry of session contexts: live handles, what their chunks count
+-- for against the session's bound, the registry's own memory.
+CREATE FUNCTION goalloc_regress_registry(
+    OUT handles integer,
+    OUT live_charge bigint,
+    OUT registry_bytes bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'goalloc_regress_registry'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+-- Superusers only, unless granted.
+REVOKE ALL ON FUNCTION goalloc_context_create(text, integer, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_context_reset(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_context_delete(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_handles() FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_alloc(integer, bigint, integer, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_free(integer, integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_realloc(integer, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_context_info(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_exercise(text, bigint, integer, integer, integer, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_misuse(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_selftest() FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_regress_registry() FROM PUBLIC;

@@ -5,6 +5,15 @@
  *	  installed header, makes goalloc contexts and runs PostgreSQL's own
  *	  data structures in them.
  *
+ * The library is linked against goalloc.so (see the Makefile), so the
+ * dynamic linker maps goalloc's library with ours; _PG_init then loads it
+ * through the function manager too, which runs goalloc's _PG_init (its
+ * settings, its hooks) once in this backend.  A session therefore needs no
+ * LOAD 'goalloc' before calling us.
+ *
+ * IDENTIFICATION
+ *	  test/modules/goalloc_test_ext/goalloc_test_ext.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -12,13 +21,26 @@
 #include "extension/goalloc/goalloc.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
 PG_MODULE_MAGIC;
 
+void		_PG_init(void);
+
 PG_FUNCTION_INFO_V1(goalloc_test_ext_run);
+
+/*
+ * _PG_init
+ *		Make sure goalloc's own _PG_init has run in this backend.
+ */
+void
+_PG_init(void)
+{
+	load_file("$libdir/goalloc", false);
+}
 
 /*
  * goalloc_test_ext_run(n int) -> text
@@ -41,10 +63,10 @@ goalloc_test_ext_run(PG_FUNCTION_ARGS)
 	Size		peak;
 	char	   *result;
 
-	if (n < 0 || n > 10000000)
+	if (n < 0 || n > 1000000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n must be between 0 and 10000000")));
+				 errmsg("n must be between 0 and 1000000")));
 
 	cxt = GoAllocContextCreate(CurrentMemoryContext, "goalloc_test_ext");
 	item = GoAllocContextCreateExtended(cxt, "goalloc_test_ext item", 0);
@@ -53,8 +75,10 @@ goalloc_test_ext_run(PG_FUNCTION_ARGS)
 	initStringInfo(&s);
 	for (i = 0; i < n; i++)
 	{
-		char	   *str = psprintf("item %d", i);
+		char	   *str;
 
+		CHECK_FOR_INTERRUPTS();
+		str = psprintf("item %d", i);
 		list = lappend(list, str);
 		appendStringInfo(&s, "%d;", i);
 
