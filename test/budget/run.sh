@@ -1,0 +1,122 @@
+#!/bin/bash
+# test/budget/run.sh: goalloc.max_total_memory across concurrent sessions.
+#
+# Runs against the server the PG* variables name, which must have goalloc
+# in shared_preload_libraries (scripts/test.sh starts one with
+# pg_virtualenv -o shared_preload_libraries=goalloc).  Sessions hold memory
+# in goalloc contexts through the goalloc_regress test module.  Prints TAP
+# ("ok N - ...", "not ok N - ...") and ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")"
+PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+n=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = t ]; then
+		echo "ok $n - $2"
+		passed=$((passed + 1))
+	else
+		echo "not ok $n - $2 (got: $1)"
+		failed=$((failed + 1))
+	fi
+}
+
+q() { $PSQL -c "$1"; }
+
+set_cap() {
+	q "ALTER SYSTEM SET goalloc.max_total_memory = '$1'" && q "SELECT pg_reload_conf()" >/dev/null
+	# a new session reads the new value; wait until one does
+	for _ in $(seq 50); do
+		[ "$(q "SHOW goalloc.max_total_memory")" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A session that holds mb megabytes in a goalloc context for secs seconds,
+# then frees them (checking their contents) and says "held".
+hold() {
+	local mb=$1 secs=$2
+	$PSQL 2>&1 <<SQL
+SET client_min_messages = warning;
+SELECT goalloc_context_create('budget test') AS h \\gset
+SELECT goalloc_alloc(:h, 1048576, $mb) > 0 AS allocated \\gset
+SELECT pg_sleep($secs);
+SELECT goalloc_free(:h, $mb) > 0 AS freed \\gset
+SELECT 'held';
+SQL
+}
+
+reserved() { q "SELECT reserved_bytes FROM goalloc_cluster_memory()"; }
+
+# Wait (10 s at most) until a backend holds 100 MB; its pid in $pid.
+wait_for_holder() {
+	pid=""
+	for _ in $(seq 100); do
+		pid=$(q "SELECT pid FROM goalloc_backends WHERE reserved_bytes >= 100 * 1048576 LIMIT 1")
+		[ -n "$pid" ] && return 0
+		sleep 0.1
+	done
+}
+
+q "CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE" 2>/dev/null
+ok "$(q "SELECT current_setting('shared_preload_libraries') ~ 'goalloc'")" "goalloc is preloaded"
+set_cap 300MB
+q "SELECT goalloc_cluster_memory_reset()" >/dev/null
+base=$(reserved)
+ok "$(q "SELECT $base < 16 * 1048576")" "the reservations of idle backends are small ($base bytes)"
+
+# 1. Five sessions that each need 100 MB under a 300 MB cap.
+for i in 1 2 3 4 5; do
+	hold 100 3 > "$work/s$i.out" &
+done
+wait
+held=$(grep -l '^held$' "$work"/s*.out | wc -l)
+refused=$(grep -l 'goalloc.max_total_memory (307200 kB) refused' "$work"/s*.out | wc -l)
+ok "$(q "SELECT $held BETWEEN 1 AND 2")" "one or two of five 100 MB sessions finish ($held)"
+ok "$(q "SELECT $refused = 5 - $held")" "the others are refused naming the cap ($refused)"
+ok "$(q "SELECT $(cat "$work"/s*.out | grep -c 'HINT:  Raise goalloc.max_total_memory') = $refused")" "each refusal has the HINT"
+ok "$(q "SELECT peak_reserved_bytes <= 300 * 1048576 AND peak_reserved_bytes >= 100 * 1048576 FROM goalloc_cluster_memory()")" "the peak stays under the cap"
+ok "$(q "SELECT refused >= $refused FROM goalloc_cluster_memory()")" "refusals are counted"
+ok "$(q "SELECT reserved_bytes = $base FROM goalloc_cluster_memory()")" "once they end, the total is back to the baseline"
+
+# 2. A terminated backend gives its reservation back.
+hold 100 60 > "$work/t.out" &
+wait_for_holder
+ok "$(q "SELECT '$pid' <> ''")" "goalloc_backends shows the session's reservation"
+ok "$(q "SELECT count(*) = 1 FROM goalloc_backends b JOIN pg_stat_activity a USING (pid) WHERE a.pid = 0$pid AND a.state = 'active'")" "it joins pg_stat_activity by pid"
+q "SELECT pg_terminate_backend(0$pid)" >/dev/null
+wait
+for _ in $(seq 50); do
+	[ "$(reserved)" = "$base" ] && break
+	sleep 0.1
+done
+ok "$(q "SELECT reserved_bytes = $base FROM goalloc_cluster_memory()")" "pg_terminate_backend gives its reservation back"
+
+# 3. A cap below the current total refuses new growth and frees nothing.
+hold 100 6 > "$work/a.out" &
+wait_for_holder
+set_cap 50MB
+hold 10 0 > "$work/b.out"
+wait
+ok "$(grep -c '^held$' "$work/a.out" | sed 's/^1$/t/')" "the session that held 100 MB keeps it, contents intact"
+ok "$(grep -c 'goalloc.max_total_memory (51200 kB) refused' "$work/b.out" | sed 's/^1$/t/')" "under a cap below the total, new growth is refused (SIGHUP applied)"
+
+# 4. goalloc.heap_limit applies too, and its error names it.
+set_cap 300MB
+$PSQL > "$work/h.out" 2>&1 <<'SQL'
+SET goalloc.heap_limit = '20MB';
+SELECT goalloc_context_create('limit test') AS h \gset
+SELECT goalloc_alloc(:h, 1048576, 50);
+SQL
+ok "$(grep -c 'goalloc.heap_limit (20480 kB) refused' "$work/h.out" | sed 's/^1$/t/')" "the per-backend limit is named when it is the one hit"
+
+q "ALTER SYSTEM RESET goalloc.max_total_memory" && q "SELECT pg_reload_conf()" >/dev/null
+echo "1..$n"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
