@@ -73,7 +73,7 @@ clean: clean-compat
 .PHONY: compat install-compat clean-compat core-check core-sanitize fuzz \
 	fuzz-short bench test-modules pgtap werror-check
 
-compat:
+compat: $(shlib)
 	$(MAKE) -C src/compat PG_CONFIG=$(PG_CONFIG)
 install-compat:
 	$(MAKE) -C src/compat install PG_CONFIG=$(PG_CONFIG)

@@ -985,8 +985,6 @@ GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit, void *arg)
 }
 
 
-/* ---- for other extensions ---- */
-
 /*
  * GoAllocContextGetStats
  *		The figures of one goalloc context (goalloc.h).

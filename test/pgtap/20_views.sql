@@ -30,7 +30,8 @@ SELECT function_returns('goalloc_scavenge', ARRAY['bigint'], 'bigint');
 SELECT has_view('goalloc_backends');
 SELECT columns_are('goalloc_backends',
     ARRAY['pid', 'heap_sys', 'heap_inuse', 'heap_released', 'heap_alloc',
-          'heap_objects', 'mallocs', 'frees', 'contexts', 'updated_at']);
+          'heap_objects', 'mallocs', 'frees', 'contexts', 'reserved_bytes',
+          'updated_at']);
 SELECT col_type_is('goalloc_backends', 'updated_at', 'timestamp with time zone');
 
 -- A workload in two contexts, one of them a child

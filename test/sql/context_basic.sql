@@ -1,7 +1,7 @@
 --
 -- context_basic: goalloc contexts behave as PostgreSQL documents for AllocSet
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;

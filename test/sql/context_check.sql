@@ -1,7 +1,7 @@
 --
 -- context_check: goalloc."check" contexts (16-byte header, sentinel, wipe)
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;

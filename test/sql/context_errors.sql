@@ -2,7 +2,7 @@
 -- context_errors: misuse raises clear ERRORs, errors mid-workload leak
 -- nothing, goalloc.heap_limit turns into PostgreSQL's "out of memory"
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;

@@ -1,7 +1,7 @@
 --
 -- context_exercise: allocation patterns, many contexts, thousands of spans
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;

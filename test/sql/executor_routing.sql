@@ -3,7 +3,7 @@
 -- (goalloc_contexts() during the query), the query profile, and that
 -- nothing is left behind after errors.  Counts are printed as booleans.
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 LOAD 'goalloc';
 SET max_parallel_workers_per_gather = 0;

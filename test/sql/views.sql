@@ -4,7 +4,7 @@
 -- against Go's size-class table, after real workloads.  No address is
 -- printed: the figures that depend on them are compared, not shown.
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 RESET client_min_messages;
