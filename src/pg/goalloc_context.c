@@ -106,6 +106,9 @@ static bool goalloc_huge_pages = false;
 static ga_heap *backend_heap = NULL;
 static int	backend_heap_pid = 0;
 
+/* The process whose attempt to make a heap failed (0: none) */
+static int	heap_failed_pid = 0;
+
 /*
  * backend_heap's map, where GoAllocFree reads it without going through the
  * context pointer that pfree has just read from the chunk header (see
@@ -230,19 +233,25 @@ goalloc_heap_error(void *arg, ga_error_kind kind, const ga_owner *owner,
 }
 
 /*
- * goalloc_backend_heap
+ * goalloc_backend_heap_try
  *		The backend's heap, created on first use with the current GUC
- *		values.  A process forked from one that had a heap gets its own.
+ *		values; NULL if it cannot be made.  Never raises an error and never
+ *		pallocs: goalloc.route's first-alloc wrapper (goalloc_route.c) calls
+ *		it from inside palloc, possibly in a critical section or while an
+ *		error is being reported.  A failure is remembered for the process
+ *		(goalloc_heap_failed) and not retried here: each attempt maps and
+ *		unmaps address space.  A process forked from one that had a heap
+ *		gets its own.
  */
 ga_heap *
-goalloc_backend_heap(bool create)
+goalloc_backend_heap_try(void)
 {
 	ga_heap_config cfg;
 	ga_heap    *heap;
 
 	if (backend_heap != NULL && backend_heap_pid == MyProcPid)
 		return backend_heap;
-	if (!create)
+	if (heap_failed_pid == MyProcPid)
 		return NULL;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -255,14 +264,52 @@ goalloc_backend_heap(bool create)
 
 	heap = ga_heap_create(&cfg);
 	if (heap == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Failed while creating the goalloc heap.")));
+	{
+		heap_failed_pid = MyProcPid;
+		return NULL;
+	}
 
 	backend_heap = heap;
 	backend_heap_pid = MyProcPid;
 	ga_heap_get_map(heap, &backend_map);
+	return heap;
+}
+
+/*
+ * goalloc_heap_failed
+ *		Has this process failed to make its heap?
+ */
+bool
+goalloc_heap_failed(void)
+{
+	return heap_failed_pid == MyProcPid && MyProcPid != 0;
+}
+
+/*
+ * goalloc_backend_heap
+ *		The backend's heap, created on first use with the current GUC
+ *		values.  NULL when none exists and create is false; an ERROR when
+ *		it cannot be made.
+ */
+ga_heap *
+goalloc_backend_heap(bool create)
+{
+	ga_heap    *heap;
+
+	if (backend_heap != NULL && backend_heap_pid == MyProcPid)
+		return backend_heap;
+	if (!create)
+		return NULL;
+
+	/* An explicit request tries again, even after a failure */
+	if (heap_failed_pid == MyProcPid)
+		heap_failed_pid = 0;
+	heap = goalloc_backend_heap_try();
+	if (heap == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed while creating the goalloc heap.")));
 	return heap;
 }
 
@@ -863,6 +910,7 @@ _PG_init(void)
 
 	goalloc_views_init();
 	goalloc_executor_init();
+	goalloc_route_init();
 
 	MarkGUCPrefixReserved("goalloc");
 }

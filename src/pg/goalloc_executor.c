@@ -189,8 +189,10 @@
 typedef struct GoAllocAdopted
 {
 	MemoryContextMethods methods;	/* our functions, private copy */
-	const MemoryContextMethods *orig;	/* the AllocSet's table */
+	const MemoryContextMethods *orig;	/* the stock type's unpatched table */
 	MemoryContext context;		/* the adopted context */
+	int			kind;			/* GOALLOC_KIND_* */
+	int			scope;			/* GOALLOC_SCOPE_QUERY or _BACKEND */
 	struct GoAllocAdopted *next_free;	/* freelist link */
 	ga_owner	owner;			/* goalloc side; owner.user = context */
 } GoAllocAdopted;
@@ -211,17 +213,11 @@ typedef struct LargeCounts
 	uint64		bytes[LARGE_BUCKETS];
 } LargeCounts;
 
-/* GUC */
-static bool goalloc_executor = false;
-
 /* Previous hooks */
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
-
-/* AllocSet's method table, captured in goalloc_executor_init */
-static const MemoryContextMethods *aset_methods = NULL;
 
 /* Routed queries whose es_query_cxt is alive */
 static GoAllocRoutedQuery *routed_queries = NULL;
@@ -231,8 +227,7 @@ static int	routed_count = 0;
 static int	exec_nesting = 0;
 
 /* Counters */
-static uint64 adopted_live = 0;
-static uint64 adopted_total = 0;
+GoAllocAdoptCounters goalloc_adopt_counters;
 static uint64 adopt_walks = 0;
 
 /* Freelist of adoption records */
@@ -331,6 +326,36 @@ AdoptedCountLarge(Size size)
 }
 
 /*
+ * AdoptedPastLimit
+ *		An allocation (pointer == NULL) or reallocation that the heap
+ *		refused.  goalloc.heap_limit must not make a palloc fail where
+ *		AllocSet would have served it in a critical section (an ERROR there
+ *		is a PANIC) or while interrupts are held off (error recovery:
+ *		AbortTransaction, AbortSubTransaction and PostgresMain's error path
+ *		all hold interrupts; so do LWLock holders): there, try once more
+ *		without the limit.  Real exhaustion still returns NULL.
+ */
+static pg_noinline void *
+AdoptedPastLimit(GoAllocAdopted *a, void *pointer, Size size)
+{
+	ga_heap    *heap = a->owner.heap;
+	size_t		limit = heap->limit_bytes;
+	void	   *p;
+
+	if (limit == 0 || (CritSectionCount == 0 && InterruptHoldoffCount == 0))
+		return NULL;
+	ga_heap_set_limit(heap, 0);
+	if (pointer == NULL)
+		p = ga_alloc(&a->owner, size);
+	else
+		p = ga_realloc(&a->owner, pointer, size);
+	ga_heap_set_limit(heap, limit);
+	if (p != NULL)
+		goalloc_adopt_counters.limit_bypassed++;
+	return p;
+}
+
+/*
  * AdoptedAlloc
  *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
  *		"out of memory".
@@ -345,7 +370,11 @@ AdoptedAlloc(MemoryContext context, Size size)
 		AdoptedCountLarge(size);
 	p = ga_alloc(&a->owner, size);
 	if (unlikely(p == NULL))
-		return NULL;
+	{
+		p = AdoptedPastLimit(a, NULL, size);
+		if (p == NULL)
+			return NULL;
+	}
 	AdoptedChunkContext(p) = context;
 	return p;
 }
@@ -383,7 +412,11 @@ AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 		AdoptedCountLarge(size);
 	newp = ga_realloc(&a->owner, pointer, size);
 	if (unlikely(newp == NULL))
-		return NULL;
+	{
+		newp = AdoptedPastLimit(a, pointer, size);
+		if (newp == NULL)
+			return NULL;
+	}
 	if (newp != pointer)
 		AdoptedChunkContext(newp) = context;
 	return newp;
@@ -391,8 +424,8 @@ AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 
 /*
  * AdoptedReset
- *		Both parts: the AllocSet keeps its keeper block, the owner up to
- *		its keep_bytes of spans.
+ *		Both parts: the stock context keeps its keeper block, the owner up
+ *		to its keep_bytes of spans.
  */
 static void
 AdoptedReset(MemoryContext context)
@@ -432,7 +465,9 @@ AdoptedDelete(MemoryContext context)
 	/* The owner's pages leave mem_allocated as deltas: the AllocSet's stay */
 	ga_owner_destroy(&a->owner);
 	context->methods = orig;
-	adopted_live--;
+	goalloc_adopt_counters.live--;
+	if (a->scope == GOALLOC_SCOPE_QUERY)
+		goalloc_adopt_counters.query_live--;
 
 	if (adopted_nfree < ADOPTED_FREELIST_MAX)
 	{
@@ -554,12 +589,17 @@ AdoptedCheck(MemoryContext context)
  */
 
 /*
- * AdoptContext
- *		Make an AllocSet context goalloc's from now on.  Nothing can fail
- *		half-way: without memory for the record the context stays as it was.
+ * goalloc_adopt_context
+ *		Make a stock context (AllocSet, Generation or Slab: kind) goalloc's
+ *		from now on.  The caller makes sure no method of the context is
+ *		running.  Nothing can fail half-way: without memory for the record
+ *		the context stays as it was and false is returned.  Never raises an
+ *		error and never pallocs (goalloc_route.c calls it from inside
+ *		palloc).
  */
-static void
-AdoptContext(MemoryContext context, ga_heap *heap)
+bool
+goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
+					  int scope)
 {
 	GoAllocAdopted *a;
 	Size		mem_allocated;
@@ -574,12 +614,14 @@ AdoptContext(MemoryContext context, ga_heap *heap)
 	{
 		a = (GoAllocAdopted *) malloc(sizeof(GoAllocAdopted));
 		if (a == NULL)
-			return;
+			return false;
 	}
 
 	memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
-	a->orig = context->methods;
+	a->orig = goalloc_route_stock_table(kind);
 	a->context = context;
+	a->kind = kind;
+	a->scope = scope;
 	a->next_free = NULL;
 	ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 	a->owner.user = context;
@@ -590,8 +632,25 @@ AdoptContext(MemoryContext context, ga_heap *heap)
 	context->mem_allocated = mem_allocated;
 
 	context->methods = &a->methods;
-	adopted_live++;
-	adopted_total++;
+	goalloc_adopt_counters.live++;
+	if (scope == GOALLOC_SCOPE_QUERY)
+		goalloc_adopt_counters.query_live++;
+	goalloc_adopt_counters.total++;
+	goalloc_adopt_counters.by_kind[kind]++;
+	return true;
+}
+
+/*
+ * goalloc_adopted_scope
+ *		Why a context was adopted (GOALLOC_SCOPE_QUERY or _BACKEND), or
+ *		GOALLOC_SCOPE_NONE if it is not an adopted context.
+ */
+int
+goalloc_adopted_scope(MemoryContext context)
+{
+	if (context->methods->alloc != AdoptedAlloc)
+		return GOALLOC_SCOPE_NONE;
+	return AdoptedOf(context)->scope;
 }
 
 /*
@@ -623,40 +682,65 @@ goalloc_context_walk(MemoryContext root, goalloc_context_visitor visit,
 	}
 }
 
-/* Visitor of AdoptTree: only AllocSets are adopted. */
+typedef struct AdoptWalk
+{
+	ga_heap    *heap;
+	int			scope;
+} AdoptWalk;
+
+/*
+ * Visitor of goalloc_adopt_tree: only stock contexts (the server's tables,
+ * unclassified, or goalloc_route.c's unpatched copies, classified stock)
+ * are adopted.  A GoAllocContext, an adopted context, a context wrapped by
+ * someone else (the trace recorder) and any other type are left alone.
+ */
 static void
 AdoptVisit(MemoryContext c, void *arg)
 {
-	if (c->methods == aset_methods)
-		AdoptContext(c, (ga_heap *) arg);
+	AdoptWalk  *w = (AdoptWalk *) arg;
+	int			kind = goalloc_route_stock_kind(c->methods);
+
+	if (kind >= 0 && !goalloc_route_excluded(c))
+		(void) goalloc_adopt_context(c, w->heap, kind, w->scope);
 }
 
 /*
- * AdoptTree
- *		Adopt every AllocSet in the subtree of root (root included).
+ * goalloc_adopt_tree
+ *		Adopt every stock context in the subtree of root (root included).
+ *		Only where no method of any of them can be running: the executor
+ *		hooks.
  */
-static void
-AdoptTree(MemoryContext root, ga_heap *heap)
+void
+goalloc_adopt_tree(MemoryContext root, ga_heap *heap, int scope)
 {
-	goalloc_context_walk(root, AdoptVisit, heap);
+	AdoptWalk	w;
+
+	w.heap = heap;
+	w.scope = scope;
+	adopt_walks++;
+	goalloc_context_walk(root, AdoptVisit, &w);
 }
 
 /*
- * AdoptRoutedQueries
- *		Adopt the AllocSets of every routed query alive.
+ * RouteOwnQuery
+ *		Without the first-alloc wrapper (goalloc_route.c could not patch the
+ *		stock tables), the contexts a routed query made since its last hook
+ *		are adopted at its next one: its own tree only.
  */
 static void
-AdoptRoutedQueries(void)
+RouteOwnQuery(QueryDesc *queryDesc)
 {
-	GoAllocRoutedQuery *q;
+	MemoryContext query_cxt;
 	ga_heap    *heap;
 
-	if (routed_queries == NULL)
+	if (goalloc_route_patched || queryDesc->estate == NULL)
 		return;
-	heap = goalloc_backend_heap(true);	/* may ERROR: nothing changed yet */
-	adopt_walks++;
-	for (q = routed_queries; q != NULL; q = q->next)
-		AdoptTree(q->query_cxt, heap);
+	query_cxt = queryDesc->estate->es_query_cxt;
+	if (goalloc_adopted_scope(query_cxt) != GOALLOC_SCOPE_QUERY)
+		return;
+	heap = goalloc_backend_heap_try();
+	if (heap != NULL)
+		goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 }
 
 /*
@@ -725,7 +809,7 @@ ProfileBegin(MemoryContext query_cxt)
 	ga_heap_read_class_counts(heap, profile_start);
 	profile_start_total_alloc = heap_total_alloc(heap);
 	profile_start_large = large_counts;
-	profile_start_adopted = adopted_total;
+	profile_start_adopted = goalloc_adopt_counters.total;
 	profile_cxt = query_cxt;
 }
 
@@ -753,7 +837,7 @@ ProfileEnd(void)
 		profile_large.mallocs[c] = large_counts.mallocs[c] - profile_start_large.mallocs[c];
 		profile_large.bytes[c] = large_counts.bytes[c] - profile_start_large.bytes[c];
 	}
-	profile_contexts = adopted_total - profile_start_adopted;
+	profile_contexts = goalloc_adopt_counters.total - profile_start_adopted;
 	profile_valid = true;
 }
 
@@ -767,19 +851,44 @@ static void
 goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	bool		record = goalloc_trace_active;
+	int			mode = goalloc_route_mode();
 
 	/* a query started while a trace is recorded runs on stock contexts */
-	bool		route = goalloc_executor && !record;
+	bool		route = (mode != GOALLOC_ROUTE_OFF) && !record;
 	bool		top = (exec_nesting == 0);
+	MemoryContext prev_starting = goalloc_route_starting_parent;
+	ga_heap    *heap = NULL;
 
-	/* Make the heap before the query, so that an error here changes nothing */
+	/*
+	 * Make the heap before the query.  Without one the query runs on stock
+	 * contexts (goalloc_route_safe_point warns, once).
+	 */
 	if (route)
-		(void) goalloc_backend_heap(true);
+	{
+		heap = goalloc_backend_heap_try();
+		if (heap == NULL)
+			route = false;
+	}
+	if (mode != GOALLOC_ROUTE_OFF)
+		goalloc_route_safe_point();
 
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
-	else
-		standard_ExecutorStart(queryDesc, eflags);
+	/*
+	 * The ExecutorState that standard_ExecutorStart creates under the
+	 * current context is routed from its first palloc (goalloc_route.c).
+	 */
+	goalloc_route_starting_parent = route ? CurrentMemoryContext : NULL;
+	PG_TRY();
+	{
+		if (prev_ExecutorStart)
+			prev_ExecutorStart(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+	}
+	PG_FINALLY();
+	{
+		goalloc_route_starting_parent = prev_starting;
+	}
+	PG_END_TRY();
 
 	if (record)
 		goalloc_trace_query_start(queryDesc);
@@ -787,11 +896,17 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	{
 		MemoryContext query_cxt = queryDesc->estate->es_query_cxt;
 
+		/*
+		 * Normally the wrapper adopted it at its first palloc, and every
+		 * context made under it since.  Otherwise (no wrapper, no memory
+		 * for a record) adopt what is there now.
+		 */
+		if (goalloc_adopted_scope(query_cxt) != GOALLOC_SCOPE_QUERY)
+			goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 		RegisterRoutedQuery(query_cxt);
 		if (top)
 			ProfileBegin(query_cxt);
 	}
-	AdoptRoutedQueries();
 	goalloc_trace_scan();
 }
 
@@ -799,7 +914,7 @@ static void
 goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					uint64 count, bool execute_once)
 {
-	AdoptRoutedQueries();
+	RouteOwnQuery(queryDesc);
 	goalloc_trace_scan();
 
 	exec_nesting++;
@@ -820,7 +935,7 @@ goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 static void
 goalloc_ExecutorFinish(QueryDesc *queryDesc)
 {
-	AdoptRoutedQueries();
+	RouteOwnQuery(queryDesc);
 	goalloc_trace_scan();
 
 	exec_nesting++;
@@ -878,10 +993,10 @@ goalloc_executor_status(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	memset(nulls, 0, sizeof(nulls));
-	values[0] = BoolGetDatum(goalloc_executor);
+	values[0] = BoolGetDatum(goalloc_route_mode() != GOALLOC_ROUTE_OFF);
 	values[1] = Int32GetDatum(routed_count);
-	values[2] = Int64GetDatum((int64) adopted_live);
-	values[3] = Int64GetDatum((int64) adopted_total);
+	values[2] = Int64GetDatum((int64) goalloc_adopt_counters.query_live);
+	values[3] = Int64GetDatum((int64) goalloc_adopt_counters.total);
 	values[4] = Int64GetDatum((int64) adopt_walks);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
@@ -968,30 +1083,12 @@ goalloc_last_query_large(PG_FUNCTION_ARGS)
 
 /*
  * goalloc_executor_init
- *		From _PG_init: capture AllocSet's method table, define
- *		goalloc.executor, install the executor hooks.
+ *		From _PG_init: install the executor hooks.  The GUCs are
+ *		goalloc_route.c's.
  */
 void
 goalloc_executor_init(void)
 {
-	MemoryContext probe;
-
-	probe = AllocSetContextCreate(TopMemoryContext, "goalloc probe",
-								  ALLOCSET_SMALL_SIZES);
-	aset_methods = probe->methods;
-	MemoryContextDelete(probe);
-
-	DefineCustomBoolVariable("goalloc.executor",
-							 "Serves query execution's memory from goalloc.",
-							 "Every AllocSet context under a query's executor state is "
-							 "adopted by goalloc at the executor hooks: its new chunks come "
-							 "from the backend's goalloc heap.",
-							 &goalloc_executor,
-							 false,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
-
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = goalloc_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;

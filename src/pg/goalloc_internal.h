@@ -44,6 +44,13 @@ extern const MemoryContextMethods GoAllocMethods;
  */
 extern ga_heap *goalloc_backend_heap(bool create);
 
+/*
+ * The same without errors: NULL if the heap cannot be made (remembered for
+ * the process, see goalloc_heap_failed).  Never pallocs, never longjmps.
+ */
+extern ga_heap *goalloc_backend_heap_try(void);
+extern bool goalloc_heap_failed(void);
+
 /* GUCs (goalloc_guc in goalloc_context.c). */
 extern bool goalloc_check;
 extern int	goalloc_heap_limit_kb;	/* 0 = unlimited */
@@ -54,6 +61,59 @@ extern void goalloc_views_init(void);
 
 /* goalloc.executor and the executor hooks (goalloc_executor.c), from _PG_init. */
 extern void goalloc_executor_init(void);
+
+/*
+ * goalloc.route (goalloc_route.c): the first-alloc wrapper patched into the
+ * stock context types' method tables, and the classification of contexts.
+ */
+#define GOALLOC_ROUTE_OFF		0
+#define GOALLOC_ROUTE_EXECUTOR	1
+#define GOALLOC_ROUTE_BACKEND	2
+
+/* The stock context types, in the order of the adoption counters */
+#define GOALLOC_KIND_ASET		0
+#define GOALLOC_KIND_GENERATION 1
+#define GOALLOC_KIND_SLAB		2
+#define GOALLOC_NKINDS			3
+
+/* Why a context was adopted */
+#define GOALLOC_SCOPE_NONE		0	/* not adopted */
+#define GOALLOC_SCOPE_QUERY		1	/* under a routed query's es_query_cxt */
+#define GOALLOC_SCOPE_BACKEND	2	/* goalloc.route = backend */
+
+extern void goalloc_route_init(void);
+extern int	goalloc_route_mode(void);	/* GOALLOC_ROUTE_*, both GUCs */
+extern bool goalloc_route_patched;	/* the wrapper is installed */
+extern MemoryContext goalloc_route_starting_parent;
+
+/* Stock context type of a methods table (server's or ours), else -1. */
+extern int	goalloc_route_stock_kind(const MemoryContextMethods *methods);
+
+/* The unpatched copy of a stock type's table. */
+extern const MemoryContextMethods *goalloc_route_stock_table(int kind);
+
+/* Contexts never routed: ErrorContext, allowInCritSection ones. */
+extern bool goalloc_route_excluded(MemoryContext context);
+
+/* At the executor hooks: takeover in backend mode, deferred warnings. */
+extern void goalloc_route_safe_point(void);
+
+/* Adoption (goalloc_executor.c) */
+extern bool goalloc_adopt_context(MemoryContext context, ga_heap *heap,
+								  int kind, int scope);
+extern int	goalloc_adopted_scope(MemoryContext context);
+extern void goalloc_adopt_tree(MemoryContext root, ga_heap *heap, int scope);
+
+typedef struct GoAllocAdoptCounters
+{
+	uint64		live;			/* adopted contexts alive */
+	uint64		query_live;		/* of them, GOALLOC_SCOPE_QUERY */
+	uint64		total;			/* ever adopted */
+	uint64		by_kind[GOALLOC_NKINDS];	/* ever adopted, by type */
+	uint64		limit_bypassed; /* allocations past heap_limit allowed in a
+								 * critical section or with interrupts held */
+} GoAllocAdoptCounters;
+extern GoAllocAdoptCounters goalloc_adopt_counters;
 
 /*
  * Visit every context of the subtree of root, root included, parents before
