@@ -801,16 +801,19 @@ heap_total_alloc(ga_heap *heap)
 	return st.total_alloc;
 }
 
+/*
+ * ProfileBegin
+ *		Before standard_ExecutorStart: the query's contexts are goalloc's
+ *		from their first palloc, the EState's included.  ExecutorStart then
+ *		sets profile_cxt.
+ */
 static void
-ProfileBegin(MemoryContext query_cxt)
+ProfileBegin(ga_heap *heap)
 {
-	ga_heap    *heap = goalloc_backend_heap(true);
-
 	ga_heap_read_class_counts(heap, profile_start);
 	profile_start_total_alloc = heap_total_alloc(heap);
 	profile_start_large = large_counts;
 	profile_start_adopted = goalloc_adopt_counters.total;
-	profile_cxt = query_cxt;
 }
 
 static void
@@ -877,6 +880,8 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	 * current context is routed from its first palloc (goalloc_route.c).
 	 */
 	goalloc_route_starting_parent = route ? CurrentMemoryContext : NULL;
+	if (route && top)
+		ProfileBegin(heap);
 	PG_TRY();
 	{
 		if (prev_ExecutorStart)
@@ -905,7 +910,7 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 		RegisterRoutedQuery(query_cxt);
 		if (top)
-			ProfileBegin(query_cxt);
+			profile_cxt = query_cxt;
 	}
 	goalloc_trace_scan();
 }
