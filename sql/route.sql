@@ -60,11 +60,12 @@ SELECT rt_seen('HashTableContext') AS hash_table, rt_seen('HashBatchContext') AS
 RESET enable_mergejoin;
 RESET enable_nestloop;
 :left executor;
--- hash aggregation's and window partitions':
+-- hash aggregation's and window aggregates':
 SELECT bool_and(rt_seen('HashAgg meta context')) AS hashagg
   FROM (SELECT k, count(*) FROM rt GROUP BY k) x;
 SELECT rt_seen('WindowAgg Aggregates') AS window_aggregates
-  FROM (SELECT id, max(s) OVER (PARTITION BY k % 3) FROM rt OFFSET 0) x WHERE id = 9;
+  FROM (SELECT id, max(s) OVER (PARTITION BY k % 3) AS m FROM rt OFFSET 0) x
+  WHERE id = 9 AND m IS NOT NULL;
 :left executor;
 -- a bounded sort (its Caller tuples is an AllocSet):
 SELECT bool_and(rt_seen('Caller tuples')) AS bounded_caller_tuples
