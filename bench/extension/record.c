@@ -27,8 +27,8 @@
  * mallocs a TraceWrapped { MemoryContextMethods methods (first member);
  * orig; ctx id; session } and sets C->methods = &w->methods.  Each wrapper
  * method calls the original method (AllocSet's, Generation's or Slab's:
- * only contexts whose table is one of those three, captured once from
- * throw-away contexts, are wrapped) and appends one 16-byte record to a
+ * only contexts goalloc calls stock, GoAllocContextIsStock, are wrapped,
+ * their type told by the NodeTag) and appends one 16-byte record to a
  * malloc'ed buffer: nothing here ever pallocs while recording.  Delete
  * restores C->methods before the original delete runs (AllocSet may put C
  * on its freelist and hand it out again).  A wrapped context that outlives
@@ -104,7 +104,7 @@ PG_FUNCTION_INFO_V1(goalloc_record_trace);
  * goalloc's setting that routes queries to goalloc, turned off for the
  * queries recorded.
  */
-#define BENCH_ROUTING_GUC	"goalloc.executor"
+#define BENCH_ROUTING_GUC	"goalloc.route"
 
 /* Records one recording may hold (16 bytes each). */
 #define TRACE_MAX_RECORDS	GAB_TRACE_MAX_RECORDS
@@ -180,11 +180,6 @@ static bool trace_active = false;
 static TraceRecorder rec;
 static uint64 trace_sessions = 0;
 static TraceQuery *trace_queries = NULL;
-
-/* The stock method tables, captured in bench_record_init */
-static const MemoryContextMethods *aset_methods = NULL;
-static const MemoryContextMethods *generation_methods = NULL;
-static const MemoryContextMethods *slab_methods = NULL;
 
 static void TraceScan(void);
 static void *TraceAlloc(MemoryContext context, Size size);
@@ -641,11 +636,13 @@ TraceWrap(MemoryContext c, void *arg)
 	uint32		id;
 
 	rec.visited++;
-	if (c->methods == aset_methods)
+	if (!GoAllocContextIsStock(c))
+		return;
+	if (IsA(c, AllocSetContext))
 		kind = GAB_TRACE_KIND_ASET;
-	else if (c->methods == generation_methods)
+	else if (IsA(c, GenerationContext))
 		kind = GAB_TRACE_KIND_GENERATION;
-	else if (c->methods == slab_methods)
+	else if (IsA(c, SlabContext))
 		kind = GAB_TRACE_KIND_SLAB;
 	else
 		return;
@@ -1014,30 +1011,12 @@ TraceExecutorFinish(QueryDesc *queryDesc)
 
 /*
  * bench_record_init
- *		From _PG_init: capture the stock method tables and install the
- *		executor hooks.  ExecutorEnd needs none: a query's registration ends
+ *		From _PG_init: install the executor hooks.  ExecutorEnd needs none: a query's registration ends
  *		with its es_query_cxt (TraceQueryGone).
  */
 void
 bench_record_init(void)
 {
-	MemoryContext probe;
-
-	probe = AllocSetContextCreate(TopMemoryContext, "goalloc_bench probe",
-								  ALLOCSET_SMALL_SIZES);
-	aset_methods = probe->methods;
-	MemoryContextDelete(probe);
-
-	probe = GenerationContextCreate(TopMemoryContext, "goalloc_bench probe",
-									ALLOCSET_SMALL_SIZES);
-	generation_methods = probe->methods;
-	MemoryContextDelete(probe);
-
-	probe = SlabContextCreate(TopMemoryContext, "goalloc_bench probe",
-							  SLAB_DEFAULT_BLOCK_SIZE, 64);
-	slab_methods = probe->methods;
-	MemoryContextDelete(probe);
-
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = TraceExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;

@@ -142,6 +142,7 @@ _PG_init(void)
 	goalloc_shmem_init();
 	goalloc_budget_init();
 	goalloc_executor_init();
+	goalloc_route_init();
 
 	MarkGUCPrefixReserved("goalloc");
 }

@@ -64,6 +64,15 @@ extern void GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit,
 							   void *arg);
 
 /*
+ * Is this context served by one of PostgreSQL's own types (its NodeTag says
+ * which) and untouched by goalloc: neither a goalloc context nor adopted by
+ * goalloc.route?  For tools that wrap contexts' method tables themselves:
+ * goalloc.route classifies a context at its first palloc, and a context
+ * that is not stock must be left alone.
+ */
+extern bool GoAllocContextIsStock(MemoryContext context);
+
+/*
  * Figures of one goalloc context.  All sizes are in bytes; span_bytes is
  * always the context's mem_allocated.
  */

@@ -31,7 +31,8 @@
  * that names goalloc.max_total_memory, the cluster's total and this
  * backend's share.  The transaction aborts and its contexts give their
  * pages back; nothing of another process is touched.  Inside a critical
- * section the cap is not applied (an ERROR there is a PANIC).
+ * section (an ERROR there is a PANIC) and while interrupts are held off
+ * (error recovery) the cap is not applied.
  *
  * Giving back.  At exit (normal, FATAL, proc_exit) a before_shmem_exit
  * callback returns everything the process holds.  A process killed by a
@@ -215,7 +216,8 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 	cur = pg_atomic_read_u64(&budget->reserved);
 	for (;;)
 	{
-		if (cap != 0 && cur + need > cap && CritSectionCount == 0)
+		if (cap != 0 && cur + need > cap &&
+			CritSectionCount == 0 && InterruptHoldoffCount == 0)
 		{
 			budget_refused = true;
 			return false;

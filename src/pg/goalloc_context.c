@@ -230,26 +230,27 @@ goalloc_heap_error(void *arg, ga_error_kind kind, const ga_owner *owner,
 }
 
 /*
- * goalloc_backend_heap
+ * goalloc_backend_heap_try
  *		The backend's heap, created on first use with the current GUC
- *		values.  A process forked from one that had a heap gets its own.
- *
- * Never raises an error, so that it may be called from inside a context
- * method.  If the heap cannot be made (the OS refuses the address space: a
- * small ulimit -v, say) it returns NULL, remembers the cause, and does not
- * try again in this process: goalloc contexts are then made as AllocSets
- * and nothing is routed, and goalloc_heap_unavailable_warning() reports it
- * once.
+ *		values; NULL if it cannot be made.  Never raises an error and never
+ *		pallocs: goalloc.route's first-alloc wrapper (goalloc_route.c) calls
+ *		it from inside palloc, possibly in a critical section or while an
+ *		error is being reported.  If the OS refuses the address space (a
+ *		small ulimit -v, say) the failure and its cause are remembered for
+ *		the process and not retried (each attempt maps and unmaps address
+ *		space): goalloc contexts are then made as AllocSets, nothing is
+ *		routed, and goalloc_heap_unavailable_warning() reports it once.  A
+ *		process forked from one that had a heap gets its own.
  */
 ga_heap *
-goalloc_backend_heap(bool create)
+goalloc_backend_heap_try(void)
 {
 	ga_heap_config cfg;
 	ga_heap    *heap;
 
 	if (backend_heap != NULL && backend_heap_pid == MyProcPid)
 		return backend_heap;
-	if (!create || heap_failed_pid == MyProcPid)
+	if (heap_failed_pid == MyProcPid)
 		return NULL;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -280,6 +281,31 @@ goalloc_backend_heap(bool create)
 }
 
 /*
+ * goalloc_heap_failed
+ *		Has this process failed to make its heap?
+ */
+bool
+goalloc_heap_failed(void)
+{
+	return heap_failed_pid == MyProcPid && MyProcPid != 0;
+}
+
+/*
+ * goalloc_backend_heap
+ *		The backend's heap; if there is none yet, NULL, or with create the
+ *		result of goalloc_backend_heap_try().  Never raises an error: a
+ *		caller that cannot do without a heap falls back to PostgreSQL's own
+ *		contexts and calls goalloc_heap_unavailable_warning().
+ */
+ga_heap *
+goalloc_backend_heap(bool create)
+{
+	if (backend_heap != NULL && backend_heap_pid == MyProcPid)
+		return backend_heap;
+	return create ? goalloc_backend_heap_try() : NULL;
+}
+
+/*
  * goalloc_heap_unavailable_warning
  *		If this process could not make its heap, say so once, with the
  *		cause.  Call only where an elog is allowed.
@@ -307,9 +333,13 @@ goalloc_heap_unavailable_warning(void)
  *		goalloc.heap_limit refused it (the scavenger has
  *		already released every idle page), raise an ERROR that names the
  *		limit -- the core's structures are consistent, it only declined --
- *		except inside a critical section, where an ERROR becomes a PANIC and
- *		AllocSet would have succeeded: there lift the limit and return true,
- *		and the caller tries once more, then calls goalloc_limit_restore().
+ *		except where AllocSet would have succeeded and an ERROR must not be
+ *		raised: inside a critical section (it would be a PANIC) and while
+ *		interrupts are held off (error recovery: AbortTransaction and
+ *		PostgresMain's error path hold them; so do LWLock holders).  There
+ *		lift the limit and return true; the caller tries once more, then
+ *		calls goalloc_limit_restore().  (goalloc.max_total_memory never
+ *		refuses there, goalloc_budget.c.)
  */
 bool
 goalloc_refused(ga_owner *owner, Size size)
@@ -325,7 +355,7 @@ goalloc_refused(ga_owner *owner, Size size)
 		return false;
 	limit_refusals_seen = refusals;
 
-	if (CritSectionCount > 0)
+	if (CritSectionCount > 0 || InterruptHoldoffCount > 0)
 	{
 		ga_heap_set_limit(heap, 0);
 		return true;
@@ -984,6 +1014,17 @@ GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit, void *arg)
 	goalloc_context_walk(root, visit, arg);
 }
 
+
+/*
+ * GoAllocContextIsStock
+ *		Is context served by its PostgreSQL type untouched (goalloc.h)?
+ */
+bool
+GoAllocContextIsStock(MemoryContext context)
+{
+	return context != NULL &&
+		goalloc_route_stock_kind(context->methods) >= 0;
+}
 
 /*
  * GoAllocContextGetStats

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * goalloc_executor.c
- *	  goalloc.executor: query execution served by goalloc, by adopting the
- *	  executor's AllocSet contexts in place.
+ *	  Adoption in place of stock memory contexts (AllocSet, Generation,
+ *	  Slab) by goalloc, and the executor hooks of goalloc.route.
  *
  * PostgreSQL 15 gives an extension no hook when a memory context is
  * created, and the executor creates its contexts itself (CreateExecutorState,
@@ -57,95 +57,66 @@
  *					always AllocSet blocks + goalloc pages, which is what
  *					hash aggregation's spill logic must see.
  *
- * Only contexts whose methods pointer is AllocSet's (captured once, from a
- * throw-away AllocSet made in goalloc_executor_init) are adopted: a
- * GoAllocContext, an adopted context (its methods are its own copy),
- * Generation and Slab contexts are never touched, so nothing is adopted
- * twice and no chunk of another type ever reaches our methods.  The
- * NodeTag stays T_AllocSetContext.  Adopting is sound at any point where no
- * method of C is executing: the executor hooks are such points, for every
- * context of every query (the memory-context methods never call the
- * executor).  If malloc fails the context is simply left an AllocSet.
+ * Only stock contexts are adopted: those whose methods pointer is the
+ * server's AllocSet, Generation or Slab table or goalloc_route.c's
+ * unpatched copy of it (goalloc_route_stock_kind).  A GoAllocContext, an
+ * adopted context (its methods are its own record), a context wrapped by
+ * goalloc_bench's trace recorder are never touched, so nothing is adopted twice and no
+ * chunk of another type ever reaches our methods.  The same holds for
+ * Generation and Slab as for AllocSet above: both keep mem_allocated by
+ * relative updates, and their chunks lie in malloc'd blocks.  The NodeTag
+ * is left as it is.  Adopting is sound at any point where no method of C is
+ * executing: C's own first alloc entry (goalloc_route.c), and the executor
+ * hooks (the memory-context methods never call the executor).  If malloc
+ * fails the context is simply left stock.
  *
  * When
  * ----
  *
- * With goalloc.executor on at ExecutorStart, the query is registered in a
- * list of routed queries (a node allocated in, and a reset callback
- * registered on, its es_query_cxt: when that context is deleted -- by
- * ExecutorEnd, or by portal/transaction/subtransaction cleanup after an
- * error -- the callback unlinks it, so the list never holds a dead
- * context).  Then, at
+ * goalloc.route (goalloc_route.c) adopts contexts from their first palloc:
+ * a wrapper patched into the alloc entry of the stock types' method tables
+ * classifies each new context once and calls goalloc_adopt_context for the
+ * routed ones (executor: under a routed query's es_query_cxt; backend:
+ * all but ErrorContext).  docs/routing.md has the mechanism and why it is
+ * safe.  What remains here:
  *
- *	ExecutorStart_hook, after standard_ExecutorStart,
- *	ExecutorRun_hook, before standard_ExecutorRun,
- *	ExecutorFinish_hook, before standard_ExecutorFinish,
- *
- * every AllocSet in the subtree of es_query_cxt of EVERY routed query still
- * alive is adopted -- not only the query whose hook fires.  So:
- *
- *	- ExecutorState, the per-node ExprContexts (per-tuple memory), the
- *	  per-query expression context, and everything InitPlan creates:
- *	  HashAgg meta context and the hash-aggregation hashcontext (hash
- *	  aggregation's entries, its spill tapes' buffers), WindowAgg's
- *	  partition and aggregate contexts, Agg's aggcontexts, subplan hash
- *	  tables made at init ... are adopted at ExecutorStart, nearly empty.
- *	- Whatever is allocated straight in the per-query memory during the
- *	  run is goalloc's: tuplestores of Material, CTE scans, window
- *	  partitions, set-returning functions in materialize mode, the
- *	  recursive union's work tables, hash aggregation's spill tapes.
- *	- Contexts created during ExecutorRun (TupleSort main/sort, Hash
- *	  join's HashTableContext/HashBatchContext, the recursive union's
- *	  tables, a tuplestore's ...) are adopted at the next hook of any routed
- *	  query: the next ExecutorRun of a cursor or portal (FETCH), the
- *	  query's ExecutorFinish (AFTER triggers and the rest of data-modifying
- *	  CTEs then run on goalloc), and the start and run of any query nested
- *	  in it -- SPI from PL/pgSQL or SQL functions called per row, trigger
- *	  functions' queries.  Chunks they already hold stay AllocSet chunks;
- *	  new ones are goalloc's.
- *	- Nested queries (SPI in PL/pgSQL, SQL functions, triggers) are queries
- *	  of their own: their executor states are routed by the same hooks.
- *	- Parallel workers load the library and get the GUC from the leader
- *	  (RestoreLibraryState, RestoreGUCState), and run ExecutorStart/Run/
- *	  Finish/End through the same hooks, on their own heap.
- *
- * Not routed:
- *	- contexts created during one ExecutorRun call that no later hook of a
- *	  routed query sees before they are gone: for a plain one-shot SELECT,
- *	  the sort's, the hash join's, and the bounded sort's contexts;
- *	- tuplesort's "Caller tuples" (a Generation context: not an AllocSet);
- *	- contexts outside es_query_cxt: MessageContext (parse trees, plans),
- *	  the portal's and SPI's own contexts (SPI Proc/Exec), PL/pgSQL's
- *	  function contexts, CacheMemoryContext, the transaction contexts,
- *	  ErrorContext -- none is the executor's, and most outlive a query;
- *	- parallel query's DSA and shared-memory tuple queues (not palloc).
- * A context adopted at some hook is routed for the rest of its life, even
- * if goalloc.executor is turned off meanwhile.
- *
- * Why not more: there is no control point inside ExecutorRun but the
- * executor hooks of nested queries.  A reset callback on a per-tuple
- * context would fire once per tuple, but mcxt.c pops a callback before it
- * calls it, so a callback cannot re-arm itself on the context being reset
- * (it would be called again in the same loop), and it forces a real reset
- * of that context on every ResetExprContext.  Swapping CurrentMemoryContext
- * before standard_ExecutorStart would make a goalloc context the PARENT of
- * ExecutorState but not serve ExecutorState's own pallocs.
+ *	- the adopted contexts' methods, for AllocSet, Generation and Slab
+ *	  (orig is the type's unpatched table; the record keeps its type and
+ *	  why it was adopted: GOALLOC_SCOPE_QUERY or _BACKEND);
+ *	- the executor hooks.  With routing on, ExecutorStart records the
+ *	  context the query's ExecutorState will be created under
+ *	  (goalloc_route_starting_parent), so that the wrapper routes it, and
+ *	  registers the query as routed: a node allocated in, and a reset
+ *	  callback registered on, its es_query_cxt, unlinked when that context
+ *	  goes (ExecutorEnd, or portal/transaction cleanup after an error).  If
+ *	  es_query_cxt did not get adopted (no memory for a record, or the
+ *	  tables could not be patched) its tree is adopted there by a walk
+ *	  (goalloc_adopt_tree), and without the wrapper again at the query's own
+ *	  Run and Finish hooks.  With the wrapper the hooks walk nothing: no
+ *	  hook visits other queries' trees (with 2,000 routed cursors open,
+ *	  every hook used to walk them all).  With routing off each hook does
+ *	  O(1) work.  In backend mode ExecutorStart is also the safe point where
+ *	  contexts classified stock earlier are taken over.
  *
  * The profile
  * -----------
  *
  * At ExecutorStart of a top-level routed query (executor nesting level 0,
- * counted around ExecutorRun/Finish like pg_stat_statements does) the
- * heap's per-class mallocs and frees are read; at ExecutorEnd, after
- * standard_ExecutorEnd has deleted the query's contexts, the difference is
- * the query's allocation-size histogram (goalloc_last_query_profile()).
- * Objects freed by a reset or a delete count as frees, so mallocs == frees
- * in every class for a query that leaves nothing behind.  Large objects
- * (class 0) are also counted by their requested size in power-of-two
- * buckets by the adopted contexts' alloc method
+ * counted around ExecutorRun/Finish like pg_stat_statements does), before
+ * standard_ExecutorStart, the heap's counts of destroyed owners
+ * (heap->retired: per class mallocs and frees, large bytes) are read; at
+ * ExecutorEnd, after standard_ExecutorEnd has deleted the query's contexts,
+ * the difference is the query's allocation-size histogram
+ * (goalloc_last_query_profile()): every context the query made is
+ * destroyed by then.  O(classes), not O(live owners): reading the live
+ * owners' counts at every query made 20,000 nested queries with 2,000 open
+ * routed cursors take minutes.  Contexts that are not the query's but
+ * are destroyed during it (in backend mode) are counted too.  Objects freed
+ * by a reset or a delete count as frees, so mallocs == frees in every
+ * class.  Large objects (class 0) are also counted by their requested size
+ * in power-of-two buckets by the adopted contexts' alloc method
  * (goalloc_last_query_large()).  A query that ends in an error leaves no
- * profile.  Allocations before adoption (the EState, the plan state tree)
- * are AllocSet's and not counted.
+ * profile.
  *
  * IDENTIFICATION
  *	  src/pg/goalloc_executor.c
@@ -184,8 +155,10 @@
 typedef struct GoAllocAdopted
 {
 	MemoryContextMethods methods;	/* our functions, private copy */
-	const MemoryContextMethods *orig;	/* the AllocSet's table */
+	const MemoryContextMethods *orig;	/* the stock type's unpatched table */
 	MemoryContext context;		/* the adopted context */
+	int			kind;			/* GOALLOC_KIND_* */
+	int			scope;			/* GOALLOC_SCOPE_QUERY or _BACKEND */
 	struct GoAllocAdopted *next_free;	/* freelist link */
 	ga_owner	owner;			/* goalloc side; owner.user = context */
 } GoAllocAdopted;
@@ -206,17 +179,11 @@ typedef struct LargeCounts
 	uint64		bytes[LARGE_BUCKETS];
 } LargeCounts;
 
-/* GUC */
-static bool goalloc_executor = false;
-
 /* Previous hooks */
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
-
-/* AllocSet's method table, captured in goalloc_executor_init */
-static const MemoryContextMethods *aset_methods = NULL;
 
 /* Routed queries whose es_query_cxt is alive */
 static GoAllocRoutedQuery *routed_queries = NULL;
@@ -226,8 +193,7 @@ static int	routed_count = 0;
 static int	exec_nesting = 0;
 
 /* Counters */
-static uint64 adopted_live = 0;
-static uint64 adopted_total = 0;
+GoAllocAdoptCounters goalloc_adopt_counters;
 static uint64 adopt_walks = 0;
 
 /* Freelist of adoption records */
@@ -326,6 +292,32 @@ AdoptedCountLarge(Size size)
 }
 
 /*
+ * AdoptedPastLimit
+ *		An allocation (pointer == NULL) or reallocation that the heap
+ *		refused.  goalloc_refused decides (goalloc_context.c): the OS refused
+ *		-> NULL, and mcxt.c raises its "out of memory"; a limit refused ->
+ *		its own ERROR, or, where an ERROR must not be raised (a critical
+ *		section, interrupts held off as in error recovery), one more try
+ *		without the limit.
+ */
+static pg_noinline void *
+AdoptedPastLimit(GoAllocAdopted *a, void *pointer, Size size)
+{
+	void	   *p;
+
+	if (!goalloc_refused(&a->owner, size))
+		return NULL;
+	if (pointer == NULL)
+		p = ga_alloc(&a->owner, size);
+	else
+		p = ga_realloc(&a->owner, pointer, size);
+	goalloc_limit_restore(&a->owner);
+	if (p != NULL)
+		goalloc_adopt_counters.limit_bypassed++;
+	return p;
+}
+
+/*
  * AdoptedAlloc
  *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
  *		"out of memory".
@@ -340,7 +332,11 @@ AdoptedAlloc(MemoryContext context, Size size)
 		AdoptedCountLarge(size);
 	p = ga_alloc(&a->owner, size);
 	if (unlikely(p == NULL))
-		return NULL;
+	{
+		p = AdoptedPastLimit(a, NULL, size);
+		if (p == NULL)
+			return NULL;
+	}
 	AdoptedChunkContext(p) = context;
 	return p;
 }
@@ -378,7 +374,11 @@ AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 		AdoptedCountLarge(size);
 	newp = ga_realloc(&a->owner, pointer, size);
 	if (unlikely(newp == NULL))
-		return NULL;
+	{
+		newp = AdoptedPastLimit(a, pointer, size);
+		if (newp == NULL)
+			return NULL;
+	}
 	if (newp != pointer)
 		AdoptedChunkContext(newp) = context;
 	return newp;
@@ -386,8 +386,8 @@ AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 
 /*
  * AdoptedReset
- *		Both parts: the AllocSet keeps its keeper block, the owner up to
- *		its keep_bytes of spans.
+ *		Both parts: the stock context keeps its keeper block, the owner up
+ *		to its keep_bytes of spans.
  */
 static void
 AdoptedReset(MemoryContext context)
@@ -427,7 +427,9 @@ AdoptedDelete(MemoryContext context)
 	/* The owner's pages leave mem_allocated as deltas: the AllocSet's stay */
 	ga_owner_destroy(&a->owner);
 	context->methods = orig;
-	adopted_live--;
+	goalloc_adopt_counters.live--;
+	if (a->scope == GOALLOC_SCOPE_QUERY)
+		goalloc_adopt_counters.query_live--;
 
 	if (adopted_nfree < ADOPTED_FREELIST_MAX)
 	{
@@ -549,12 +551,17 @@ AdoptedCheck(MemoryContext context)
  */
 
 /*
- * AdoptContext
- *		Make an AllocSet context goalloc's from now on.  Nothing can fail
- *		half-way: without memory for the record the context stays as it was.
+ * goalloc_adopt_context
+ *		Make a stock context (AllocSet, Generation or Slab: kind) goalloc's
+ *		from now on.  The caller makes sure no method of the context is
+ *		running.  Nothing can fail half-way: without memory for the record
+ *		the context stays as it was and false is returned.  Never raises an
+ *		error and never pallocs (goalloc_route.c calls it from inside
+ *		palloc).
  */
-static void
-AdoptContext(MemoryContext context, ga_heap *heap)
+bool
+goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
+					  int scope)
 {
 	GoAllocAdopted *a;
 	Size		mem_allocated;
@@ -569,12 +576,14 @@ AdoptContext(MemoryContext context, ga_heap *heap)
 	{
 		a = (GoAllocAdopted *) malloc(sizeof(GoAllocAdopted));
 		if (a == NULL)
-			return;
+			return false;
 	}
 
 	memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
-	a->orig = context->methods;
+	a->orig = goalloc_route_stock_table(kind);
 	a->context = context;
+	a->kind = kind;
+	a->scope = scope;
 	a->next_free = NULL;
 	ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 	a->owner.user = context;
@@ -585,8 +594,25 @@ AdoptContext(MemoryContext context, ga_heap *heap)
 	context->mem_allocated = mem_allocated;
 
 	context->methods = &a->methods;
-	adopted_live++;
-	adopted_total++;
+	goalloc_adopt_counters.live++;
+	if (scope == GOALLOC_SCOPE_QUERY)
+		goalloc_adopt_counters.query_live++;
+	goalloc_adopt_counters.total++;
+	goalloc_adopt_counters.by_kind[kind]++;
+	return true;
+}
+
+/*
+ * goalloc_adopted_scope
+ *		Why a context was adopted (GOALLOC_SCOPE_QUERY or _BACKEND), or
+ *		GOALLOC_SCOPE_NONE if it is not an adopted context.
+ */
+int
+goalloc_adopted_scope(MemoryContext context)
+{
+	if (context->methods->alloc != AdoptedAlloc)
+		return GOALLOC_SCOPE_NONE;
+	return AdoptedOf(context)->scope;
 }
 
 /*
@@ -617,40 +643,65 @@ goalloc_context_walk(MemoryContext root, goalloc_context_visitor visit,
 	}
 }
 
-/* Visitor of AdoptTree: only AllocSets are adopted. */
+typedef struct AdoptWalk
+{
+	ga_heap    *heap;
+	int			scope;
+} AdoptWalk;
+
+/*
+ * Visitor of goalloc_adopt_tree: only stock contexts (the server's tables,
+ * unclassified, or goalloc_route.c's unpatched copies, classified stock)
+ * are adopted.  A GoAllocContext, an adopted context, a context wrapped by
+ * someone else (the trace recorder) and any other type are left alone.
+ */
 static void
 AdoptVisit(MemoryContext c, void *arg)
 {
-	if (c->methods == aset_methods)
-		AdoptContext(c, (ga_heap *) arg);
+	AdoptWalk  *w = (AdoptWalk *) arg;
+	int			kind = goalloc_route_stock_kind(c->methods);
+
+	if (kind >= 0 && !goalloc_route_excluded(c))
+		(void) goalloc_adopt_context(c, w->heap, kind, w->scope);
 }
 
 /*
- * AdoptTree
- *		Adopt every AllocSet in the subtree of root (root included).
+ * goalloc_adopt_tree
+ *		Adopt every stock context in the subtree of root (root included).
+ *		Only where no method of any of them can be running: the executor
+ *		hooks.
  */
-static void
-AdoptTree(MemoryContext root, ga_heap *heap)
+void
+goalloc_adopt_tree(MemoryContext root, ga_heap *heap, int scope)
 {
-	goalloc_context_walk(root, AdoptVisit, heap);
+	AdoptWalk	w;
+
+	w.heap = heap;
+	w.scope = scope;
+	adopt_walks++;
+	goalloc_context_walk(root, AdoptVisit, &w);
 }
 
 /*
- * AdoptRoutedQueries
- *		Adopt the AllocSets of every routed query alive.
+ * RouteOwnQuery
+ *		Without the first-alloc wrapper (goalloc_route.c could not patch the
+ *		stock tables), the contexts a routed query made since its last hook
+ *		are adopted at its next one: its own tree only.
  */
 static void
-AdoptRoutedQueries(void)
+RouteOwnQuery(QueryDesc *queryDesc)
 {
-	GoAllocRoutedQuery *q;
+	MemoryContext query_cxt;
 	ga_heap    *heap;
 
-	if (routed_queries == NULL)
+	if (goalloc_route_patched || queryDesc->estate == NULL)
 		return;
-	heap = goalloc_backend_heap(true);	/* may ERROR: nothing changed yet */
-	adopt_walks++;
-	for (q = routed_queries; q != NULL; q = q->next)
-		AdoptTree(q->query_cxt, heap);
+	query_cxt = queryDesc->estate->es_query_cxt;
+	if (goalloc_adopted_scope(query_cxt) != GOALLOC_SCOPE_QUERY)
+		return;
+	heap = goalloc_backend_heap_try();
+	if (heap != NULL)
+		goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 }
 
 /*
@@ -702,52 +753,44 @@ RegisterRoutedQuery(MemoryContext query_cxt)
  * ----------
  */
 
-static uint64
-heap_total_alloc(ga_heap *heap)
-{
-	ga_heap_stats st;
-
-	ga_heap_read_stats(heap, &st);
-	return st.total_alloc;
-}
-
+/*
+ * ProfileBegin
+ *		Before standard_ExecutorStart: the query's contexts are goalloc's
+ *		from their first palloc, the EState's included.  ExecutorStart then
+ *		sets profile_cxt.
+ */
 static void
-ProfileBegin(MemoryContext query_cxt)
+ProfileBegin(ga_heap *heap)
 {
-	ga_heap    *heap = goalloc_backend_heap(true);
-
-	ga_heap_read_class_counts(heap, profile_start);
-	profile_start_total_alloc = heap_total_alloc(heap);
+	memcpy(profile_start, heap->retired, sizeof(profile_start));
+	profile_start_total_alloc = heap->retired_large_total;
 	profile_start_large = large_counts;
-	profile_start_adopted = adopted_total;
-	profile_cxt = query_cxt;
+	profile_start_adopted = goalloc_adopt_counters.total;
 }
 
 static void
 ProfileEnd(void)
 {
-	ga_heap    *heap = goalloc_backend_heap(true);
-	ga_class_counts now[GA_NUM_CLASSES];
-	uint64		small_bytes = 0;
-	uint64		total;
+	ga_heap    *heap = goalloc_backend_heap(false);
+	const ga_class_counts *now;
 	int			c;
 
-	ga_heap_read_class_counts(heap, now);
-	total = heap_total_alloc(heap);
+	if (heap == NULL)
+		return;
+	now = heap->retired;
+
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		profile_counts[c].mallocs = now[c].mallocs - profile_start[c].mallocs;
 		profile_counts[c].frees = now[c].frees - profile_start[c].frees;
-		if (c > 0)
-			small_bytes += profile_counts[c].mallocs * ga_class_size[c];
 	}
-	profile_large_bytes = total - profile_start_total_alloc - small_bytes;
+	profile_large_bytes = heap->retired_large_total - profile_start_total_alloc;
 	for (c = 0; c < LARGE_BUCKETS; c++)
 	{
 		profile_large.mallocs[c] = large_counts.mallocs[c] - profile_start_large.mallocs[c];
 		profile_large.bytes[c] = large_counts.bytes[c] - profile_start_large.bytes[c];
 	}
-	profile_contexts = adopted_total - profile_start_adopted;
+	profile_contexts = goalloc_adopt_counters.total - profile_start_adopted;
 	profile_valid = true;
 }
 
@@ -760,34 +803,67 @@ ProfileEnd(void)
 static void
 goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	bool		route = goalloc_executor;
+	int			mode = goalloc_route_mode();
+	bool		route = (mode != GOALLOC_ROUTE_OFF);
 	bool		top = (exec_nesting == 0);
+	MemoryContext prev_starting = goalloc_route_starting_parent;
+	ga_heap    *heap = NULL;
 
-	/* Make the heap before the query, so that an error here changes nothing */
+	/*
+	 * Make the heap before the query.  Without one the query runs on stock
+	 * contexts (goalloc_route_safe_point warns, once).
+	 */
 	if (route)
-		(void) goalloc_backend_heap(true);
+	{
+		heap = goalloc_backend_heap_try();
+		if (heap == NULL)
+			route = false;
+	}
+	if (mode != GOALLOC_ROUTE_OFF)
+		goalloc_route_safe_point();
 
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
-	else
-		standard_ExecutorStart(queryDesc, eflags);
+	/*
+	 * The ExecutorState that standard_ExecutorStart creates under the
+	 * current context is routed from its first palloc (goalloc_route.c).
+	 */
+	goalloc_route_starting_parent = route ? CurrentMemoryContext : NULL;
+	if (route && top)
+		ProfileBegin(heap);
+	PG_TRY();
+	{
+		if (prev_ExecutorStart)
+			prev_ExecutorStart(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+	}
+	PG_FINALLY();
+	{
+		goalloc_route_starting_parent = prev_starting;
+	}
+	PG_END_TRY();
 
 	if (route && queryDesc->estate != NULL)
 	{
 		MemoryContext query_cxt = queryDesc->estate->es_query_cxt;
 
+		/*
+		 * Normally the wrapper adopted it at its first palloc, and every
+		 * context made under it since.  Otherwise (no wrapper, no memory
+		 * for a record) adopt what is there now.
+		 */
+		if (goalloc_adopted_scope(query_cxt) != GOALLOC_SCOPE_QUERY)
+			goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 		RegisterRoutedQuery(query_cxt);
 		if (top)
-			ProfileBegin(query_cxt);
+			profile_cxt = query_cxt;
 	}
-	AdoptRoutedQueries();
 }
 
 static void
 goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 					uint64 count, bool execute_once)
 {
-	AdoptRoutedQueries();
+	RouteOwnQuery(queryDesc);
 
 	exec_nesting++;
 	PG_TRY();
@@ -807,7 +883,7 @@ goalloc_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 static void
 goalloc_ExecutorFinish(QueryDesc *queryDesc)
 {
-	AdoptRoutedQueries();
+	RouteOwnQuery(queryDesc);
 
 	exec_nesting++;
 	PG_TRY();
@@ -864,10 +940,10 @@ goalloc_executor_status(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	memset(nulls, 0, sizeof(nulls));
-	values[0] = BoolGetDatum(goalloc_executor);
+	values[0] = BoolGetDatum(goalloc_route_mode() != GOALLOC_ROUTE_OFF);
 	values[1] = Int32GetDatum(routed_count);
-	values[2] = Int64GetDatum((int64) adopted_live);
-	values[3] = Int64GetDatum((int64) adopted_total);
+	values[2] = Int64GetDatum((int64) goalloc_adopt_counters.query_live);
+	values[3] = Int64GetDatum((int64) goalloc_adopt_counters.total);
 	values[4] = Int64GetDatum((int64) adopt_walks);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
@@ -954,30 +1030,12 @@ goalloc_last_query_large(PG_FUNCTION_ARGS)
 
 /*
  * goalloc_executor_init
- *		From _PG_init: capture AllocSet's method table, define
- *		goalloc.executor, install the executor hooks.
+ *		From _PG_init: install the executor hooks.  The GUCs are
+ *		goalloc_route.c's.
  */
 void
 goalloc_executor_init(void)
 {
-	MemoryContext probe;
-
-	probe = AllocSetContextCreate(TopMemoryContext, "goalloc probe",
-								  ALLOCSET_SMALL_SIZES);
-	aset_methods = probe->methods;
-	MemoryContextDelete(probe);
-
-	DefineCustomBoolVariable("goalloc.executor",
-							 "Serves query execution's memory from goalloc.",
-							 "Every AllocSet context under a query's executor state is "
-							 "adopted by goalloc at the executor hooks: its new chunks come "
-							 "from the backend's goalloc heap.",
-							 &goalloc_executor,
-							 false,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
-
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = goalloc_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;

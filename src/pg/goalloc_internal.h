@@ -43,6 +43,15 @@ extern const MemoryContextMethods GoAllocMethods;
  * create is false.
  */
 extern ga_heap *goalloc_backend_heap(bool create);
+
+/*
+ * The same without errors: NULL if the heap cannot be made (remembered for
+ * the process, see goalloc_heap_failed).  Never pallocs, never longjmps.
+ * goalloc_heap_unavailable_warning reports such a failure once, where an
+ * elog is allowed.
+ */
+extern ga_heap *goalloc_backend_heap_try(void);
+extern bool goalloc_heap_failed(void);
 extern void goalloc_heap_unavailable_warning(void);
 
 /*
@@ -92,6 +101,67 @@ extern uint64 goalloc_budget_backend_reserved(int i);
 
 /* goalloc.executor and the executor hooks (goalloc_executor.c), from _PG_init. */
 extern void goalloc_executor_init(void);
+
+/*
+ * goalloc.route (goalloc_route.c): the first-alloc wrapper patched into the
+ * stock context types' method tables, and the classification of contexts.
+ */
+#define GOALLOC_ROUTE_OFF		0
+#define GOALLOC_ROUTE_EXECUTOR	1
+#define GOALLOC_ROUTE_BACKEND	2
+
+/* The stock context types, in the order of the adoption counters */
+#define GOALLOC_KIND_ASET		0
+#define GOALLOC_KIND_GENERATION 1
+#define GOALLOC_KIND_SLAB		2
+#define GOALLOC_NKINDS			3
+
+/* Why a context was adopted */
+#define GOALLOC_SCOPE_NONE		0	/* not adopted */
+#define GOALLOC_SCOPE_QUERY		1	/* under a routed query's es_query_cxt */
+#define GOALLOC_SCOPE_BACKEND	2	/* goalloc.route = backend */
+
+extern void goalloc_route_init(void);
+extern int	goalloc_route_mode(void);	/* GOALLOC_ROUTE_*, both GUCs */
+extern bool goalloc_route_patched;	/* the wrapper is installed */
+extern MemoryContext goalloc_route_starting_parent;
+
+/* Stock context type of a methods table (server's or ours), else -1. */
+extern int	goalloc_route_stock_kind(const MemoryContextMethods *methods);
+
+/* The unpatched copy of a stock type's table. */
+extern const MemoryContextMethods *goalloc_route_stock_table(int kind);
+
+/* Contexts never routed: ErrorContext, allowInCritSection ones. */
+extern bool goalloc_route_excluded(MemoryContext context);
+
+/*
+ * Classify a context just created, before its first palloc, as stock
+ * whatever goalloc.route says: for memory that must not come from the
+ * goalloc heap (the views' scratch memory, filled while walking the heap;
+ * the benchmarks' AllocSet side).
+ */
+extern void goalloc_route_keep_stock(MemoryContext context);
+
+/* At the executor hooks: takeover in backend mode, deferred warnings. */
+extern void goalloc_route_safe_point(void);
+
+/* Adoption (goalloc_executor.c) */
+extern bool goalloc_adopt_context(MemoryContext context, ga_heap *heap,
+								  int kind, int scope);
+extern int	goalloc_adopted_scope(MemoryContext context);
+extern void goalloc_adopt_tree(MemoryContext root, ga_heap *heap, int scope);
+
+typedef struct GoAllocAdoptCounters
+{
+	uint64		live;			/* adopted contexts alive */
+	uint64		query_live;		/* of them, GOALLOC_SCOPE_QUERY */
+	uint64		total;			/* ever adopted */
+	uint64		by_kind[GOALLOC_NKINDS];	/* ever adopted, by type */
+	uint64		limit_bypassed; /* allocations past heap_limit allowed in a
+								 * critical section or with interrupts held */
+} GoAllocAdoptCounters;
+extern GoAllocAdoptCounters goalloc_adopt_counters;
 
 /*
  * Visit every context of the subtree of root, root included, parents before

@@ -1,0 +1,588 @@
+/*-------------------------------------------------------------------------
+ *
+ * goalloc_route.c
+ *	  goalloc.route: whole queries, or the whole backend, served by goalloc
+ *	  from each memory context's first palloc.
+ *
+ * PostgreSQL 15 has no hook at context creation.  But every AllocSet points
+ * at one method table (aset.c's static const AllocSetMethods), and likewise
+ * every Generation and every Slab context; MemoryContextCreate stores that
+ * pointer in each new context, including a context aset.c recycles from its
+ * freelist.  The tables are relocated read-only data of the server binary:
+ * mprotect makes their page writable for a moment.  So, once per process
+ * image, at library load (_PG_init: in the postmaster when preloaded, and
+ * every process forked later inherits it copy-on-write):
+ *
+ *	- a throw-away context of each type gives the address of its table;
+ *	- a private copy of each table is kept, unchanged (stock_tables[]);
+ *	- the table's `alloc` entry is replaced by RouteFirstAlloc* and the page
+ *	  is given its old protection back.
+ *
+ * From then on the first palloc of every AllocSet, Generation and Slab
+ * context goes through RouteFirstAlloc, which classifies the context ONCE
+ * and gives it a table of its own:
+ *
+ *	routed	the context is adopted (goalloc_adopt_context, goalloc_executor.c):
+ *			its methods pointer becomes its adoption record, whose `orig` is
+ *			the type's unpatched copy.  goalloc serves every chunk;
+ *	stock	its methods pointer becomes the type's unpatched copy: nothing of
+ *			goalloc runs for it again (one indirect call per context, once).
+ *
+ * and then performs the allocation through the table chosen.  Adopting is
+ * sound there: the wrapper is that context's own alloc entry, so none of
+ * its methods is running.  RouteFirstAlloc never raises an error, never
+ * pallocs (the record is malloc'd, the heap is made with
+ * goalloc_backend_heap_try) and on any failure leaves the context stock.
+ * It is called wherever PostgreSQL pallocs: in critical sections, inside
+ * elog, during error recovery.
+ *
+ * The wrapper does not classify (it only forwards to the stock alloc) when
+ *	- the context's methods pointer is not the server's table: someone
+ *	  else's wrapper (goalloc_bench's trace recorder, which turns routing
+ *	  off while it records and wraps only stock contexts, see
+ *	  GoAllocContextIsStock) forwards to the table;
+ *	- in the postmaster: it stays on stock memory (a goalloc heap there would
+ *	  be inherited by every child, and an ERROR in the postmaster is FATAL).
+ *	  Its contexts stay unclassified, so a child classifies each of them at
+ *	  its first palloc in the child.
+ *
+ * Classification (RouteClassify), by goalloc_route_mode():
+ *	off			stock.  O(1).
+ *	executor	routed (scope QUERY) if the context is the ExecutorState that
+ *				standard_ExecutorStart is creating for a routed query (the
+ *				ExecutorStart hook sets goalloc_route_starting_parent to the
+ *				parent it will be created under), or if its nearest classified
+ *				ancestor is a QUERY-scope adopted context; stock if that
+ *				ancestor is stock.  O(depth) up to the first classified
+ *				ancestor, usually the parent.
+ *	backend		routed: scope QUERY under a routed query, BACKEND elsewhere.
+ *	ErrorContext (error reporting stays on stock memory) and contexts
+ *	allowed in critical sections (they exist to be used there) are stock in
+ *	every mode.
+ *
+ * Contexts classified before (stock while route was off or executor, or in
+ * a session that set backend late) are adopted in backend mode at the first
+ * safe point: goalloc_route_safe_point, from the ExecutorStart hook, walks
+ * the whole tree under TopMemoryContext once after the mode became backend.
+ *
+ * IDENTIFICATION
+ *	  src/pg/goalloc_route.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "goalloc_internal.h"
+
+/* GUCs */
+static int	goalloc_route = GOALLOC_ROUTE_OFF;
+static bool goalloc_executor_alias = false;
+
+static const struct config_enum_entry route_options[] = {
+	{"off", GOALLOC_ROUTE_OFF, false},
+	{"executor", GOALLOC_ROUTE_EXECUTOR, false},
+	{"backend", GOALLOC_ROUTE_BACKEND, false},
+	{NULL, 0, false}
+};
+
+/* The server's tables (patched) and our unpatched copies of them */
+static MemoryContextMethods *server_tables[GOALLOC_NKINDS];
+static MemoryContextMethods stock_tables[GOALLOC_NKINDS];
+
+bool		goalloc_route_patched = false;
+
+/* Set by the ExecutorStart hook around standard_ExecutorStart */
+MemoryContext goalloc_route_starting_parent = NULL;
+
+/* Backend mode: the tree is to be taken over at the next safe point */
+static bool takeover_pending = false;
+
+/* Counters */
+static uint64 classified_stock = 0;
+static uint64 takeovers = 0;
+static uint64 takeover_adopted = 0;
+
+/* Why patching failed, reported once at the first safe point */
+static const char *patch_failure = NULL;
+static bool patch_warned = false;
+
+PG_FUNCTION_INFO_V1(goalloc_route_status);
+
+
+/* ----------
+ * Classification
+ * ----------
+ */
+
+/*
+ * goalloc_route_mode
+ *		The routing in force: goalloc.route, or executor if the deprecated
+ *		goalloc.executor is on.
+ */
+int
+goalloc_route_mode(void)
+{
+	if (goalloc_executor_alias && goalloc_route == GOALLOC_ROUTE_OFF)
+		return GOALLOC_ROUTE_EXECUTOR;
+	return goalloc_route;
+}
+
+/* Is this one of our unpatched copies (a context classified stock)? */
+static inline bool
+IsStockCopy(const MemoryContextMethods *m)
+{
+	return m >= &stock_tables[0] && m < &stock_tables[GOALLOC_NKINDS];
+}
+
+/*
+ * goalloc_route_stock_kind
+ *		The stock type of a context whose methods are m: the server's table
+ *		(unclassified) or our copy of it (classified stock).  -1 for
+ *		anything else.
+ */
+int
+goalloc_route_stock_kind(const MemoryContextMethods *m)
+{
+	int			k;
+
+	if (IsStockCopy(m))
+		return (int) (m - &stock_tables[0]);
+	for (k = 0; k < GOALLOC_NKINDS; k++)
+		if (m == server_tables[k])
+			return k;
+	return -1;
+}
+
+const MemoryContextMethods *
+goalloc_route_stock_table(int kind)
+{
+	return &stock_tables[kind];
+}
+
+/*
+ * goalloc_route_keep_stock
+ *		Give a context that still has the server's table (never palloc'd
+ *		from since it was created) the unpatched copy: it stays stock.
+ */
+void
+goalloc_route_keep_stock(MemoryContext context)
+{
+	int			k;
+
+	for (k = 0; k < GOALLOC_NKINDS; k++)
+	{
+		if (context->methods == server_tables[k])
+		{
+			context->methods = &stock_tables[k];
+			return;
+		}
+	}
+}
+
+/*
+ * goalloc_route_excluded
+ *		Contexts that stay stock in every mode: ErrorContext, so that error
+ *		reporting never depends on goalloc, and contexts allowed in critical
+ *		sections (WAL record construction, the checkpointer's pending
+ *		operations), which exist to be allocated from there.
+ */
+bool
+goalloc_route_excluded(MemoryContext context)
+{
+	return context == ErrorContext || context->allowInCritSection;
+}
+
+/* May the wrapper classify now?  Not in the postmaster. */
+static inline bool
+RouteMayClassify(void)
+{
+	return IsUnderPostmaster || !IsPostmasterEnvironment;
+}
+
+/*
+ * RouteClassify
+ *		GOALLOC_SCOPE_QUERY, _BACKEND, or _NONE (stock) for a context on its
+ *		first palloc.  Reads only context headers; allocates nothing.
+ */
+static int
+RouteClassify(MemoryContext context)
+{
+	int			mode = goalloc_route_mode();
+	MemoryContext p;
+
+	if (mode == GOALLOC_ROUTE_OFF || goalloc_route_excluded(context))
+		return GOALLOC_SCOPE_NONE;
+
+	/* The ExecutorState of a routed query being started */
+	if (goalloc_route_starting_parent != NULL &&
+		context->parent == goalloc_route_starting_parent &&
+		context->name != NULL && strcmp(context->name, "ExecutorState") == 0)
+	{
+		goalloc_route_starting_parent = NULL;
+		return GOALLOC_SCOPE_QUERY;
+	}
+
+	/* Up to the first classified ancestor */
+	for (p = context->parent; p != NULL; p = p->parent)
+	{
+		int			scope;
+
+		if (IsStockCopy(p->methods))
+			break;
+		scope = goalloc_adopted_scope(p);
+		if (scope == GOALLOC_SCOPE_QUERY)
+			return GOALLOC_SCOPE_QUERY;
+		if (scope == GOALLOC_SCOPE_BACKEND && mode == GOALLOC_ROUTE_BACKEND)
+			return GOALLOC_SCOPE_BACKEND;
+		/* unclassified, a goalloc context, someone else's: further up */
+	}
+	return mode == GOALLOC_ROUTE_BACKEND ?
+		GOALLOC_SCOPE_BACKEND : GOALLOC_SCOPE_NONE;
+}
+
+/*
+ * RouteFirstAlloc
+ *		The alloc entry of the server's tables: classify the context, give
+ *		it its table, allocate through that.  Never raises an error.
+ */
+static inline void *
+RouteFirstAlloc(MemoryContext context, Size size, int kind)
+{
+	const MemoryContextMethods *stock = &stock_tables[kind];
+	ga_heap    *heap;
+	int			scope;
+
+	if (unlikely(context->methods != server_tables[kind]) ||
+		!RouteMayClassify())
+		return stock->alloc(context, size);
+
+	scope = RouteClassify(context);
+	if (scope != GOALLOC_SCOPE_NONE)
+	{
+		heap = goalloc_backend_heap_try();
+		if (heap != NULL && goalloc_adopt_context(context, heap, kind, scope))
+			return context->methods->alloc(context, size);
+	}
+	context->methods = stock;
+	classified_stock++;
+	return stock->alloc(context, size);
+}
+
+static void *
+RouteFirstAllocAset(MemoryContext context, Size size)
+{
+	return RouteFirstAlloc(context, size, GOALLOC_KIND_ASET);
+}
+
+static void *
+RouteFirstAllocGeneration(MemoryContext context, Size size)
+{
+	return RouteFirstAlloc(context, size, GOALLOC_KIND_GENERATION);
+}
+
+static void *
+RouteFirstAllocSlab(MemoryContext context, Size size)
+{
+	return RouteFirstAlloc(context, size, GOALLOC_KIND_SLAB);
+}
+
+
+/* ----------
+ * Backend mode: taking over the contexts classified before
+ * ----------
+ */
+
+typedef struct TakeoverState
+{
+	ga_heap    *heap;
+	uint64		adopted;
+} TakeoverState;
+
+static void
+TakeoverVisit(MemoryContext c, void *arg)
+{
+	TakeoverState *st = (TakeoverState *) arg;
+	int			kind = goalloc_route_stock_kind(c->methods);
+	int			scope = GOALLOC_SCOPE_BACKEND;
+
+	if (kind < 0 || goalloc_route_excluded(c))
+		return;
+	/* parents are visited first: a routed query's contexts keep its scope */
+	if (c->parent != NULL &&
+		goalloc_adopted_scope(c->parent) == GOALLOC_SCOPE_QUERY)
+		scope = GOALLOC_SCOPE_QUERY;
+	if (goalloc_adopt_context(c, st->heap, kind, scope))
+		st->adopted++;
+}
+
+/*
+ * goalloc_route_safe_point
+ *		Called by the ExecutorStart hook (no context method is running
+ *		there) when routing is on: the warnings the wrapper could not raise,
+ *		and in backend mode the takeover of every stock context of the tree
+ *		once after the mode became backend.
+ */
+void
+goalloc_route_safe_point(void)
+{
+	if (patch_failure != NULL && !patch_warned)
+	{
+		patch_warned = true;
+		ereport(WARNING,
+				(errmsg("goalloc.route: contexts are routed at the executor hooks only"),
+				 errdetail("The stock method tables could not be patched: %s.",
+						   patch_failure)));
+	}
+	if (goalloc_heap_failed())
+	{
+		goalloc_heap_unavailable_warning();
+		return;
+	}
+
+	if (takeover_pending && goalloc_route_mode() == GOALLOC_ROUTE_BACKEND &&
+		RouteMayClassify())
+	{
+		TakeoverState st;
+
+		st.heap = goalloc_backend_heap_try();
+		if (st.heap == NULL)
+			return;
+		st.adopted = 0;
+		takeover_pending = false;
+		goalloc_context_walk(TopMemoryContext, TakeoverVisit, &st);
+		takeovers++;
+		takeover_adopted += st.adopted;
+	}
+}
+
+
+/* ----------
+ * Patching the stock tables
+ * ----------
+ */
+
+/*
+ * PageProtection
+ *		The protection of the mapping holding addr, from /proc/self/maps;
+ *		-1 if it cannot be read.
+ */
+static int
+PageProtection(uintptr_t addr)
+{
+	FILE	   *f = fopen("/proc/self/maps", "r");
+	char		line[512];
+	int			prot = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		unsigned long lo,
+					hi;
+		char		perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		if (addr >= lo && addr < hi)
+		{
+			prot = PROT_NONE;
+			if (perms[0] == 'r')
+				prot |= PROT_READ;
+			if (perms[1] == 'w')
+				prot |= PROT_WRITE;
+			if (perms[2] == 'x')
+				prot |= PROT_EXEC;
+			break;
+		}
+	}
+	fclose(f);
+	return prot;
+}
+
+/*
+ * PatchAlloc
+ *		Replace the alloc entry of a server table with our wrapper.  The
+ *		entry is one aligned pointer, so it lies in one page.
+ */
+static bool
+PatchAlloc(MemoryContextMethods *table, void *(*wrapper) (MemoryContext, Size))
+{
+	uintptr_t	pagesz = (uintptr_t) sysconf(_SC_PAGESIZE);
+	uintptr_t	entry = (uintptr_t) &table->alloc;
+	void	   *page = (void *) (entry & ~(pagesz - 1));
+	int			prot = PageProtection(entry);
+
+	if (prot < 0)
+	{
+		patch_failure = "/proc/self/maps cannot be read";
+		return false;
+	}
+	if ((prot & PROT_WRITE) == 0 &&
+		mprotect(page, pagesz, prot | PROT_READ | PROT_WRITE) != 0)
+	{
+		patch_failure = "mprotect refused";
+		return false;
+	}
+	table->alloc = wrapper;
+	if ((prot & PROT_WRITE) == 0)
+		(void) mprotect(page, pagesz, prot);
+	return true;
+}
+
+/*
+ * RoutePatchTables
+ *		Find the three stock tables, copy them, patch their alloc entries.
+ *		All or nothing: a table that cannot be patched leaves the others
+ *		unpatched too.
+ */
+static void
+RoutePatchTables(void)
+{
+	MemoryContext probe;
+	void	   *(*wrappers[GOALLOC_NKINDS]) (MemoryContext, Size) = {
+		RouteFirstAllocAset, RouteFirstAllocGeneration, RouteFirstAllocSlab
+	};
+	int			k;
+
+	probe = AllocSetContextCreate(TopMemoryContext, "goalloc route probe",
+								  ALLOCSET_SMALL_SIZES);
+	server_tables[GOALLOC_KIND_ASET] = unconstify(MemoryContextMethods *,
+												  probe->methods);
+	MemoryContextDelete(probe);
+
+	probe = GenerationContextCreate(TopMemoryContext, "goalloc route probe",
+									ALLOCSET_SMALL_SIZES);
+	server_tables[GOALLOC_KIND_GENERATION] =
+		unconstify(MemoryContextMethods *, probe->methods);
+	MemoryContextDelete(probe);
+
+	probe = SlabContextCreate(TopMemoryContext, "goalloc route probe",
+							  SLAB_DEFAULT_BLOCK_SIZE, 64);
+	server_tables[GOALLOC_KIND_SLAB] = unconstify(MemoryContextMethods *,
+												  probe->methods);
+	MemoryContextDelete(probe);
+
+	for (k = 0; k < GOALLOC_NKINDS; k++)
+		memcpy(&stock_tables[k], server_tables[k], sizeof(MemoryContextMethods));
+
+	for (k = 0; k < GOALLOC_NKINDS; k++)
+	{
+		if (!PatchAlloc(server_tables[k], wrappers[k]))
+		{
+			while (--k >= 0)
+				(void) PatchAlloc(server_tables[k], stock_tables[k].alloc);
+			return;
+		}
+	}
+	goalloc_route_patched = true;
+}
+
+
+/* ----------
+ * SQL
+ * ----------
+ */
+
+/*
+ * goalloc_route_status()
+ *		Mode, whether the wrapper is installed, adoption counters, and the
+ *		spans held by query-scope adopted contexts.
+ */
+Datum
+goalloc_route_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[13];
+	bool		nulls[13];
+	ga_heap    *heap = goalloc_backend_heap(false);
+	uint64		query_spans = 0;
+	const GoAllocAdoptCounters *c = &goalloc_adopt_counters;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (heap != NULL)
+	{
+		const ga_owner *o;
+
+		for (o = heap->owners; o != NULL; o = o->next)
+		{
+			if (o->user != NULL &&
+				goalloc_adopted_scope((MemoryContext) o->user) == GOALLOC_SCOPE_QUERY)
+				query_spans += o->nspans;
+		}
+	}
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = CStringGetTextDatum(route_options[goalloc_route_mode()].name);
+	values[1] = BoolGetDatum(goalloc_route_patched);
+	values[2] = Int64GetDatum((int64) c->live);
+	values[3] = Int64GetDatum((int64) c->query_live);
+	values[4] = Int64GetDatum((int64) c->total);
+	values[5] = Int64GetDatum((int64) c->by_kind[GOALLOC_KIND_ASET]);
+	values[6] = Int64GetDatum((int64) c->by_kind[GOALLOC_KIND_GENERATION]);
+	values[7] = Int64GetDatum((int64) c->by_kind[GOALLOC_KIND_SLAB]);
+	values[8] = Int64GetDatum((int64) classified_stock);
+	values[9] = Int64GetDatum((int64) takeovers);
+	values[10] = Int64GetDatum((int64) takeover_adopted);
+	values[11] = Int64GetDatum((int64) c->limit_bypassed);
+	values[12] = Int64GetDatum((int64) query_spans);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+
+/* ----------
+ * Initialization
+ * ----------
+ */
+
+static void
+goalloc_assign_route(int newval, void *extra)
+{
+	if (newval == GOALLOC_ROUTE_BACKEND)
+		takeover_pending = true;
+}
+
+/*
+ * goalloc_route_init
+ *		From _PG_init: patch the stock tables, define goalloc.route and
+ *		the deprecated goalloc.executor.
+ */
+void
+goalloc_route_init(void)
+{
+	DefineCustomEnumVariable("goalloc.route",
+							 "Serves memory contexts from goalloc from their first palloc.",
+							 "off: none; executor: every context under a query's executor "
+							 "state; backend: every context of the backend but ErrorContext.",
+							 &goalloc_route,
+							 GOALLOC_ROUTE_OFF,
+							 route_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, goalloc_assign_route, NULL);
+
+	DefineCustomBoolVariable("goalloc.executor",
+							 "Deprecated: on means goalloc.route = executor.",
+							 "Kept for one release.  While goalloc.route is off, on routes "
+							 "query execution as goalloc.route = executor does.",
+							 &goalloc_executor_alias,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	/* After the GUCs: contexts classified from now on see their values */
+	RoutePatchTables();
+}
