@@ -58,6 +58,32 @@ BEGIN
 END
 $$;
 
+
+-- New in 0.2.0 (as 45_route.sql of the install script): goalloc.route
+-- (src/pg/goalloc_route.c): contexts served by goalloc from
+-- their first palloc, through a wrapper patched into the alloc entry of the
+-- stock context types' method tables.
+
+-- Routing state of this backend.
+CREATE FUNCTION goalloc_route_status(
+    OUT mode text,                  -- goalloc.route in force (off, executor, backend)
+    OUT patched boolean,            -- the first-alloc wrapper is installed
+    OUT adopted_live bigint,        -- adopted contexts alive
+    OUT query_adopted_live bigint,  -- of them, under a routed query
+    OUT adopted_total bigint,       -- contexts ever adopted
+    OUT adopted_aset bigint,        -- ever adopted, AllocSet
+    OUT adopted_generation bigint,  -- ever adopted, Generation
+    OUT adopted_slab bigint,        -- ever adopted, Slab
+    OUT classified_stock bigint,    -- contexts the wrapper left stock
+    OUT takeovers bigint,           -- backend-mode takeovers of the tree
+    OUT takeover_adopted bigint,    -- contexts adopted by them
+    OUT limit_bypassed bigint,      -- allocations past heap_limit allowed in a
+                                    -- critical section or with interrupts held
+    OUT query_spans bigint)         -- spans held by contexts under routed queries
+RETURNS record
+AS 'MODULE_PATHNAME', 'goalloc_route_status'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
 -- New in 0.2.0 (as 30_shared.sql of the install script): every process's
 -- goalloc memory, through shared memory (goalloc_shmem.c, goalloc_budget.c;
 -- needs shared_preload_libraries).
@@ -111,7 +137,7 @@ REVOKE ALL ON FUNCTION
     goalloc_chunks(), goalloc_heap_map(integer), goalloc_stats(),
     goalloc_contexts(), goalloc_scavenge(bigint),
     goalloc_executor_status(), goalloc_last_query_profile(),
-    goalloc_last_query_large(),
+    goalloc_last_query_large(), goalloc_route_status(),
     goalloc_backends(), goalloc_cluster_memory(),
     goalloc_cluster_memory_reset()
 FROM PUBLIC;
@@ -121,7 +147,7 @@ GRANT EXECUTE ON FUNCTION
     goalloc_chunks(), goalloc_heap_map(integer), goalloc_stats(),
     goalloc_contexts(),
     goalloc_executor_status(), goalloc_last_query_profile(),
-    goalloc_last_query_large(),
+    goalloc_last_query_large(), goalloc_route_status(),
     goalloc_backends(), goalloc_cluster_memory()
 TO pg_read_all_stats;
 GRANT SELECT ON goalloc_backends TO pg_read_all_stats;
