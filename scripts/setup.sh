@@ -1,6 +1,7 @@
 #!/bin/bash
 # scripts/setup.sh: install what goalloc needs (Debian 12), build and install
-# it, then show it working in a throw-away PostgreSQL 15 cluster.
+# it, then show it working in a throw-away PostgreSQL 15 cluster with goalloc
+# preloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,20 +19,23 @@ $SUDO apt-get install -y --no-install-recommends \
 make
 $SUDO make install
 
-pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 <<'SQL'
+pg_virtualenv -t -v 15 -o shared_preload_libraries=goalloc \
+	-o goalloc.max_total_memory=1GB psql -X -v ON_ERROR_STOP=1 <<'SQL'
 CREATE EXTENSION goalloc;
-\echo '-- a goalloc context under TopMemoryContext, with 10000 chunks in it'
-SELECT goalloc_context_create('demo') AS h \gset
-SELECT goalloc_alloc(:h, 100, 10000) AS chunk_space;
-SELECT name, live_chunks, chunk_space, mem_allocated, is_goalloc
-  FROM goalloc_context_info(:h);
-SELECT name, parent, total_bytes, used_bytes
-  FROM pg_backend_memory_contexts WHERE name = 'demo';
-\echo '-- its spans'
-SELECT * FROM goalloc_spans() WHERE context = 'demo' LIMIT 5;
-SELECT goalloc_free(:h, 5000) AS freed;
-SELECT goalloc_context_delete(:h);
-\echo '-- a workload in a context of its own'
-SELECT * FROM goalloc_exercise('churn', 100000, 8, 512, 1);
-SELECT heap_sys, heap_inuse, heap_objects, ncontexts FROM goalloc_stats();
+\echo '-- this session''s queries run on goalloc from each context''s first palloc'
+SET goalloc.route = executor;
+BEGIN;
+DECLARE c CURSOR FOR
+  SELECT g, md5(g::text) FROM generate_series(1, 200000) g ORDER BY 2;
+FETCH 3 FROM c;
+\echo '-- the open cursor''s memory: its sort, in goalloc spans'
+SELECT context, sizeclass, object_size, state, count(*) AS spans, sum(allocated) AS live
+  FROM goalloc_spans() GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 6;
+SELECT mode, adopted_live, adopted_aset, adopted_generation FROM goalloc_route_status();
+COMMIT;
+\echo '-- the heap after the query, as Go''s MemStats'
+SELECT heap_sys, heap_inuse, heap_released, heap_objects, mallocs, frees FROM goalloc_stats();
+\echo '-- the whole server''s goalloc memory under goalloc.max_total_memory'
+SELECT * FROM goalloc_cluster_memory();
+SELECT b.pid, b.reserved_bytes, a.state FROM goalloc_backends b JOIN pg_stat_activity a USING (pid);
 SQL

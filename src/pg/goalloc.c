@@ -13,8 +13,12 @@
  *						(goalloc_backends)
  *	goalloc_budget.c	goalloc.max_total_memory: one budget for the
  *						heaps of all processes
- *	goalloc_executor.c	goalloc.executor: adoption of the executor's
- *						contexts, the executor hooks, the query profile
+ *	goalloc_executor.c	adoption in place (a context's methods become a
+ *						record whose alloc is goalloc's), the executor
+ *						hooks, the query profile
+ *	goalloc_route.c		goalloc.route: the first-alloc wrapper patched into
+ *						the stock method tables, which classifies each
+ *						context once (routed or stock)
  *
  * _PG_init defines the GUCs first, so that the heap a later module creates
  * sees their values, then lets each module install its hooks.  Nothing
