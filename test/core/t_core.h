@@ -7,7 +7,7 @@
 #define T_CORE_H
 
 #include "t.h"
-#include "../../src/core/goalloc_core.h"
+#include "../../src/core/ga_testing.h"
 
 /* One row of Go's table (research brief section 1). */
 typedef struct go_class

@@ -2,7 +2,6 @@
  * Spans, mcache and mcentral: the small-object path.
  */
 #include "t_core.h"
-#include "../../src/core/ga_internal.h"	/* ga_span_format */
 
 #include <stdlib.h>
 #include <string.h>
