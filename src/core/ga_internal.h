@@ -158,7 +158,7 @@ ga_used_clear(ga_owner *o, unsigned c)
 /*
  * ga_span_set_state
  *		Give a small span its state and the free_trigger that goes with it
- *		(ga_types.h): the fast path of ga_free reads only the trigger.
+ *		(ga_types.h): a real free of a slot reads only the trigger.
  */
 static inline void
 ga_span_set_state(ga_span *s, ga_span_state state)

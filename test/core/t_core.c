@@ -4,9 +4,9 @@
 #include <string.h>
 
 /*
- * Go's size class table, copied from the generated comment of Go's
- * sizeclasses.go (identical in 1.20.4, 1.23.5 and tip) as given in
- * /work/shared/research/go-allocator.md section 1.  Class 0 is large.
+ * Go's size class table, copied from the generated comment at the top of
+ * Go's src/runtime/sizeclasses.go (identical in 1.20.4, 1.23.5 and tip).
+ * Class 0 is large.
  *	{bytes/obj, bytes/span, objects, tail waste, max waste %, npages}
  */
 const go_class go_classes[GA_NUM_CLASSES] = {

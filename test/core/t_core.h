@@ -9,7 +9,7 @@
 #include "t.h"
 #include "../../src/core/ga_testing.h"
 
-/* One row of Go's table (research brief section 1). */
+/* One row of Go's table (the comment atop Go's runtime/sizeclasses.go). */
 typedef struct go_class
 {
 	uint32_t	size;			/* bytes/obj */
@@ -78,8 +78,10 @@ void		t_err_record(void *arg, ga_error_kind kind, const ga_owner *owner,
 ga_heap    *t_heap(t_errs *errs);
 
 /*
- * Check every heap invariant listed in the test plan; returns false (after
- * reporting through the framework) if one fails.  Walks all spans and arenas.
+ * Check the heap's invariants (ga_types.h, docs/design.md "Invariants"):
+ * statistics against the spans, arenas and page states the walkers report,
+ * every span's state, no overlap, and every owner (t_check_owner).  Returns
+ * false (after reporting through the framework) if one fails.
  */
 bool		t_check_heap(ga_heap *heap);
 
