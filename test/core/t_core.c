@@ -143,6 +143,50 @@ t_retained(ga_heap *heap)
 	return st.heap_sys - st.heap_released;
 }
 
+ga_heap_stats
+t_hstats(ga_heap *heap)
+{
+	ga_heap_stats s;
+
+	ga_heap_read_stats(heap, &s);
+	return s;
+}
+
+ga_owner_stats
+t_ostats(ga_owner *owner)
+{
+	ga_owner_stats s;
+
+	ga_owner_read_stats(owner, &s);
+	return s;
+}
+
+static unsigned char
+pattern(unsigned seed, size_t i)
+{
+	return (unsigned char) (seed + i * 7 + (i >> 9));
+}
+
+void
+t_fill(void *p, size_t n, unsigned seed)
+{
+	unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		c[i] = pattern(seed, i);
+}
+
+bool
+t_same(const void *p, size_t n, unsigned seed)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != pattern(seed, i))
+			return T_FAIL("byte %zu of %p differs", i, p);
+	return true;
+}
+
 static bool
 collect(void *arg, const ga_span_info *info)
 {

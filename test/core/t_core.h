@@ -102,6 +102,17 @@ void		t_spans_free(t_spans *s);
 /* Retained bytes: heap_sys - heap_released. */
 size_t		t_retained(ga_heap *heap);
 
+/* The heap's and an owner's statistics, as values. */
+ga_heap_stats t_hstats(ga_heap *heap);
+ga_owner_stats t_ostats(ga_owner *owner);
+
+/*
+ * Fill n bytes at p with a pattern of seed; t_same checks them (reporting
+ * the first byte that differs).
+ */
+void		t_fill(void *p, size_t n, unsigned seed);
+bool		t_same(const void *p, size_t n, unsigned seed);
+
 /* stats equality (for "nothing changed"; frees_slow, a diagnostic count, is not compared) */
 bool		t_heap_stats_equal(const ga_heap_stats *a, const ga_heap_stats *b);
 bool		t_owner_stats_equal(const ga_owner_stats *a, const ga_owner_stats *b);
