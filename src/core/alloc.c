@@ -6,8 +6,9 @@
  *
  * The fast path (ga_alloc in goalloc_core.h) serves a request from the
  * class's free list or from the window of the owner's mcache span for the
- * class.  ga_alloc_any serves the rest: large objects, and small ones when that window is empty (or
- * the class is above the inline fast path's), walking Go's refill order:
+ * class.  ga_alloc_any serves the rest: large objects, and small ones when
+ * that window is empty (or the class is above the inline fast path's),
+ * walking Go's refill order:
  *
  *	1. the rest of the mcache span (the next bitmap words);
  *	2. a partial span of the owner's mcentral for the class;
