@@ -549,7 +549,11 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	uint64_t	prod;
 	unsigned	idx;
 
-	/* below the region, roff wraps: one compare tells both ends */
+	/*
+	 * Below the region, roff wraps: one compare tells both ends.  (Inside
+	 * the region but past its arenas, the spans map is not backed yet and
+	 * the load below faults: such a pointer is not reported.)
+	 */
 	if (GA_UNLIKELY(roff >= map->region_size))
 		goto slow;
 	s = map->spans_map[roff >> GA_PAGE_SHIFT];
