@@ -252,9 +252,9 @@ extern const char *ga_span_state_name(ga_span_state state);
  *									the same with the heap's map at hand
  *
  * With a constant hdr (it must equal owner->hdr) the compiler folds it.
- * What else this section declares, the tables, the slow paths and the
- * free-list helpers, is there for these functions; an embedder does not
- * call it.
+ * What else this section declares (the tables, ga_free_slow,
+ * ga_free_unlisted, the free-list helpers) is there for these functions;
+ * an embedder does not call it.
  */
 
 /*
