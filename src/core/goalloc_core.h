@@ -245,7 +245,8 @@ extern const char *ga_span_state_name(ga_span_state state);
  *	ga_alloc_hdr(owner, size, hdr)	the same with a constant header size
  *	GA_FAST_SIZE, ga_alloc_fast, ga_alloc_any
  *									the same in two parts, for a method
- *									that tail-calls the second
+ *									whose slow part is a function of
+ *									its own
  *	ga_free(owner, ptr)				every free
  *	ga_free_hdr(owner, ptr, hdr)	the same with a constant header size
  *	ga_free_mapped(map, owner, ptr, hdr)
