@@ -19,7 +19,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "goalloc_core.h"
+#include "ga_testing.h"			/* ga_size_class */
 
 int
 main(void)

@@ -5,9 +5,10 @@
  *	  objects, zeroed allocation and realloc.
  *
  * The fast path (ga_alloc in goalloc_core.h) serves a request from the
- * window of the owner's mcache span for the class.  ga_alloc_any serves
- * the rest: large objects, and small ones when that window is empty (or
- * the class is above the inline fast path's), walking Go's refill order:
+ * class's free list or from the window of the owner's mcache span for the
+ * class.  ga_alloc_any serves the rest: large objects, and small ones when
+ * that window is empty (or the class is above the inline fast path's),
+ * walking Go's refill order:
  *
  *	1. the rest of the mcache span (the next bitmap words);
  *	2. a partial span of the owner's mcentral for the class;
@@ -106,28 +107,9 @@ alloc_slow(ga_owner *o, unsigned c)
 	return take_slot(o, s, c, (unsigned) idx);
 }
 
-/*
- * ga_alloc_any
- *		Every allocation the inline fast path does not serve.  Classes
- *		above GA_FAST_MAX take the head of their free list, or a slot from
- *		the window, here.
- */
-void *
-ga_alloc_any(ga_owner *o, size_t size)
-{
-	size_t		n = size + o->hdr + (size == 0);
-	unsigned	c;
-
-	if (n > GA_MAX_SMALL_SIZE || n < size)
-		return ga_alloc_large(o, size);
-	c = ga_size_class(n);
-	if (o->freelist[c].head != NULL)
-		return ga_freelist_pop(o, &o->freelist[c]);
-	return alloc_slow(o, c);
-}
-
-void *
-ga_alloc_large(ga_owner *o, size_t size)
+/* A large object: a span of whole pages of its own (mheap.c). */
+static void *
+alloc_large(ga_owner *o, size_t size)
 {
 	size_t		n = size + o->hdr;
 	size_t		npages;
@@ -160,6 +142,26 @@ ga_alloc_large(ga_owner *o, size_t size)
 	o->large_total += ga_span_bytes(s);
 	o->mallocs[0]++;
 	return (char *) s->base + o->hdr;
+}
+
+/*
+ * ga_alloc_any
+ *		Every allocation the inline fast path does not serve.  Classes
+ *		above GA_FAST_MAX take the head of their free list, or a slot from
+ *		the window, here.
+ */
+void *
+ga_alloc_any(ga_owner *o, size_t size)
+{
+	size_t		n = size + o->hdr + (size == 0);
+	unsigned	c;
+
+	if (n > GA_MAX_SMALL_SIZE || n < size)
+		return alloc_large(o, size);
+	c = ga_size_class(n);
+	if (o->freelist[c].head != NULL)
+		return ga_freelist_pop(o, &o->freelist[c]);
+	return alloc_slow(o, c);
 }
 
 /*

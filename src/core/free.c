@@ -26,7 +26,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "ga_internal.h"
+#include "ga_testing.h"			/* ga_owner_flush_freelists */
 
 /*
  * ga_on_freelist
@@ -104,12 +104,12 @@ ga_report(const ga_owner *o, ga_error_kind kind, const void *ptr)
 }
 
 /*
- * ga_span_lost_free_slot
+ * span_gained_free_slot
  *		A free brought alloc_count down to the span's free_trigger: a full
  *		span has become worth a refill, or a partial one is empty.
  */
-void
-ga_span_lost_free_slot(ga_owner *o, ga_span *s)
+static void
+span_gained_free_slot(ga_owner *o, ga_span *s)
 {
 	ga_mcentral *mc = &o->central[s->sizeclass];
 
@@ -133,7 +133,7 @@ free_slot(ga_owner *o, ga_span *s, unsigned idx)
 {
 	s->alloc_bits[idx >> 6] &= ~(UINT64_C(1) << (idx & 63));
 	if (--s->alloc_count == s->free_trigger)
-		ga_span_lost_free_slot(o, s);
+		span_gained_free_slot(o, s);
 }
 
 /*
@@ -148,6 +148,11 @@ ga_free_unlisted(ga_owner *o, ga_span *s, void *ptr)
 	free_slot(o, s, ga_slot_index(o, s, ptr));
 }
 
+/*
+ * ga_owner_flush_freelists
+ *		Free every listed slot for real, as a full list would: the tests'
+ *		way to see the sweep and the span lists without the lists.
+ */
 void
 ga_owner_flush_freelists(ga_owner *o)
 {

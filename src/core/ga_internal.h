@@ -14,6 +14,9 @@
  *	scavenge.c	returning idle pages to the OS, the heap limit
  *	stats.c		MemStats figures and the walkers
  *
+ * The embedder's API is goalloc_core.h; the tests, the fuzzer and the
+ * benchmarks see this file through ga_testing.h.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef GA_INTERNAL_H
@@ -31,6 +34,26 @@
 
 /* The mcache's placeholder: alloc_cache == 0, never written. */
 extern ga_span ga_empty_span;
+
+/* sizeclass.c: the tables beside goalloc_core.h's */
+extern uint32_t ga_class_divmul[GA_NUM_CLASSES];	/* ~0u/size + 1 */
+
+/*
+ * The window of an empty span of the class, as a reset leaves it: the
+ * slots of bitmap word 0 past the colour skip (sizeclass.c).
+ */
+extern uint64_t ga_class_empty_cache[GA_NUM_CLASSES];
+extern uint32_t ga_class_freelist_limit[GA_NUM_CLASSES];	/* ga_types.h */
+extern uint8_t ga_size_to_class128[(GA_MAX_SMALL_SIZE - 1024) / 128 + 1];
+
+/* Class of a slot of n bytes (header included), 1 <= n <= 32768. */
+static inline unsigned
+ga_size_class(size_t n)
+{
+	if (n <= 1024)
+		return ga_fast.size_to_class8[(n + 7) >> 3];
+	return ga_size_to_class128[(n - 1024 + 127) >> 7];
+}
 
 /* span.c */
 extern void ga_span_format(ga_span *s, unsigned sizeclass);
@@ -136,7 +159,7 @@ ga_used_clear(ga_owner *o, unsigned c)
 /*
  * ga_span_set_state
  *		Give a small span its state and the free_trigger that goes with it
- *		(ga_types.h): the fast path of ga_free reads only the trigger.
+ *		(ga_types.h): a real free of a slot reads only the trigger.
  */
 static inline void
 ga_span_set_state(ga_span *s, ga_span_state state)

@@ -112,9 +112,12 @@ typedef enum ga_span_state
  * Only the span an mcache holds keeps alloc_cache meaningful; other spans
  * get it recomputed when they are cached (ga_span_prepare).
  *
- * free_trigger tells ga_free's fast path when a span must change lists: a
- * free that brings alloc_count down to free_trigger takes the slow path.
- * It is a function of the state (ga_span_set_state keeps them together):
+ * free_trigger tells a real free of a slot (free.c: a free whose class's
+ * list is full, or a flush) when the span must change lists: a free that
+ * brings alloc_count down to free_trigger moves the span
+ * (span_gained_free_slot).  A free that goes on the free list leaves
+ * alloc_count alone and reads no trigger.  The trigger is a function of
+ * the state (ga_span_set_state keeps them together):
  *
  *	MCACHE		GA_NO_TRIGGER (alloc_count never reaches it): the mcache span
  *				stays where it is whatever is freed;
@@ -498,8 +501,9 @@ typedef enum ga_page_state
  * bounded cache of empty spans per size class, the span-struct allocator
  * (Go's fixalloc for mspans) and the scavenger's state.
  *
- * Page accounting invariants (all in pages):
- *	pages_sys = pages_inuse + pages_idle, pages_released <= pages_idle,
+ * Page accounting invariants (all in pages; the idle pages are
+ * pages_sys - pages_inuse):
+ *	pages_released <= pages_sys - pages_inuse,
  *	pages_inuse = pages of spans in states MCACHE, PARTIAL, FULL, LARGE,
  *	CACHED (owned or cached), over ordinary and huge arenas alike.
  */

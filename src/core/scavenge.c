@@ -154,14 +154,10 @@ ga_scavenge_pages(ga_heap *h, size_t keep_pages)
  *		garbage besides the live objects, about as much again: Go too keeps
  *		about as much idle memory backed as live.  A heap that churns large
  *		objects needs idle backed runs of every size at hand, or it releases
- *		pages on one free and faults them back in on a later allocation.
- *		Measured on the large-object benchmark (bench_core large: 100 live
- *		chunks of 32 KiB - 4 MiB, touched): a goal of half the heap in use,
- *		released past twice that, took 13.8 us per replacement and 108,000
- *		page faults; this goal, released past 1.5 times it, 5.6 us and
- *		37,000 (the initial fill's), with the same peak RSS.  A goal of 1/8
- *		of the heap in use had been 7x slower than 1/2.  When a context is
- *		deleted the heap in use shrinks, and so does the goal.
+ *		pages on one free and faults them back in on a later allocation
+ *		(docs/design.md, "Synchronous scavenger", has the large-object
+ *		benchmark's figures for smaller goals).  When a context is deleted
+ *		the heap in use shrinks, and so does the goal.
  */
 static size_t
 ga_scavenge_goal(const ga_heap *h)

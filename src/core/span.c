@@ -6,8 +6,8 @@
  * A small span is cut into nelems slots of elemsize bytes.  alloc_bits has
  * one bit per slot, 1 = allocated; the bits past nelems are 0, and the
  * window masks them out so that no scan can hand them out.  The bitmap is
- * the one authority: the fast path of ga_alloc sets a bit, ga_free clears
- * it.
+ * the one authority: ga_alloc sets a bit, a real free clears it (free.c;
+ * a slot on the owner's free list keeps its bit).
  *
  * The allocation window (Go's allocCache) is a copy of the complement of
  * one bitmap word, the window word, whose first slot is window_base.  The
@@ -23,12 +23,12 @@
  * does, finds the slot again when the sweep wraps.  When the window passes
  * the last word the allocation slow path (alloc.c) either wraps it back to
  * slot 0, if the span has enough free slots to be worth the sweep, or
- * hands the span to the mcentral and takes another.  (Two refinements were
- * dropped: a per-span lower bound of the free slots, lowered by every free,
- * and reloading the window when a free lands in its word.  Together they
- * cost the free fast path about 15 instructions (callgrind) to save a wrap
- * scan of a few words.)  The slot freed last does come back at once: it
- * goes on the owner's free list of its class (ga_types.h).
+ * hands the span to the mcentral and takes another.  (A per-span lower
+ * bound of the free slots, lowered by every free, and reloading the window
+ * when a free lands in its word cost the free path more than the wrap scan
+ * of a few words they save; docs/design.md has the figures.)  The slot
+ * freed last does come back at once: it goes on the owner's free list of
+ * its class (ga_types.h).
  *
  *-------------------------------------------------------------------------
  */

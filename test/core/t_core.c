@@ -4,9 +4,9 @@
 #include <string.h>
 
 /*
- * Go's size class table, copied from the generated comment of Go's
- * sizeclasses.go (identical in 1.20.4, 1.23.5 and tip) as given in
- * /work/shared/research/go-allocator.md section 1.  Class 0 is large.
+ * Go's size class table, copied from the generated comment at the top of
+ * Go's src/runtime/sizeclasses.go (identical in 1.20.4, 1.23.5 and tip).
+ * Class 0 is large.
  *	{bytes/obj, bytes/span, objects, tail waste, max waste %, npages}
  */
 const go_class go_classes[GA_NUM_CLASSES] = {
@@ -141,6 +141,50 @@ t_retained(ga_heap *heap)
 
 	ga_heap_read_stats(heap, &st);
 	return st.heap_sys - st.heap_released;
+}
+
+ga_heap_stats
+t_hstats(ga_heap *heap)
+{
+	ga_heap_stats s;
+
+	ga_heap_read_stats(heap, &s);
+	return s;
+}
+
+ga_owner_stats
+t_ostats(ga_owner *owner)
+{
+	ga_owner_stats s;
+
+	ga_owner_read_stats(owner, &s);
+	return s;
+}
+
+static unsigned char
+pattern(unsigned seed, size_t i)
+{
+	return (unsigned char) (seed + i * 7 + (i >> 9));
+}
+
+void
+t_fill(void *p, size_t n, unsigned seed)
+{
+	unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		c[i] = pattern(seed, i);
+}
+
+bool
+t_same(const void *p, size_t n, unsigned seed)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != pattern(seed, i))
+			return T_FAIL("byte %zu of %p differs", i, p);
+	return true;
 }
 
 static bool

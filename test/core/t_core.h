@@ -7,9 +7,9 @@
 #define T_CORE_H
 
 #include "t.h"
-#include "../../src/core/goalloc_core.h"
+#include "../../src/core/ga_testing.h"
 
-/* One row of Go's table (research brief section 1). */
+/* One row of Go's table (the comment atop Go's runtime/sizeclasses.go). */
 typedef struct go_class
 {
 	uint32_t	size;			/* bytes/obj */
@@ -78,8 +78,10 @@ void		t_err_record(void *arg, ga_error_kind kind, const ga_owner *owner,
 ga_heap    *t_heap(t_errs *errs);
 
 /*
- * Check every heap invariant listed in the test plan; returns false (after
- * reporting through the framework) if one fails.  Walks all spans and arenas.
+ * Check the heap's invariants (ga_types.h, docs/design.md "Invariants"):
+ * statistics against the spans, arenas and page states the walkers report,
+ * every span's state, no overlap, and every owner (t_check_owner).  Returns
+ * false (after reporting through the framework) if one fails.
  */
 bool		t_check_heap(ga_heap *heap);
 
@@ -99,6 +101,17 @@ void		t_spans_free(t_spans *s);
 
 /* Retained bytes: heap_sys - heap_released. */
 size_t		t_retained(ga_heap *heap);
+
+/* The heap's and an owner's statistics, as values. */
+ga_heap_stats t_hstats(ga_heap *heap);
+ga_owner_stats t_ostats(ga_owner *owner);
+
+/*
+ * Fill n bytes at p with a pattern of seed; t_same checks them (reporting
+ * the first byte that differs).
+ */
+void		t_fill(void *p, size_t n, unsigned seed);
+bool		t_same(const void *p, size_t n, unsigned seed);
 
 /* stats equality (for "nothing changed"; frees_slow, a diagnostic count, is not compared) */
 bool		t_heap_stats_equal(const ga_heap_stats *a, const ga_heap_stats *b);

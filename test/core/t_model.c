@@ -25,7 +25,8 @@ hdr_pat(uint32_t serial, size_t j)
 /*
  * Visit the offsets of a chunk the model touches: all of a chunk up to 64
  * KiB; the first and last 4 KiB of bigger ones, and with stride_fill one
- * byte every 4 KiB between them (so every page is written and read).
+ * byte every 4 KiB between them (so every page is written and read).  With
+ * edges_only (the fuzzer's), 64 bytes at each end of a chunk above 128.
  */
 typedef bool (*off_fn) (uint8_t *p, size_t off, uint32_t serial, void *arg);
 

@@ -9,24 +9,6 @@
 
 static t_errs errs;
 
-static ga_owner_stats
-ost(ga_owner *o)
-{
-	ga_owner_stats s;
-
-	ga_owner_read_stats(o, &s);
-	return s;
-}
-
-static ga_heap_stats
-hst(ga_heap *h)
-{
-	ga_heap_stats s;
-
-	ga_heap_read_stats(h, &s);
-	return s;
-}
-
 static void
 populate(ga_owner *o, t_rng *r, int n, void **v)
 {
@@ -66,11 +48,11 @@ test_reset(void)
 			for (int i = 0; i < 5000; i += 3)
 				ga_free(&o, v[i]);
 			t_check_heap(h);
-			a = hst(h);
-			live = ost(&o).objects;
+			a = t_hstats(h);
+			live = t_ostats(&o).objects;
 			ga_owner_reset(&o);
-			os = ost(&o);
-			b = hst(h);
+			os = t_ostats(&o);
+			b = t_hstats(h);
 			T_EQ(os.objects, 0);
 			T_CHECK(ga_owner_is_empty(&o));
 			T_LE(os.span_bytes, keeps[k] & ~(GA_PAGE_SIZE - 1));
@@ -118,12 +100,12 @@ test_reset_reuses_kept_spans(void)
 		(void) v;
 		ga_owner_reset(&o);
 	}
-	a = ost(&o);
+	a = t_ostats(&o);
 	ga_heap_read_stats(h, &ha);
 	T_CHECK(a.npages > 0);		/* kept something */
 	for (int i = 0; i < 30; i++)
 		v[i] = ga_alloc(&o, 200);
-	b = ost(&o);
+	b = t_ostats(&o);
 	ga_heap_read_stats(h, &hb);
 	T_EQ(b.npages, a.npages);	/* served from kept spans */
 	T_EQ(hb.heap_inuse, ha.heap_inuse);
@@ -152,13 +134,13 @@ test_destroy(void)
 		populate(&o[i], &r, 3000, v);
 	}
 	t_check_heap(h);
-	T_EQ(hst(h).nowners, 8);
+	T_EQ(t_hstats(h).nowners, 8);
 	for (int i = 0; i < 8; i++)
 	{
-		a = hst(h);
-		live = ost(&o[i]).objects;
+		a = t_hstats(h);
+		live = t_ostats(&o[i]).objects;
 		ga_owner_destroy(&o[i]);
-		b = hst(h);
+		b = t_hstats(h);
 		T_EQ(mirror[i], 0);
 		T_EQ(b.nowners, a.nowners - 1);
 		T_EQ(b.heap_objects, a.heap_objects - live);
@@ -169,7 +151,7 @@ test_destroy(void)
 		for (int j = i + 1; j < 8; j++)
 			t_check_owner(&o[j], &mirror[j]);
 	}
-	b = hst(h);
+	b = t_hstats(h);
 	T_EQ(b.heap_objects, 0);
 	T_EQ(b.heap_alloc, 0);
 	T_EQ(b.heap_inuse, b.span_cache_bytes);
@@ -179,7 +161,7 @@ test_destroy(void)
 	T_CHECK(ga_owns(&o[0], v[0]));
 	ga_owner_destroy(&o[0]);
 	ga_heap_scavenge(h, 0);
-	b = hst(h);
+	b = t_hstats(h);
 	T_EQ(b.heap_inuse, 0);
 	T_EQ(b.heap_released, b.heap_sys);
 	t_check_heap(h);
@@ -208,9 +190,9 @@ test_owner_churn(void)
 			ga_owner_reset(&o);
 		ga_owner_destroy(&o);
 		if (round == 999)
-			s1 = hst(h);
+			s1 = t_hstats(h);
 	}
-	s2 = hst(h);
+	s2 = t_hstats(h);
 	T_LE(s2.heap_sys, s1.heap_sys + (64 << 20));
 	T_LE(s2.mspan_inuse, s1.mspan_inuse + 64 * sizeof(ga_span));
 	T_EQ(s2.nowners, 0);

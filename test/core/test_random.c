@@ -2,8 +2,8 @@
  * End-to-end randomized test: long seeded operation sequences over many
  * owners against the reference model of t_model.c.
  *
- * T_RANDOM_OPS (default 3000000), T_SEED (default 1), T_SANITIZE (smaller
- * checks intervals are kept, only the op count shrinks).
+ * T_RANDOM_OPS (default 3000000), T_SEED (default 1).  make sanitize runs
+ * fewer operations (SAN_RANDOM_OPS); the check intervals stay the same.
  */
 #include "t_model.h"
 
@@ -132,7 +132,7 @@ run(void)
 	m_fini(&st);
 }
 
-/* A second, short run where every step is followed by the full check. */
+/* A second, short run with the full check after every 10th step. */
 static void
 run_dense(void)
 {

@@ -93,7 +93,7 @@ test_go_rule_regenerated(void)
 	T_EQ(n, GA_NUM_CLASSES);
 	for (int c = 1; c < n && c < GA_NUM_CLASSES; c++)
 	{
-		/* the generator agrees with the brief's table ... */
+		/* the generator agrees with Go's published table ... */
 		T_EQ(sz[c], go_classes[c].size);
 		T_EQ(np[c], go_classes[c].npages);
 		/* ... and with the core */

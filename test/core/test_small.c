@@ -2,7 +2,6 @@
  * Spans, mcache and mcentral: the small-object path.
  */
 #include "t_core.h"
-#include "../../src/core/ga_internal.h"	/* ga_span_format */
 
 #include <stdlib.h>
 #include <string.h>
@@ -393,9 +392,9 @@ test_reuse_before_new_span(void)
 }
 
 /*
- * mcentral: full spans become partial when one object is freed; the mcache
- * takes partial spans before new pages; an empty span that is not the
- * mcache's goes back to the heap.
+ * mcentral: a full span becomes partial once partial_at of its slots are
+ * free for real; the mcache takes partial spans before new pages; an empty
+ * span that is not the mcache's goes back to the heap.
  */
 static void
 test_mcentral_transitions(void)

@@ -1,0 +1,201 @@
+/*
+ * The page allocator (pagealloc.c): large objects take whole pages, free
+ * runs coalesce with their neighbours, and a search takes pages still
+ * backed before released ones.
+ */
+#include "t_core.h"
+
+#include <string.h>
+
+static t_errs errs;
+
+static void
+test_large_whole_pages(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	size_t		hdrs[] = {8, 16};
+
+	for (int k = 0; k < 2; k++)
+	{
+		ga_owner	o;
+		size_t		hdr = hdrs[k];
+		size_t		sizes[] = {32768 - hdr + 1, 32768, 40960 - hdr, 40960 - hdr + 1,
+		100000, 1 << 20, (4 << 20) + 3};
+
+		ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+		/* the last small size stays small */
+		{
+			char	   *p = ga_alloc(&o, 32768 - hdr);
+
+			T_EQ(ga_chunk_size(&o, p), 32768);
+			ga_free(&o, p);
+		}
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		{
+			ga_owner_stats a = t_ostats(&o),
+						b;
+			ga_class_counts cc[GA_NUM_CLASSES];
+			char	   *p = ga_alloc(&o, sizes[i]);
+			size_t		pages = t_round_pages(sizes[i] + hdr) / GA_PAGE_SIZE;
+
+			if (!T_CHECK(p != NULL))
+				continue;
+			T_EQ(((uintptr_t) p - hdr) % GA_PAGE_SIZE, 0);
+			T_EQ(ga_chunk_size(&o, p), pages * GA_PAGE_SIZE);
+			memset(p - hdr, 0x77, pages * GA_PAGE_SIZE);
+			b = t_ostats(&o);
+			T_EQ(b.npages, a.npages + pages);
+			T_EQ(b.objects, a.objects + 1);
+			T_EQ(b.alloc_bytes, a.alloc_bytes + pages * GA_PAGE_SIZE);
+			ga_owner_read_class_counts(&o, cc);
+			T_EQ(cc[0].mallocs, i + 1);
+			t_check_heap(h);
+			ga_free(&o, p);
+			b = t_ostats(&o);
+			T_EQ(b.npages, a.npages);
+			T_EQ(b.objects, a.objects);
+		}
+		t_check_heap(h);
+		ga_owner_destroy(&o);
+	}
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/* Large allocs and frees in random order coalesce back to one run. */
+static void
+test_coalesce(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	t_rng		r = {3};
+	enum
+	{
+		N = 120
+	};
+	void	   *v[N];
+	size_t		total = 0;
+	ga_heap_stats s;
+
+	ga_owner_init(&o, h, 8, 0);
+	for (int round = 0; round < 3; round++)
+	{
+		total = 0;
+		for (int i = 0; i < N; i++)
+		{
+			size_t		n = (5 + t_below(&r, 60)) * GA_PAGE_SIZE - 8;
+
+			v[i] = ga_alloc(&o, n);
+			T_CHECK(v[i] != NULL);
+			total += n + 8;
+		}
+		/* free in random order */
+		for (int i = N - 1; i > 0; i--)
+		{
+			int			j = (int) t_below(&r, (uint64_t) i + 1);
+			void	   *t = v[i];
+
+			v[i] = v[j];
+			v[j] = t;
+		}
+		for (int i = 0; i < N; i++)
+		{
+			ga_free(&o, v[i]);
+			if (i % 17 == 0)
+				t_check_heap(h);
+		}
+		s = t_hstats(h);
+		T_EQ(s.heap_idle, s.heap_sys);
+		T_EQ(s.heap_inuse, 0);
+		T_EQ(s.heap_objects, 0);
+		/* everything coalesced: the whole peak fits in one run again */
+		{
+			size_t		sys = s.heap_sys;
+			void	   *big = ga_alloc(&o, total - 8);
+
+			T_CHECK(big != NULL);
+			T_EQ(t_hstats(h).heap_sys, sys);
+			ga_free(&o, big);
+			T_EQ(t_hstats(h).heap_sys, sys);
+		}
+	}
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+
+/*
+ * A search takes a run still backed before a released one (pagealloc.c's
+ * two indexes), even when the released run comes first in the arena and
+ * is larger: backed memory is reused, released pages are faulted back in
+ * only when nothing backed fits.
+ */
+static void
+test_backed_before_released(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	size_t		pg = GA_PAGE_SIZE;
+	char	   *big1,
+			   *big2,
+			   *sep1,
+			   *sep2,
+			   *p,
+			   *q;
+	ga_heap_stats a,
+				b;
+
+	ga_owner_init(&o, h, 8, 0);
+	big1 = ga_alloc(&o, 200 * pg - 8);
+	sep1 = ga_alloc(&o, 5 * pg - 8);	/* in use: keeps the runs apart */
+	big2 = ga_alloc(&o, 100 * pg - 8);
+	sep2 = ga_alloc(&o, 5 * pg - 8);
+	T_CHECK(big1 && sep1 && big2 && sep2);
+	ga_free(&o, big1);
+	ga_free(&o, big2);
+	a = t_hstats(h);
+	/* two backed runs, 200 and 100 pages, both kept (retain is 8 MiB) */
+	T_EQ(a.heap_idle - a.heap_released, 300 * pg);
+
+	/* the scavenger releases the larger run first: big1's */
+	T_EQ(ga_heap_scavenge(h, 100 * pg), 200 * pg);
+	a = t_hstats(h);
+	T_EQ(a.heap_idle - a.heap_released, 100 * pg);
+	t_check_heap(h);
+
+	/* 100 pages: big2's backed run, not the released run before it */
+	p = ga_alloc(&o, 100 * pg - 8);
+	b = t_hstats(h);
+	T_CHECK(p == big2);
+	T_EQ(b.heap_released, a.heap_released);
+	T_EQ(b.heap_idle - b.heap_released, 0);
+
+	/* nothing backed is left: the released run's low end, faulted back */
+	q = ga_alloc(&o, 100 * pg - 8);
+	a = t_hstats(h);
+	T_CHECK(q == big1);
+	T_EQ(b.heap_released - a.heap_released, 100 * pg);
+	T_EQ(a.heap_sys, b.heap_sys);
+	memset(q - 8, 0x3c, 100 * pg);
+	t_check_heap(h);
+
+	ga_free(&o, p);
+	ga_free(&o, q);
+	ga_free(&o, sep1);
+	ga_free(&o, sep2);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+int
+main(void)
+{
+	ga_sizeclasses_init();
+	T_RUN(test_large_whole_pages);
+	T_RUN(test_coalesce);
+	T_RUN(test_backed_before_released);
+	return t_finish();
+}

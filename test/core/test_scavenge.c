@@ -1,0 +1,209 @@
+/*
+ * The scavenger and the heap limit (scavenge.c): ga_heap_scavenge releases
+ * idle pages down to what it is told to keep, the automatic scavenger
+ * holds idle backed pages to its goal, and the limit caps the retained
+ * bytes.
+ */
+#include "t_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static t_errs errs;
+
+static void
+test_scavenge(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	t_rng		r = {11};
+	enum
+	{
+		N = 30000
+	};
+	void	  **v = calloc(N, sizeof(void *));
+	size_t	   *sz = calloc(N, sizeof(size_t));
+	ga_heap_stats s;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int round = 0; round < 3; round++)
+	{
+		for (int i = 0; i < N; i++)
+		{
+			sz[i] = t_below(&r, 50) == 0 ? 32768 + t_below(&r, 500000) : t_below(&r, 4000);
+			v[i] = ga_alloc(&o, sz[i]);
+			t_fill(v[i], sz[i], (unsigned) i);
+		}
+		for (int i = 0; i < N; i++)
+			if (!t_same(v[i], sz[i], (unsigned) i))
+				break;
+		for (int i = 0; i < N; i++)
+			ga_free(&o, v[i]);
+		s = t_hstats(h);
+		T_EQ(s.heap_objects, 0);
+		T_CHECK(s.heap_idle > 0);
+		ga_heap_scavenge(h, 0);
+		s = t_hstats(h);
+		T_EQ(s.heap_released, s.heap_idle);
+		T_EQ(s.span_cache_bytes, 0);
+		T_CHECK(s.scavenge_runs > 0);
+		t_check_heap(h);
+		/* and the released pages are usable again */
+	}
+	/* partial scavenge leaves at most keep bytes backed */
+	for (int i = 0; i < 2000; i++)
+		v[i] = ga_alloc(&o, 20000);
+	for (int i = 0; i < 2000; i++)
+		ga_free(&o, v[i]);
+	ga_heap_scavenge(h, 1 << 20);
+	s = t_hstats(h);
+	T_LE(s.heap_idle - s.heap_released, 1 << 20);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	free(v);
+	free(sz);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * The automatic scavenger's policy, free by free: idle backed pages may
+ * grow to the goal (retain, or the pages in use if more) plus half of it
+ * (at least 1 MiB) without a release; past that, one release brings them
+ * down to the goal exactly.  Large objects only, so that no span cache
+ * stands between a free and the page allocator.
+ */
+static void
+test_scavenge_goal(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	enum
+	{
+		N = 48
+	};
+	void	   *v[N];
+	size_t		retain_pages = (1 << 20) / GA_PAGE_SIZE;
+	size_t		slack_pages = (1 << 20) / GA_PAGE_SIZE;
+	size_t		obj_pages = t_round_pages((1 << 20) + 8) / GA_PAGE_SIZE;
+	ga_heap_stats s;
+	int			releases = 0;
+	int			kept_over_inuse = 0;
+
+	ga_heap_set_retain(h, 1 << 20);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+	{
+		v[i] = ga_alloc(&o, 1 << 20);
+		t_fill(v[i], 64, (unsigned) i);
+	}
+	s = t_hstats(h);
+	T_EQ(s.heap_idle - s.heap_released, 0);		/* fresh pages count released */
+	for (int i = 0; i < N; i++)
+	{
+		size_t		free_before = (s.heap_idle - s.heap_released) / GA_PAGE_SIZE;
+		uint64_t	runs_before = s.scavenge_runs;
+		size_t		inuse,
+					goal,
+					trigger,
+					free_now;
+
+		ga_free(&o, v[i]);
+		s = t_hstats(h);
+		inuse = s.heap_inuse / GA_PAGE_SIZE;
+		goal = inuse > retain_pages ? inuse : retain_pages;
+		trigger = goal + (goal / 2 > slack_pages ? goal / 2 : slack_pages);
+		free_now = (s.heap_idle - s.heap_released) / GA_PAGE_SIZE;
+		if (free_before + obj_pages > trigger)
+		{
+			/* past the trigger: released, down to the goal */
+			T_EQ(s.scavenge_runs, runs_before + 1);
+			T_EQ(free_now, goal);
+			releases++;
+		}
+		else
+		{
+			/* within it: nothing released */
+			T_EQ(s.scavenge_runs, runs_before);
+			T_EQ(free_now, free_before + obj_pages);
+			/* more idle than in use, kept: half of in use would not */
+			if (free_now > inuse)
+				kept_over_inuse++;
+		}
+	}
+	/* both branches ran: the test saw releases and idle memory kept */
+	T_CHECK(releases >= 3);
+	T_CHECK(kept_over_inuse >= 3);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static void
+test_limit(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	enum
+	{
+		N = 4000
+	};
+	void	  **v = calloc(N, sizeof(void *));
+	int			n = 0;
+	size_t		limit;
+	ga_heap_stats s;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_free(&o, ga_alloc(&o, 10));
+	limit = t_retained(h) + (8 << 20);
+	ga_heap_set_limit(h, limit);
+	T_EQ(t_hstats(h).limit, limit);
+	while (n < N && (v[n] = ga_alloc(&o, 60000)) != NULL)
+	{
+		memset(v[n], 3, 60000);
+		n++;
+	}
+	T_CHECK(n > 0 && n < N);
+	T_LE(t_retained(h), limit);
+	/* 8 MiB / 64 KiB chunks: at least most of them fit */
+	T_LE(100, n);
+	/* small allocations may still come from spans already held or fail */
+	T_CHECK(ga_alloc(&o, 10 << 20) == NULL);
+	T_CHECK(ga_alloc_zero(&o, 10 << 20) == NULL);
+	T_LE(t_retained(h), limit);
+	s = t_hstats(h);
+	T_EQ(s.heap_objects, (uint64_t) n + 0);
+	t_check_heap(h);
+	/* freeing makes room again */
+	for (int i = 0; i < n; i += 2)
+		ga_free(&o, v[i]);
+	T_CHECK((v[0] = ga_alloc(&o, 60000)) != NULL);
+	for (int i = 2; i < n; i += 2)
+		v[i] = NULL;
+	t_check_heap(h);
+	/* a limit below what is retained: nothing new, old still usable */
+	ga_heap_set_limit(h, 1);
+	T_CHECK(ga_alloc(&o, 1 << 20) == NULL);
+	for (int i = 1; i < n; i += 2)
+		((char *) v[i])[59999] = 4;
+	ga_heap_set_limit(h, 0);
+	T_CHECK((v[2] = ga_alloc(&o, 20 << 20)) != NULL);
+	T_EQ(t_hstats(h).limit, 0);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
+int
+main(void)
+{
+	ga_sizeclasses_init();
+	T_RUN(test_scavenge);
+	T_RUN(test_scavenge_goal);
+	T_RUN(test_limit);
+	return t_finish();
+}
