@@ -82,7 +82,7 @@ SELECT live_chunks FROM goalloc_context_info(:h);
 SELECT goalloc_context_delete(:h);
 
 -- The same inside a query's own memory: a large array_agg under routing.
-SET goalloc.executor = on;
+SET goalloc.route = executor;
 SET goalloc.heap_limit = '16MB';
 \x on
 SELECT * FROM pg_temp.refusal(
@@ -90,7 +90,7 @@ SELECT * FROM pg_temp.refusal(
 \x off
 RESET goalloc.heap_limit;
 SELECT count(*) FROM (SELECT array_agg(g) FROM generate_series(1, 300000) g) s;
-RESET goalloc.executor;
+RESET goalloc.route;
 
 DROP ROLE goalloc_plain;
 DROP ROLE goalloc_reader;
