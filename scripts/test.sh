@@ -6,8 +6,8 @@
 #	core-check, core-sanitize, fuzz-short, make install, the test modules'
 #	and the benchmark extension's installs, then each in a throw-away
 #	cluster (pg_virtualenv -v 15): make installcheck, the pgTAP suite
-#	(plain and preloaded), the budget's concurrent-session tests
-#	(test/budget, preloaded), each test module's and the benchmark
+#	(plain and preloaded), the budget's concurrent-session tests and a
+#	backend-routed cluster under ulimit -v (test/cluster), each test module's and the benchmark
 #	extension's regression tests.
 #
 # Exits non-zero if any suite fails; the last line reads "N passed, N failed".
@@ -120,7 +120,8 @@ run_suite cluster-installcheck virtualenv sh -c 'make installcheck || { [ -f reg
 run_suite cluster-pgtap virtualenv make pgtap
 # again with goalloc preloaded: the shared-memory view of every backend
 run_suite cluster-pgtap-preload pg_virtualenv -t -v 15 -o shared_preload_libraries=goalloc make pgtap
-run_suite cluster-budget pg_virtualenv -t -v 15 -o shared_preload_libraries=goalloc test/budget/run.sh
+run_suite cluster-budget pg_virtualenv -t -v 15 -o shared_preload_libraries=goalloc test/cluster/budget.sh
+run_suite cluster-ulimit test/cluster/ulimit.sh
 for m in test/modules/*/; do
 	run_suite "cluster-$(basename "$m")" cluster_regress_in "$m"
 done

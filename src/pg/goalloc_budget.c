@@ -58,6 +58,7 @@
 #include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 
@@ -195,6 +196,16 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 		budget_closed = false;
 	}
 	if (budget_closed)
+		return true;
+
+	/*
+	 * Not before the process has its PGPROC: InitProcess checks that no
+	 * shmem-exit callback was registered earlier (and FATALs), and ours is
+	 * registered with the first reservation.  What the heap backs before
+	 * then is reserved with the first growth after.  Not while the process
+	 * exits either: its callbacks may already have run.
+	 */
+	if (MyProc == NULL || proc_exit_inprogress)
 		return true;
 
 	if (!growing)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/budget/run.sh: goalloc.max_total_memory across concurrent sessions.
+# test/cluster/budget.sh: goalloc.max_total_memory across concurrent sessions.
 #
 # Runs against the server the PG* variables name, which must have goalloc
 # in shared_preload_libraries (scripts/test.sh starts one with
@@ -115,6 +115,16 @@ SELECT goalloc_context_create('limit test') AS h \gset
 SELECT goalloc_alloc(:h, 1048576, 50);
 SQL
 ok "$(grep -c 'goalloc.heap_limit (20480 kB) refused' "$work/h.out" | sed 's/^1$/t/')" "the per-backend limit is named when it is the one hit"
+
+# 5. A backend routed whole from its start (goalloc.route = backend) counts
+#    its memory from its first allocations, and gives it all back at exit.
+out=$(PGOPTIONS="-c goalloc.route=backend" $PSQL -c "SELECT count(*) FROM (SELECT md5(g::text) FROM generate_series(1, 300000) g ORDER BY 1) s" -c "SELECT reserved_bytes > 0 FROM goalloc_backends WHERE pid = pg_backend_pid()" 2>&1)
+ok "$(echo "$out" | tr '\n' ' ' | sed 's/^300000 t $/t/')" "a backend-routed session reserves for its whole memory ($(echo $out))"
+for _ in $(seq 50); do
+	[ "$(reserved)" = "$base" ] && break
+	sleep 0.1
+done
+ok "$(q "SELECT reserved_bytes = $base FROM goalloc_cluster_memory()")" "and gives it back when it ends"
 
 q "ALTER SYSTEM RESET goalloc.max_total_memory" && q "SELECT pg_reload_conf()" >/dev/null
 echo "1..$n"
