@@ -836,21 +836,33 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	 * The ExecutorState that standard_ExecutorStart creates under the
 	 * current context is routed from its first palloc (goalloc_route.c).
 	 */
-	goalloc_route_starting_parent = route ? CurrentMemoryContext : NULL;
-	if (route && top)
-		ProfileBegin(heap);
-	PG_TRY();
+	if (!route)
 	{
+		goalloc_route_starting_parent = NULL;
 		if (prev_ExecutorStart)
 			prev_ExecutorStart(queryDesc, eflags);
 		else
 			standard_ExecutorStart(queryDesc, eflags);
-	}
-	PG_FINALLY();
-	{
 		goalloc_route_starting_parent = prev_starting;
 	}
-	PG_END_TRY();
+	else
+	{
+		goalloc_route_starting_parent = CurrentMemoryContext;
+		if (top)
+			ProfileBegin(heap);
+		PG_TRY();
+		{
+			if (prev_ExecutorStart)
+				prev_ExecutorStart(queryDesc, eflags);
+			else
+				standard_ExecutorStart(queryDesc, eflags);
+		}
+		PG_FINALLY();
+		{
+			goalloc_route_starting_parent = prev_starting;
+		}
+		PG_END_TRY();
+	}
 
 	if (record)
 		goalloc_trace_query_start(queryDesc);
