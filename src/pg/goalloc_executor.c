@@ -872,11 +872,14 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 		/*
 		 * Normally the wrapper adopted it at its first palloc, and every
-		 * context made under it since.  Otherwise (no wrapper, no memory
-		 * for a record) adopt what is there now.
+		 * context made under it since that has been palloc'd from.  Adopt
+		 * the rest of the query's own tree now (the per-node expression
+		 * contexts InitPlan made and has not used yet; everything, if the
+		 * wrapper is missing or had no memory for a record): the query's
+		 * contexts are goalloc's as soon as the query starts running, as
+		 * its views show.  O(the query's contexts), never other queries'.
 		 */
-		if (goalloc_adopted_scope(query_cxt) != GOALLOC_SCOPE_QUERY)
-			goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
+		goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 		RegisterRoutedQuery(query_cxt);
 		if (top)
 			profile_cxt = query_cxt;
