@@ -88,14 +88,14 @@
  *	  (goalloc_route_starting_parent), so that the wrapper routes it, and
  *	  registers the query as routed: a node allocated in, and a reset
  *	  callback registered on, its es_query_cxt, unlinked when that context
- *	  goes (ExecutorEnd, or portal/transaction cleanup after an error).  If
- *	  es_query_cxt did not get adopted (no memory for a record, or the
- *	  tables could not be patched) its tree is adopted there by a walk
- *	  (goalloc_adopt_tree), and without the wrapper again at the query's own
- *	  Run and Finish hooks.  With the wrapper the hooks walk nothing: no
- *	  hook visits other queries' trees (with 2,000 routed cursors open,
- *	  every hook used to walk them all).  With routing off each hook does
- *	  O(1) work.  In backend mode ExecutorStart is also the safe point where
+ *	  goes (ExecutorEnd, or portal/transaction cleanup after an error).
+ *	  Then it walks the query's own tree once (goalloc_adopt_tree) to adopt
+ *	  what InitPlan made and has not palloc'd from yet, or everything if
+ *	  the wrapper is missing or had no memory for a record; without the
+ *	  wrapper the query's own Run and Finish hooks walk it again.  No hook
+ *	  visits other queries' trees (with 2,000 routed cursors open, every
+ *	  hook used to walk them all).  With routing off each hook does O(1)
+ *	  work.  In backend mode ExecutorStart is also the safe point where
  *	  contexts classified stock earlier are taken over.
  *
  * Query traces (goalloc_trace.c) use the same hooks and the same walk
