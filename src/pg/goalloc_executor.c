@@ -88,14 +88,14 @@
  *	  (goalloc_route_starting_parent), so that the wrapper routes it, and
  *	  registers the query as routed: a node allocated in, and a reset
  *	  callback registered on, its es_query_cxt, unlinked when that context
- *	  goes (ExecutorEnd, or portal/transaction cleanup after an error).  If
- *	  es_query_cxt did not get adopted (no memory for a record, or the
- *	  tables could not be patched) its tree is adopted there by a walk
- *	  (goalloc_adopt_tree), and without the wrapper again at the query's own
- *	  Run and Finish hooks.  With the wrapper the hooks walk nothing: no
- *	  hook visits other queries' trees (with 2,000 routed cursors open,
- *	  every hook used to walk them all).  With routing off each hook does
- *	  O(1) work.  In backend mode ExecutorStart is also the safe point where
+ *	  goes (ExecutorEnd, or portal/transaction cleanup after an error).
+ *	  Then it walks the query's own tree once (goalloc_adopt_tree) to adopt
+ *	  what InitPlan made and has not palloc'd from yet, or everything if
+ *	  the wrapper is missing or had no memory for a record; without the
+ *	  wrapper the query's own Run and Finish hooks walk it again.  No hook
+ *	  visits other queries' trees (with 2,000 routed cursors open, every
+ *	  hook used to walk them all).  With routing off each hook does O(1)
+ *	  work.  In backend mode ExecutorStart is also the safe point where
  *	  contexts classified stock earlier are taken over.
  *
  * The profile
@@ -826,21 +826,33 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	 * The ExecutorState that standard_ExecutorStart creates under the
 	 * current context is routed from its first palloc (goalloc_route.c).
 	 */
-	goalloc_route_starting_parent = route ? CurrentMemoryContext : NULL;
-	if (route && top)
-		ProfileBegin(heap);
-	PG_TRY();
+	if (!route)
 	{
+		goalloc_route_starting_parent = NULL;
 		if (prev_ExecutorStart)
 			prev_ExecutorStart(queryDesc, eflags);
 		else
 			standard_ExecutorStart(queryDesc, eflags);
-	}
-	PG_FINALLY();
-	{
 		goalloc_route_starting_parent = prev_starting;
 	}
-	PG_END_TRY();
+	else
+	{
+		goalloc_route_starting_parent = CurrentMemoryContext;
+		if (top)
+			ProfileBegin(heap);
+		PG_TRY();
+		{
+			if (prev_ExecutorStart)
+				prev_ExecutorStart(queryDesc, eflags);
+			else
+				standard_ExecutorStart(queryDesc, eflags);
+		}
+		PG_FINALLY();
+		{
+			goalloc_route_starting_parent = prev_starting;
+		}
+		PG_END_TRY();
+	}
 
 	if (route && queryDesc->estate != NULL)
 	{
@@ -848,11 +860,14 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 		/*
 		 * Normally the wrapper adopted it at its first palloc, and every
-		 * context made under it since.  Otherwise (no wrapper, no memory
-		 * for a record) adopt what is there now.
+		 * context made under it since that has been palloc'd from.  Adopt
+		 * the rest of the query's own tree now (the per-node expression
+		 * contexts InitPlan made and has not used yet; everything, if the
+		 * wrapper is missing or had no memory for a record): the query's
+		 * contexts are goalloc's as soon as the query starts running, as
+		 * its views show.  O(the query's contexts), never other queries'.
 		 */
-		if (goalloc_adopted_scope(query_cxt) != GOALLOC_SCOPE_QUERY)
-			goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
+		goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 		RegisterRoutedQuery(query_cxt);
 		if (top)
 			profile_cxt = query_cxt;
