@@ -116,22 +116,30 @@ bench_oom(Size size)
 MemoryContext
 bench_create_context(BenchAllocator a, MemoryContext parent)
 {
+	MemoryContext cxt;
+
 	switch (a)
 	{
 		case BA_GOALLOC:
 			return GoAllocContextCreate(parent, "goalloc_bench goalloc");
 		case BA_ASET:
-			return AllocSetContextCreate(parent, "goalloc_bench aset",
-										 ALLOCSET_DEFAULT_SIZES);
+			cxt = AllocSetContextCreate(parent, "goalloc_bench aset",
+										ALLOCSET_DEFAULT_SIZES);
+			break;
 		case BA_GENERATION:
-			return GenerationContextCreate(parent, "goalloc_bench generation",
-										   ALLOCSET_DEFAULT_SIZES);
+			cxt = GenerationContextCreate(parent, "goalloc_bench generation",
+										  ALLOCSET_DEFAULT_SIZES);
+			break;
 		case BA_SLAB:
-			return SlabContextCreate(parent, "goalloc_bench slab",
-									 SLAB_DEFAULT_BLOCK_SIZE, 100);
+			cxt = SlabContextCreate(parent, "goalloc_bench slab",
+									SLAB_DEFAULT_BLOCK_SIZE, 100);
+			break;
 		default:
 			return NULL;
 	}
+	/* the stock side stays stock whatever goalloc.route says */
+	GoAllocContextKeepStock(cxt);
+	return cxt;
 }
 
 /*

@@ -73,6 +73,13 @@ extern void GoAllocContextWalk(MemoryContext root, GoAllocContextVisitor visit,
 extern bool GoAllocContextIsStock(MemoryContext context);
 
 /*
+ * Keep a context of PostgreSQL's own types that was just created (not yet
+ * palloc'd from) stock whatever goalloc.route says: a benchmark's AllocSet
+ * side, say.  Does nothing to any other context.
+ */
+extern void GoAllocContextKeepStock(MemoryContext context);
+
+/*
  * Figures of one goalloc context.  All sizes are in bytes; span_bytes is
  * always the context's mem_allocated.
  */

@@ -1027,6 +1027,17 @@ GoAllocContextIsStock(MemoryContext context)
 }
 
 /*
+ * GoAllocContextKeepStock
+ *		A context not yet palloc'd from stays stock (goalloc.h).
+ */
+void
+GoAllocContextKeepStock(MemoryContext context)
+{
+	if (context != NULL)
+		goalloc_route_keep_stock(context);
+}
+
+/*
  * GoAllocContextGetStats
  *		The figures of one goalloc context (goalloc.h).
  */

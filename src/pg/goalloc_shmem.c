@@ -6,8 +6,9 @@
  *
  * With goalloc in shared_preload_libraries, the postmaster reserves one
  * slot per backend (MaxBackends).  A backend publishes its heap's totals
- * into its own slot at the end of each of its transactions and whenever it
- * runs one of the views of goalloc_views.c (goalloc_publish).
+ * into its own slot at the end of its transactions (at most every 100 ms
+ * of statement start times) and whenever it runs one of the views of
+ * goalloc_views.c (goalloc_publish).
  *
  * Publishing reads the heap's counters (ga_heap_read_stats: O(contexts x
  * size classes), no walk) and makes a handful of stores into the backend's
@@ -68,6 +69,10 @@ static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static bool goalloc_exit_registered = false;
 static bool goalloc_published_empty = false;
+
+/* Transaction ends publish at most this often (statement start times). */
+#define PUBLISH_INTERVAL_MS		100
+static TimestampTz last_published = 0;
 
 
 PG_FUNCTION_INFO_V1(goalloc_views_backends);
@@ -184,7 +189,19 @@ goalloc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			goalloc_publish();
+			/*
+			 * At most every PUBLISH_INTERVAL_MS of statement start times
+			 * (cached, no clock read): reading the heap's counters costs
+			 * O(contexts x size classes), and in goalloc.route = backend
+			 * a backend holds a hundred contexts.  A view that is read
+			 * publishes at once.
+			 */
+			if (GetCurrentStatementStartTimestamp() - last_published >=
+				PUBLISH_INTERVAL_MS * 1000)
+			{
+				last_published = GetCurrentStatementStartTimestamp();
+				goalloc_publish();
+			}
 			break;
 		default:
 			break;
