@@ -14,7 +14,7 @@
  *
  * Recording runs on PostgreSQL's own contexts, so that the trace does not
  * depend on goalloc: goalloc_record_trace turns goalloc's routing off
- * (BENCH_ROUTING_GUC, set to off at a GUC nest level of its own, as a
+ * (bench_routing_gucs, set to off at a GUC nest level of its own, as a
  * function's SET clause does) for the queries it runs, nested ones
  * included, unless one of them turns it on again itself.
  *
@@ -101,10 +101,11 @@
 PG_FUNCTION_INFO_V1(goalloc_record_trace);
 
 /*
- * goalloc's setting that routes queries to goalloc, turned off for the
- * queries recorded.
+ * goalloc's settings that route queries to goalloc, turned off for the
+ * queries recorded: goalloc.route and its deprecated alias goalloc.executor
+ * (on routes as executor whatever goalloc.route says).
  */
-#define BENCH_ROUTING_GUC	"goalloc.route"
+static const char *const bench_routing_gucs[] = {"goalloc.route", "goalloc.executor"};
 
 /* Records one recording may hold (16 bytes each). */
 #define TRACE_MAX_RECORDS	GAB_TRACE_MAX_RECORDS
@@ -892,6 +893,7 @@ goalloc_record_trace(PG_FUNCTION_ARGS)
 	char	   *path;
 	uint64		nrecords = 0;
 	int			save_nestlevel;
+	int			i;
 
 	path = bench_trace_path_arg(fcinfo, 1, true);
 	if (PG_ARGISNULL(0))
@@ -909,9 +911,10 @@ goalloc_record_trace(PG_FUNCTION_ARGS)
 	 * AtEOXact_GUC here or by the abort of the transaction on error.
 	 */
 	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option(BENCH_ROUTING_GUC, "off",
-							 superuser() ? PGC_SUSET : PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	for (i = 0; i < lengthof(bench_routing_gucs); i++)
+		(void) set_config_option(bench_routing_gucs[i], "off",
+								 superuser() ? PGC_SUSET : PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	TraceBegin();
 	PG_TRY();

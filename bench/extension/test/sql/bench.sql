@@ -1,5 +1,5 @@
 -- goalloc_bench: one row per allocator that applies, and clear errors on bad input
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc_bench CASCADE;
 RESET client_min_messages;
 -- Slab runs only where every chunk has one size

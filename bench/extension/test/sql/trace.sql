@@ -1,6 +1,6 @@
 -- Query traces (workload 8): record real queries on stock contexts, read
 -- the trace back, replay it on every allocator; clear errors otherwise.
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc_bench CASCADE;
 RESET client_min_messages;
 SET max_parallel_workers_per_gather = 0;

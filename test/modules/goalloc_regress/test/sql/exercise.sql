@@ -1,7 +1,7 @@
 --
 -- exercise: goalloc_exercise is bounded and stops when cancelled
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE;
 RESET client_min_messages;
 

@@ -2,7 +2,7 @@
 -- handles: the registry of session contexts is bounded, O(1) by handle,
 -- small whatever was made before, and consistent after an interrupt
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE;
 RESET client_min_messages;
 \set VERBOSITY terse

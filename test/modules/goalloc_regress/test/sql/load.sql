@@ -2,7 +2,7 @@
 -- load: the module works in a session that never loaded goalloc, and
 -- goalloc's own _PG_init has run there (its settings exist)
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE;
 RESET client_min_messages;
 

@@ -2,7 +2,7 @@
 -- privileges: superusers only; bounded even for a role that is granted a
 -- function; no function depends on search_path
 --
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc_regress CASCADE;
 RESET client_min_messages;
 CREATE ROLE regress_goalloc_user;

@@ -1,5 +1,5 @@
 -- Another extension using goalloc through the installed header
-SET client_min_messages = warning;
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 CREATE EXTENSION IF NOT EXISTS goalloc_test_ext;
 RESET client_min_messages;
