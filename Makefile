@@ -8,6 +8,8 @@
 #	make test-ext		build and install the test extension (test/ext)
 #	make core-check, core-sanitize, fuzz, fuzz-short	test/core targets
 #	make bench			bench/ run
+#	make bench-system	system benchmark: real queries, pgbench, route off/executor/backend
+#					(bench/system/run.sh; QUICK=1, SCALE, ROUNDS knobs)
 #	make werror-check	rebuild and fail on any compiler warning
 #
 # Sources, install-script fragments and regression tests are picked up by
@@ -42,7 +44,7 @@ sql/goalloc--$(EXTVERSION).sql: $(SQL_FRAGMENTS) goalloc.control
 # Every object depends on the shared headers.
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
-.PHONY: core-check core-sanitize fuzz fuzz-short bench test-ext pgtap werror-check
+.PHONY: core-check core-sanitize fuzz fuzz-short bench bench-system test-ext pgtap werror-check
 
 # test/core names them check and sanitize.
 core-check:
@@ -56,6 +58,9 @@ fuzz fuzz-short:
 
 bench: install
 	$(MAKE) -C bench results
+
+bench-system: install
+	PG_CONFIG=$(PG_CONFIG) bench/system/run.sh
 
 test-ext:
 	$(MAKE) -C test/ext PG_CONFIG=$(PG_CONFIG)
