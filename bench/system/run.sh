@@ -2,7 +2,7 @@
 # bench/system/run.sh: goalloc at the system level (issue 19).
 #
 #   make bench-system [PG_CONFIG=...]           (installs goalloc, then this)
-#   QUICK=1 make bench-system                   about 3 minutes
+#   QUICK=1 make bench-system                   a smoke run, under 3 minutes
 #   SCALE=1 ROUNDS=5 bench/system/run.sh        the full run, about 20 minutes
 #
 # In a throw-away cluster (initdb of $PG_CONFIG's bindir, goalloc in
@@ -28,9 +28,9 @@
 #
 # Knobs (environment):
 #   PG_CONFIG       default pg_config (its bindir's initdb, pg_ctl, psql, pgbench)
-#   SCALE           data scale, default 1 (lineitem ~1.4M rows); QUICK: 0.1
-#   ROUNDS          interleaved rounds, default 5; QUICK: 3
-#   PGBENCH_TIME    seconds per pgbench run, default 10; QUICK: 3
+#   SCALE           data scale, default 1 (lineitem ~1.4M rows); QUICK: 0.05
+#   ROUNDS          interleaved rounds, default 5; QUICK: 2
+#   PGBENCH_TIME    seconds per pgbench run, default 10; QUICK: 2
 #   PGBENCH_SCALE   pgbench -i -s, default 10; QUICK: 2
 #   PGBENCH_CLIENTS default 2 (the machine has 2 cores)
 #   BENCH_PORT      default 5490 (the socket is in the temporary directory)
@@ -46,8 +46,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PG_CONFIG=${PG_CONFIG:-pg_config}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	SCALE=${SCALE:-0.1}; ROUNDS=${ROUNDS:-3}
-	PGBENCH_TIME=${PGBENCH_TIME:-3}; PGBENCH_SCALE=${PGBENCH_SCALE:-2}
+	SCALE=${SCALE:-0.05}; ROUNDS=${ROUNDS:-2}
+	PGBENCH_TIME=${PGBENCH_TIME:-2}; PGBENCH_SCALE=${PGBENCH_SCALE:-2}
 fi
 SCALE=${SCALE:-1}
 ROUNDS=${ROUNDS:-5}
