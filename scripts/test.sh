@@ -55,14 +55,16 @@ virtualenv() {
 	pg_virtualenv -t -v 15 "$@"
 }
 
-# executor_off and executor_on run the same SQL (sql/executor_body.inc) with
-# goalloc.executor off and on: their expected outputs must be the same but
-# for the first line, the SET.
+# executor_off, executor_on and executor_backend run the same SQL
+# (sql/executor_body.inc) with goalloc.route = off, executor and backend:
+# their expected outputs must be the same but for the first line, the SET.
 executor_same_output() {
 	diff <(tail -n +2 expected/executor_off.out) <(tail -n +2 expected/executor_on.out) &&
-		head -1 expected/executor_off.out | grep -qx 'SET goalloc.executor = off;' &&
-		head -1 expected/executor_on.out | grep -qx 'SET goalloc.executor = on;' &&
-		echo "executor_off and executor_on expect the same output"
+		diff <(tail -n +2 expected/executor_off.out) <(tail -n +2 expected/executor_backend.out) &&
+		head -1 expected/executor_off.out | grep -qx 'SET goalloc.route = off;' &&
+		head -1 expected/executor_on.out | grep -qx 'SET goalloc.route = executor;' &&
+		head -1 expected/executor_backend.out | grep -qx 'SET goalloc.route = backend;' &&
+		echo "executor_off, executor_on and executor_backend expect the same output"
 }
 
 run_suite build build_no_warnings

@@ -21,10 +21,10 @@ SELECT adopted_total = :before_off AS nothing_adopted FROM goalloc_executor_stat
 SET goalloc.executor = on;
 SHOW goalloc.executor;
 
--- The query's own executor state and expression contexts are goalloc's
--- while it runs; mem_allocated counts the goalloc pages too.
+-- The query's own executor state is goalloc's while it runs (its other
+-- contexts once they are first used, see below); mem_allocated counts the
+-- goalloc pages too.
 SELECT count(*) FILTER (WHERE name = 'ExecutorState') > 0 AS executor_state,
-       count(*) FILTER (WHERE name = 'ExprContext') > 0 AS expr_context,
        bool_and(mem_allocated >= pages * 8192) AS mem_allocated_counts_pages
   FROM goalloc_contexts();
 SELECT routing, routed_queries > 0 AS routed, adopted_live > 0 AS live
@@ -36,6 +36,9 @@ CREATE FUNCTION rt_seen(cx text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
   RETURN EXISTS (SELECT 1 FROM goalloc_contexts() WHERE name = cx);
 END $$;
+-- An expression context is goalloc's from its first palloc (upper()).
+SELECT rt_seen('ExprContext') AS expr_context
+  FROM (SELECT s, upper(s) AS u FROM rt WHERE id < 4 ORDER BY u) x OFFSET 2;
 SELECT rt_seen('TupleSort main') AS sort_adopted_mid_run
   FROM (SELECT id FROM rt ORDER BY s LIMIT 1) x;
 SET enable_nestloop = off;

@@ -95,6 +95,14 @@ extern const MemoryContextMethods *goalloc_route_stock_table(int kind);
 /* Contexts never routed: ErrorContext, allowInCritSection ones. */
 extern bool goalloc_route_excluded(MemoryContext context);
 
+/*
+ * Classify a context just created, before its first palloc, as stock
+ * whatever goalloc.route says: for memory that must not come from the
+ * goalloc heap (the views' scratch memory, filled while walking the heap;
+ * the benchmarks' AllocSet side).
+ */
+extern void goalloc_route_keep_stock(MemoryContext context);
+
 /* At the executor hooks: takeover in backend mode, deferred warnings. */
 extern void goalloc_route_safe_point(void);
 

@@ -171,6 +171,26 @@ goalloc_route_stock_table(int kind)
 }
 
 /*
+ * goalloc_route_keep_stock
+ *		Give a context that still has the server's table (never palloc'd
+ *		from since it was created) the unpatched copy: it stays stock.
+ */
+void
+goalloc_route_keep_stock(MemoryContext context)
+{
+	int			k;
+
+	for (k = 0; k < GOALLOC_NKINDS; k++)
+	{
+		if (context->methods == server_tables[k])
+		{
+			context->methods = &stock_tables[k];
+			return;
+		}
+	}
+}
+
+/*
  * goalloc_route_excluded
  *		Contexts that stay stock in every mode: ErrorContext, so that error
  *		reporting never depends on goalloc, and contexts allowed in critical

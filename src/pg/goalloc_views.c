@@ -165,9 +165,14 @@ static void goalloc_publish(void);
 static MemoryContext
 scratch_context(void)
 {
-	return AllocSetContextCreate(CurrentMemoryContext,
-								 "goalloc views scratch",
-								 ALLOCSET_DEFAULT_SIZES);
+	MemoryContext scratch;
+
+	scratch = AllocSetContextCreate(CurrentMemoryContext,
+									"goalloc views scratch",
+									ALLOCSET_DEFAULT_SIZES);
+	/* whatever goalloc.route says: the walkers must not touch the heap */
+	goalloc_route_keep_stock(scratch);
+	return scratch;
 }
 
 static Datum

@@ -1,0 +1,144 @@
+--
+-- route: goalloc.route (src/pg/goalloc_route.c).  Who may set it, the
+-- deprecated goalloc.executor alias, contexts made in the middle of a run
+-- (tuplesort's, the hash join's, the Generation "Caller tuples") served from
+-- their first palloc, parallel workers, and a fresh backend in backend mode.
+-- Counts are printed as booleans.
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS goalloc;
+LOAD 'goalloc';
+SET max_parallel_workers_per_gather = 0;
+SET jit = off;
+SET goalloc.route = off;
+SELECT mode, patched FROM goalloc_route_status();
+SET goalloc.route = nonsense;
+
+-- Only a superuser may change routing.
+CREATE ROLE regress_goalloc_route;
+SET ROLE regress_goalloc_route;
+SET goalloc.route = off;
+SET goalloc.route = backend;
+SET goalloc.executor = on;
+RESET ROLE;
+DROP ROLE regress_goalloc_route;
+
+CREATE TEMP TABLE rt AS
+  SELECT g AS id, g % 500 AS k, md5(g::text) AS s FROM generate_series(1, 50000) g;
+ANALYZE rt;
+-- Is a context of that name goalloc's, seen from a query nested in the run?
+CREATE FUNCTION rt_seen(cx text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM goalloc_contexts() WHERE name = cx);
+END $$;
+-- What is left once a query is over: routed queries, contexts adopted under
+-- one, spans they hold.  Read with routing off (the reading query would be
+-- routed itself otherwise), then routing is set back.
+\set left 'SET goalloc.route = off; SELECT routed_queries, adopted_live AS query_adopted, (SELECT query_spans FROM goalloc_route_status()) FROM goalloc_executor_status(); SET goalloc.route = '
+
+-- Off: the sort's contexts stay PostgreSQL's; the wrapper leaves them stock.
+SELECT classified_stock AS stock0, adopted_total AS adopted0 FROM goalloc_route_status() \gset
+SELECT rt_seen('TupleSort main') AS sort_main, rt_seen('Caller tuples') AS caller_tuples
+  FROM (SELECT id FROM rt ORDER BY s OFFSET 0) x WHERE id = 7;
+SELECT classified_stock > :stock0 AS classified_stock, adopted_total = :adopted0 AS none_adopted
+  FROM goalloc_route_status();
+
+-- Executor: made during the run, served from their first palloc.  The sort
+-- (TupleSort main, TupleSort sort, the Generation context Caller tuples):
+SET goalloc.route = executor;
+SELECT adopted_generation AS gen0 FROM goalloc_route_status() \gset
+SELECT rt_seen('TupleSort main') AS sort_main, rt_seen('TupleSort sort') AS sort_sort,
+       rt_seen('Caller tuples') AS caller_tuples
+  FROM (SELECT id FROM rt ORDER BY s OFFSET 0) x WHERE id = 7;
+SELECT adopted_generation > :gen0 AS generation_adopted FROM goalloc_route_status();
+:left executor;
+-- the hash join's:
+SET enable_mergejoin = off;
+SET enable_nestloop = off;
+SELECT rt_seen('HashTableContext') AS hash_table, rt_seen('HashBatchContext') AS hash_batch
+  FROM (SELECT a.id FROM rt a JOIN rt b USING (id) OFFSET 0) x WHERE id = 7;
+RESET enable_mergejoin;
+RESET enable_nestloop;
+:left executor;
+-- hash aggregation's and window aggregates':
+SELECT bool_and(rt_seen('HashAgg meta context')) AS hashagg
+  FROM (SELECT k, count(*) FROM rt GROUP BY k) x;
+SELECT rt_seen('WindowAgg Aggregates') AS window_aggregates
+  FROM (SELECT id, max(s) OVER (PARTITION BY k % 3) AS m FROM rt OFFSET 0) x
+  WHERE id = 9 AND m IS NOT NULL;
+:left executor;
+-- a bounded sort (its Caller tuples is an AllocSet):
+SELECT bool_and(rt_seen('Caller tuples')) AS bounded_caller_tuples
+  FROM (SELECT id FROM rt ORDER BY s LIMIT 10) x;
+:left executor;
+-- The backend's other contexts stay stock in executor mode.
+SELECT count(*) FILTER (WHERE name IN ('CacheMemoryContext', 'MessageContext', 'TopMemoryContext')) AS outside
+  FROM goalloc_contexts();
+
+-- Backend: the backend's own contexts are taken over at the next query.
+SET goalloc.route = backend;
+SELECT count(*) FILTER (WHERE name IN ('CacheMemoryContext', 'MessageContext', 'TopMemoryContext', 'TopTransactionContext')) AS outside,
+       count(*) FILTER (WHERE name = 'ErrorContext') AS error_context
+  FROM goalloc_contexts();
+SELECT takeovers > 0 AS taken_over, adopted_live > query_adopted_live AS backend_contexts
+  FROM goalloc_route_status();
+SELECT rt_seen('TupleSort main') AS sort_main, rt_seen('Caller tuples') AS caller_tuples
+  FROM (SELECT id FROM rt ORDER BY s OFFSET 0) x WHERE id = 7;
+:left backend;
+SET goalloc.route = off;
+
+-- Parallel workers route too (they get the GUC from the leader).
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+CREATE TABLE rt_par AS SELECT * FROM rt;
+ANALYZE rt_par;
+-- (declared parallel safe to be run in a worker: reads the worker's state)
+CREATE FUNCTION rt_worker(leader int) RETURNS text LANGUAGE sql PARALLEL SAFE AS
+  $$ SELECT (pg_backend_pid() <> leader)::text || ' ' || mode || ' ' || (query_adopted_live > 0)::text FROM goalloc_route_status() $$;
+SELECT pg_backend_pid() AS leader \gset
+SELECT k % 10, count(*), md5(string_agg(s, ',' ORDER BY s)) FROM rt_par GROUP BY 1 ORDER BY 1 LIMIT 3;
+SELECT DISTINCT rt_worker(:leader) FROM rt_par WHERE id % 1000 = 0;
+SET goalloc.route = executor;
+SELECT k % 10, count(*), md5(string_agg(s, ',' ORDER BY s)) FROM rt_par GROUP BY 1 ORDER BY 1 LIMIT 3;
+SELECT DISTINCT rt_worker(:leader) FROM rt_par WHERE id % 1000 = 0;
+SELECT count(*), sum(a.k) FROM rt_par a JOIN rt_par b USING (id) WHERE b.k < 100;
+:left executor;
+SET goalloc.route = backend;
+SELECT k % 10, count(*), md5(string_agg(s, ',' ORDER BY s)) FROM rt_par GROUP BY 1 ORDER BY 1 LIMIT 3;
+SELECT DISTINCT rt_worker(:leader) FROM rt_par WHERE id % 1000 = 0;
+SELECT count(*), sum(a.k) FROM rt_par a JOIN rt_par b USING (id) WHERE b.k < 100;
+:left backend;
+SET goalloc.route = off;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SET max_parallel_workers_per_gather = 0;
+DROP TABLE rt_par;
+DROP FUNCTION rt_worker(int);
+
+-- The deprecated alias: on routes as executor while goalloc.route is off.
+SET goalloc.executor = on;
+SELECT mode FROM goalloc_route_status();
+SET goalloc.route = backend;
+SELECT mode FROM goalloc_route_status();
+SET goalloc.route = off;
+RESET goalloc.executor;
+SELECT mode FROM goalloc_route_status();
+SET goalloc.route = nonsense;
+
+-- A fresh connection with goalloc.route = backend: goalloc serves at least
+-- 90% of the contexts pg_backend_memory_contexts lists.
+\set conn 'dbname=' :DBNAME ' options=''-c session_preload_libraries=goalloc -c goalloc.route=backend'''
+\c :conn
+SET client_min_messages = warning;
+SELECT (SELECT count(*) FROM goalloc_contexts())::float8 /
+       (SELECT count(*) FROM pg_backend_memory_contexts) >= 0.9 AS ninety_percent;
+SELECT count(*) FILTER (WHERE name IN ('TopMemoryContext', 'CacheMemoryContext', 'MessageContext', 'TopTransactionContext')) AS backend_contexts
+  FROM goalloc_contexts();
+SELECT 'ErrorContext' IN (SELECT name FROM goalloc_contexts()) AS error_context;
+\c
+DROP FUNCTION rt_seen(text);

@@ -1,0 +1,87 @@
+--
+-- route_limit: with goalloc.route = executor and backend, goalloc.heap_limit
+-- bounds whole queries.  With work_mem = 2GB (no spilling), a sort of 1M
+-- text rows, a hash join, a hash aggregate, array_agg and string_agg each
+-- stop with a clean ERROR at heap_limit = 48MB, the backend answers the
+-- next query, nothing of the query is left; without the limit the same
+-- queries give the same answers as with routing off.
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS goalloc;
+LOAD 'goalloc';
+SET max_parallel_workers_per_gather = 0;
+SET jit = off;
+SET work_mem = '2GB';
+SET goalloc.route = off;
+\set VERBOSITY terse
+CREATE TEMP TABLE big AS
+  SELECT g AS id, md5(g::text) AS s, g % 100000 AS k FROM generate_series(1, 1000000) g;
+ANALYZE big;
+SET enable_mergejoin = off;
+SET enable_nestloop = off;
+\set q_sort 'SELECT id, s FROM (SELECT id, s FROM big ORDER BY s) x OFFSET 999998;'
+\set q_hashjoin 'SELECT count(*), sum(a.id - b.k) FROM big a JOIN big b ON a.s = b.s;'
+\set q_hashagg 'SET enable_sort = off; SELECT count(*), max(c), sum(k) FROM (SELECT s, count(*) AS c, min(k) AS k FROM big GROUP BY s) x; RESET enable_sort;'
+\set q_array 'SELECT cardinality(a), a[1], a[1000000] FROM (SELECT array_agg(s || s) AS a FROM big) x;'
+\set q_string 'SELECT length(t), md5(t) FROM (SELECT string_agg(s, '','') AS t FROM big) x;'
+\set left 'SET goalloc.route = off; SELECT routed_queries, adopted_live AS query_adopted, (SELECT query_spans FROM goalloc_route_status()) FROM goalloc_executor_status(); SET goalloc.route = '
+
+-- Routing off: the answers.
+:q_sort
+:q_hashjoin
+:q_hashagg
+:q_array
+:q_string
+
+-- Executor: each query stops at the limit; the next query is answered.
+SET goalloc.route = executor;
+SET goalloc.heap_limit = '48MB';
+:q_sort
+SELECT 'next' AS answered;
+:left executor;
+:q_hashjoin
+SELECT 'next' AS answered;
+:left executor;
+:q_hashagg
+SELECT 'next' AS answered;
+:left executor;
+:q_array
+SELECT 'next' AS answered;
+:left executor;
+:q_string
+SELECT 'next' AS answered;
+:left executor;
+RESET goalloc.heap_limit;
+:q_sort
+:q_hashjoin
+:q_hashagg
+:q_array
+:q_string
+:left executor;
+
+-- Backend: the same.
+SET goalloc.route = backend;
+SET goalloc.heap_limit = '48MB';
+:q_sort
+SELECT 'next' AS answered;
+:left backend;
+:q_hashjoin
+SELECT 'next' AS answered;
+:left backend;
+:q_hashagg
+SELECT 'next' AS answered;
+:left backend;
+:q_array
+SELECT 'next' AS answered;
+:left backend;
+:q_string
+SELECT 'next' AS answered;
+:left backend;
+RESET goalloc.heap_limit;
+:q_sort
+:q_hashjoin
+:q_hashagg
+:q_array
+:q_string
+:left backend;
+SET goalloc.route = off;
