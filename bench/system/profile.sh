@@ -25,8 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORKLOAD=${1:?usage: profile.sh WORKLOAD [MODE...]}
 shift
-MODES=("${@:-off}")
-[ $# -eq 0 ] && MODES=(off backend)
+if [ $# -gt 0 ]; then MODES=("$@"); else MODES=(off backend); fi
 PG_CONFIG=${PG_CONFIG:-pg_config}
 SCALE=${SCALE:-0.2}
 PGBENCH_SCALE=${PGBENCH_SCALE:-10}
@@ -71,29 +70,40 @@ export PGHOST=$T PGPORT=$PORT PGUSER=postgres PGDATABASE=bench
 PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1)
 "$BIN/createdb" bench
 
-report() {	# report <perf.data> <out.txt>
-	"$PERF" report -i "$1" --no-children --sort dso,sym --stdio 2>/dev/null |
-		grep -v '^$' | head -80 > "$2"
-	"$PERF" report -i "$1" --no-children --sort dso --stdio 2>/dev/null |
-		grep '%' | head -12 >> "$2"
+report() {	# report <perf.data> <out.txt>: flat by symbol, by dso, then call graphs
+	[ -n "${PERF_KEEP:-}" ] && cp "$1" "$PERF_KEEP/$(basename "$2" .txt).data"
+	{
+		echo "== self time by symbol"
+		"$PERF" report -i "$1" --no-children --sort dso,sym -g none --stdio 2>/dev/null |
+			grep '%' | head -40
+		echo "== self time by dso"
+		"$PERF" report -i "$1" --no-children --sort dso -g none --stdio 2>/dev/null |
+			grep '%' | head -12
+		echo "== call graphs (callee first)"
+		"$PERF" report -i "$1" --no-children --sort sym --stdio 2>/dev/null |
+			grep -v '^$' | grep -v '^#' | head -300
+	} > "$2" || true
 }
 
 case "$WORKLOAD" in
 pgbench-*)
 	"$BIN/pgbench" -i -s "$PGBENCH_SCALE" -q bench >/dev/null 2>&1
+	"${PSQL[@]}" -c 'CREATE EXTENSION goalloc' >/dev/null
 	flag=()
 	[ "$WORKLOAD" = pgbench-select ] && flag=(-S)
 	for m in "${MODES[@]}"; do
 		PGOPTIONS="-c goalloc.route=$m" "$BIN/pgbench" -n -c 1 -T "$PGBENCH_TIME" "${flag[@]}" bench > "$T/pgb.$m" 2>&1 &
 		bpid=$!
+		sleep 1.5	# past pgbench's first connection (it reads the scale and closes)
 		pid=
 		for _ in $(seq 100); do
 			pid=$("${PSQL[@]}" -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' AND pid <> pg_backend_pid() LIMIT 1")
 			[ -n "$pid" ] && break
 			sleep 0.1
 		done
-		sleep 1
-		"$PERF" record -q -e cpu-clock -g -p "$pid" -o "$T/perf.$m.data" -- sleep $((PGBENCH_TIME - 3)) 2>/dev/null
+		[ -n "$pid" ] || { echo "profile.sh: pgbench's backend not found" >&2; exit 1; }
+		"$PERF" record -q -e cpu-clock -g -p "$pid" -o "$T/perf.$m.data" -- sleep $((PGBENCH_TIME - 3)) 2>/dev/null || true
+		"${PSQL[@]}" -x -c "SELECT * FROM goalloc_backends() WHERE pid = $pid" > "$OUTDIR/views_${WORKLOAD}_$m.txt" 2>&1 || true
 		wait "$bpid"
 		grep -E '^tps' "$T/pgb.$m" | tee "$OUTDIR/perf_${WORKLOAD}_$m.tps"
 		report "$T/perf.$m.data" "$OUTDIR/perf_${WORKLOAD}_$m.txt"
@@ -119,11 +129,13 @@ relcache | query:*)
 			echo '\timing off'
 			echo '\o'
 			echo "\\! kill -INT \$(cat $T/perf.pid); while kill -0 \$(cat $T/perf.pid) 2>/dev/null; do sleep 0.1; done"
+			echo "SELECT 'large' AS last_query, * FROM goalloc_last_query_large();"
 			echo '\x on'
 			echo 'SELECT * FROM goalloc_route_status();'
 			echo 'SELECT * FROM goalloc_stats();'
 			echo '\x off'
 			echo "SELECT count(*) AS pg_contexts, sum(total_bytes) AS total_bytes, sum(used_bytes) AS used_bytes FROM pg_backend_memory_contexts;"
+			echo "SELECT name, count(*) AS n, sum(total_bytes) AS total_bytes, sum(used_bytes) AS used_bytes, sum(total_nblocks) AS blocks FROM pg_backend_memory_contexts GROUP BY 1 ORDER BY 3 DESC LIMIT 12;"
 			echo "SELECT name, count(*) AS n, sum(mem_allocated) AS mem_allocated, sum(bytes_in_use) AS in_use, sum(spans) AS spans, sum(pages) AS pages FROM goalloc_contexts() GROUP BY 1 ORDER BY 3 DESC LIMIT 15;"
 		} > "$T/prof.$m.sql"
 		PGOPTIONS="-c goalloc.route=$m" "${PSQL[@]}" -f "$T/prof.$m.sql" > "$OUTDIR/views_${tag}.txt" 2>&1
