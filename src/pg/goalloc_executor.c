@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * goalloc_executor.c
- *	  goalloc.executor: query execution served by goalloc, by adopting the
- *	  executor's AllocSet contexts in place.
+ *	  Adoption in place of stock memory contexts (AllocSet, Generation,
+ *	  Slab) by goalloc, and the executor hooks of goalloc.route.
  *
  * PostgreSQL 15 gives an extension no hook when a memory context is
  * created, and the executor creates its contexts itself (CreateExecutorState,
@@ -57,84 +57,52 @@
  *					always AllocSet blocks + goalloc pages, which is what
  *					hash aggregation's spill logic must see.
  *
- * Only contexts whose methods pointer is AllocSet's (captured once, from a
- * throw-away AllocSet made in goalloc_executor_init) are adopted: a
- * GoAllocContext, an adopted context (its methods are its own copy),
- * Generation and Slab contexts are never touched, so nothing is adopted
- * twice and no chunk of another type ever reaches our methods.  The
- * NodeTag stays T_AllocSetContext.  Adopting is sound at any point where no
- * method of C is executing: the executor hooks are such points, for every
- * context of every query (the memory-context methods never call the
- * executor).  If malloc fails the context is simply left an AllocSet.
+ * Only stock contexts are adopted: those whose methods pointer is the
+ * server's AllocSet, Generation or Slab table or goalloc_route.c's
+ * unpatched copy of it (goalloc_route_stock_kind).  A GoAllocContext, an
+ * adopted context (its methods are its own record), a context wrapped by
+ * the trace recorder are never touched, so nothing is adopted twice and no
+ * chunk of another type ever reaches our methods.  The same holds for
+ * Generation and Slab as for AllocSet above: both keep mem_allocated by
+ * relative updates, and their chunks lie in malloc'd blocks.  The NodeTag
+ * is left as it is.  Adopting is sound at any point where no method of C is
+ * executing: C's own first alloc entry (goalloc_route.c), and the executor
+ * hooks (the memory-context methods never call the executor).  If malloc
+ * fails the context is simply left stock.
  *
  * When
  * ----
  *
- * With goalloc.executor on at ExecutorStart, the query is registered in a
- * list of routed queries (a node allocated in, and a reset callback
- * registered on, its es_query_cxt: when that context is deleted -- by
- * ExecutorEnd, or by portal/transaction/subtransaction cleanup after an
- * error -- the callback unlinks it, so the list never holds a dead
- * context).  Then, at
+ * goalloc.route (goalloc_route.c) adopts contexts from their first palloc:
+ * a wrapper patched into the alloc entry of the stock types' method tables
+ * classifies each new context once and calls goalloc_adopt_context for the
+ * routed ones (executor: under a routed query's es_query_cxt; backend:
+ * all but ErrorContext).  docs/routing.md has the mechanism and why it is
+ * safe.  What remains here:
  *
- *	ExecutorStart_hook, after standard_ExecutorStart,
- *	ExecutorRun_hook, before standard_ExecutorRun,
- *	ExecutorFinish_hook, before standard_ExecutorFinish,
- *
- * every AllocSet in the subtree of es_query_cxt of EVERY routed query still
- * alive is adopted -- not only the query whose hook fires.  So:
- *
- *	- ExecutorState, the per-node ExprContexts (per-tuple memory), the
- *	  per-query expression context, and everything InitPlan creates:
- *	  HashAgg meta context and the hash-aggregation hashcontext (hash
- *	  aggregation's entries, its spill tapes' buffers), WindowAgg's
- *	  partition and aggregate contexts, Agg's aggcontexts, subplan hash
- *	  tables made at init ... are adopted at ExecutorStart, nearly empty.
- *	- Whatever is allocated straight in the per-query memory during the
- *	  run is goalloc's: tuplestores of Material, CTE scans, window
- *	  partitions, set-returning functions in materialize mode, the
- *	  recursive union's work tables, hash aggregation's spill tapes.
- *	- Contexts created during ExecutorRun (TupleSort main/sort, Hash
- *	  join's HashTableContext/HashBatchContext, the recursive union's
- *	  tables, a tuplestore's ...) are adopted at the next hook of any routed
- *	  query: the next ExecutorRun of a cursor or portal (FETCH), the
- *	  query's ExecutorFinish (AFTER triggers and the rest of data-modifying
- *	  CTEs then run on goalloc), and the start and run of any query nested
- *	  in it -- SPI from PL/pgSQL or SQL functions called per row, trigger
- *	  functions' queries.  Chunks they already hold stay AllocSet chunks;
- *	  new ones are goalloc's.
- *	- Nested queries (SPI in PL/pgSQL, SQL functions, triggers) are queries
- *	  of their own: their executor states are routed by the same hooks.
- *	- Parallel workers load the library and get the GUC from the leader
- *	  (RestoreLibraryState, RestoreGUCState), and run ExecutorStart/Run/
- *	  Finish/End through the same hooks, on their own heap.
- *
- * Not routed:
- *	- contexts created during one ExecutorRun call that no later hook of a
- *	  routed query sees before they are gone: for a plain one-shot SELECT,
- *	  the sort's, the hash join's, and the bounded sort's contexts;
- *	- tuplesort's "Caller tuples" (a Generation context: not an AllocSet);
- *	- contexts outside es_query_cxt: MessageContext (parse trees, plans),
- *	  the portal's and SPI's own contexts (SPI Proc/Exec), PL/pgSQL's
- *	  function contexts, CacheMemoryContext, the transaction contexts,
- *	  ErrorContext -- none is the executor's, and most outlive a query;
- *	- parallel query's DSA and shared-memory tuple queues (not palloc).
- * A context adopted at some hook is routed for the rest of its life, even
- * if goalloc.executor is turned off meanwhile.
+ *	- the adopted contexts' methods, for AllocSet, Generation and Slab
+ *	  (orig is the type's unpatched table; the record keeps its type and
+ *	  why it was adopted: GOALLOC_SCOPE_QUERY or _BACKEND);
+ *	- the executor hooks.  With routing on, ExecutorStart records the
+ *	  context the query's ExecutorState will be created under
+ *	  (goalloc_route_starting_parent), so that the wrapper routes it, and
+ *	  registers the query as routed: a node allocated in, and a reset
+ *	  callback registered on, its es_query_cxt, unlinked when that context
+ *	  goes (ExecutorEnd, or portal/transaction cleanup after an error).  If
+ *	  es_query_cxt did not get adopted (no memory for a record, or the
+ *	  tables could not be patched) its tree is adopted there by a walk
+ *	  (goalloc_adopt_tree), and without the wrapper again at the query's own
+ *	  Run and Finish hooks.  With the wrapper the hooks walk nothing: no
+ *	  hook visits other queries' trees (with 2,000 routed cursors open,
+ *	  every hook used to walk them all).  With routing off each hook does
+ *	  O(1) work.  In backend mode ExecutorStart is also the safe point where
+ *	  contexts classified stock earlier are taken over.
  *
  * Query traces (goalloc_trace.c) use the same hooks and the same walk
  * (goalloc_context_walk): while goalloc_record_trace() runs, a query started
  * is registered for recording instead of being routed, and its stock
- * contexts are wrapped by a recorder where they would be adopted.
- *
- * Why not more: there is no control point inside ExecutorRun but the
- * executor hooks of nested queries.  A reset callback on a per-tuple
- * context would fire once per tuple, but mcxt.c pops a callback before it
- * calls it, so a callback cannot re-arm itself on the context being reset
- * (it would be called again in the same loop), and it forces a real reset
- * of that context on every ResetExprContext.  Swapping CurrentMemoryContext
- * before standard_ExecutorStart would make a goalloc context the PARENT of
- * ExecutorState but not serve ExecutorState's own pallocs.
+ * contexts are wrapped by a recorder; the first-alloc wrapper classifies
+ * nothing meanwhile.
  *
  * The profile
  * -----------
@@ -868,21 +836,33 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	 * The ExecutorState that standard_ExecutorStart creates under the
 	 * current context is routed from its first palloc (goalloc_route.c).
 	 */
-	goalloc_route_starting_parent = route ? CurrentMemoryContext : NULL;
-	if (route && top)
-		ProfileBegin(heap);
-	PG_TRY();
+	if (!route)
 	{
+		goalloc_route_starting_parent = NULL;
 		if (prev_ExecutorStart)
 			prev_ExecutorStart(queryDesc, eflags);
 		else
 			standard_ExecutorStart(queryDesc, eflags);
-	}
-	PG_FINALLY();
-	{
 		goalloc_route_starting_parent = prev_starting;
 	}
-	PG_END_TRY();
+	else
+	{
+		goalloc_route_starting_parent = CurrentMemoryContext;
+		if (top)
+			ProfileBegin(heap);
+		PG_TRY();
+		{
+			if (prev_ExecutorStart)
+				prev_ExecutorStart(queryDesc, eflags);
+			else
+				standard_ExecutorStart(queryDesc, eflags);
+		}
+		PG_FINALLY();
+		{
+			goalloc_route_starting_parent = prev_starting;
+		}
+		PG_END_TRY();
+	}
 
 	if (record)
 		goalloc_trace_query_start(queryDesc);
