@@ -220,7 +220,7 @@ def main():
         return
     dat = os.path.join(raw, "plot.dat")
     with open(dat, "w") as f:
-        f.write("query exec_t backend_t exec_m backend_m\n")
+        f.write("# query exec_t backend_t exec_m backend_m\n")
         for name, a, b, c, d in plot + [("TOTAL", ratio(tot_t["executor"], tot_t["off"]),
                                          ratio(tot_t["backend"], tot_t["off"]),
                                          ratio(tot_m["executor"], tot_m["off"]),
@@ -239,12 +239,13 @@ set key outside right top
 set grid ytics
 set xtics rotate by -30
 set datafile missing 'NaN'
+set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black' front
 set ylabel 'time / off'
 set yrange [0.5:*]
-plot '{dat}' using 2:xtic(1) title 'executor' lc rgb '#4477aa', '' using 3 title 'backend' lc rgb '#cc6677', 1 with lines dt 2 lc rgb 'black' notitle
+plot '{dat}' using 2:xtic(1) title 'executor' lc rgb '#4477aa', '' using 3 title 'backend' lc rgb '#cc6677'
 set ylabel 'peak private memory / off'
 set yrange [0:*]
-plot '{dat}' using 4:xtic(1) title 'executor' lc rgb '#4477aa', '' using 5 title 'backend' lc rgb '#cc6677', 1 with lines dt 2 lc rgb 'black' notitle
+plot '{dat}' using 4:xtic(1) title 'executor' lc rgb '#4477aa', '' using 5 title 'backend' lc rgb '#cc6677'
 unset multiplot
 """
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
