@@ -12,6 +12,9 @@
 #						goalloc_test_ext): tests only, never by make install
 #	make core-check, core-sanitize, fuzz, fuzz-short	test/core targets
 #	make bench			install, then run every benchmark (bench/)
+#	make bench-system	real queries and pgbench with goalloc.route off,
+#						executor and backend (bench/system; QUICK=1,
+#						SCALE, ROUNDS)
 #	make werror-check	rebuild and fail on any compiler warning
 #
 # The product is goalloc.so: the allocator core (src/core) and the
@@ -72,7 +75,7 @@ install: install-compat
 clean: clean-compat
 
 .PHONY: compat install-compat clean-compat core-check core-sanitize fuzz \
-	fuzz-short bench test-modules pgtap werror-check
+	fuzz-short bench bench-system test-modules pgtap werror-check
 
 compat: $(shlib)
 	$(MAKE) -C src/compat PG_CONFIG=$(PG_CONFIG)
@@ -92,6 +95,9 @@ fuzz fuzz-short:
 
 bench: install
 	$(MAKE) -C bench results
+
+bench-system: install
+	PG_CONFIG=$(PG_CONFIG) bench/system/run.sh
 
 TEST_MODULES = $(patsubst %/Makefile,%,$(sort $(wildcard test/modules/*/Makefile)))
 test-modules:

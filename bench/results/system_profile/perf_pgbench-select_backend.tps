@@ -1,0 +1,1 @@
+tps = 8098.321256 (without initial connection time)

@@ -1,0 +1,1 @@
+tps = 13498.765816 (without initial connection time)
