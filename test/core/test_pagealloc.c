@@ -190,6 +190,7 @@ test_backed_before_released(void)
 	ga_heap_destroy(h);
 	T_EQ(errs.n, 0);
 }
+
 int
 main(void)
 {
