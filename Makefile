@@ -32,6 +32,7 @@ OBJS = \
 	src/core/mheap.o \
 	src/core/scavenge.o \
 	src/core/owner.o \
+	src/core/nursery.o \
 	src/core/alloc.o \
 	src/core/free.o \
 	src/core/stats.o \

@@ -126,6 +126,56 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'goalloc_cluster_memory_reset'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
+-- goalloc_sizeclasses gains nursery_objects and goalloc_contexts the nursery
+-- columns (as 20_views.sql of the install script): made again.
+DROP FUNCTION goalloc_sizeclasses();
+DROP FUNCTION goalloc_contexts();
+
+-- Go's size-class table with each class's live figures; row 0 = large objects.
+CREATE FUNCTION goalloc_sizeclasses(
+    OUT sizeclass integer,
+    OUT object_size integer,    -- bytes/obj
+    OUT span_pages integer,     -- class_to_allocnpages
+    OUT span_bytes integer,     -- bytes/span
+    OUT objects_per_span integer,
+    OUT tail_waste integer,     -- bytes at the end of a span fitting no object
+    OUT max_waste_pct float8,   -- worst waste, for a request of prev size + 1
+    OUT spans bigint,           -- spans of the class now (owned + cached)
+    OUT cached_spans bigint,    -- of which empty in the heap's span cache
+    OUT pages bigint,           -- pages of those spans
+    OUT objects_in_use bigint,  -- live objects (sum of allocated)
+    OUT bytes_in_use bigint,    -- live objects * object size
+    OUT mallocs bigint,         -- cumulative, whole heap (MemStats.BySize)
+    OUT frees bigint,
+    OUT nursery_objects bigint) -- live chunks of the class in nursery blocks:
+                                -- objects_in_use + nursery_objects = mallocs - frees
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'goalloc_views_sizeclasses'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Live goalloc contexts of this backend (the heap's owners).
+CREATE FUNCTION goalloc_contexts(
+    OUT name text,
+    OUT ident text,
+    OUT parent text,
+    OUT level integer,          -- as in pg_backend_memory_contexts
+    OUT context_addr text,
+    OUT spans bigint,
+    OUT pages bigint,
+    OUT bytes_in_use bigint,    -- slot bytes of live objects
+    OUT objects bigint,         -- live objects
+    OUT mem_allocated bigint,   -- the context's mem_allocated
+                                -- (= pages*8192 + nursery_bytes)
+    OUT mallocs bigint,
+    OUT frees bigint,
+    OUT nursery_bytes bigint,   -- its nursery blocks (goalloc.nursery), which
+                                -- lie in the spans named 'goalloc nursery'
+    OUT nursery_objects bigint, -- live chunks in them (in objects too)
+    OUT nursery_bytes_in_use bigint) -- their slot bytes (in bytes_in_use too)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'goalloc_views_contexts'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
 -- Who may read the heap (as 90_privileges.sql of the install script).  As
 -- PostgreSQL 15 does for pg_backend_memory_contexts, nothing of goalloc is
 -- readable by PUBLIC:

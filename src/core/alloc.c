@@ -18,6 +18,9 @@
  *
  * A full mcache span goes to the mcentral's full list on the way.
  *
+ * An owner in the nursery (nursery.c) has its small requests served from
+ * its blocks first.
+ *
  * Large objects (more than 32 KiB with the header) get a span of whole
  * pages of their own, as in Go; objects larger than an arena get an arena
  * of their own (mheap.c).
@@ -156,6 +159,13 @@ ga_alloc_any(ga_owner *o, size_t size)
 	size_t		n = size + o->hdr + (size == 0);
 	unsigned	c;
 
+	if (o->nursery_cap != 0)
+	{
+		void	   *p = ga_nursery_alloc(o, size);
+
+		if (p != NULL)
+			return p;
+	}
 	if (n > GA_MAX_SMALL_SIZE || n < size)
 		return alloc_large(o, size);
 	c = ga_size_class(n);
@@ -264,6 +274,30 @@ grow_large_in_place(ga_owner *o, ga_span *s, size_t newpages)
 	return true;
 }
 
+/* ga_realloc of a chunk in a nursery block (s: the pool's span). */
+static void *
+realloc_nursery(ga_owner *o, ga_span *s, void *p, size_t size)
+{
+	ga_nblock  *b;
+	uint32_t	g;
+	void	   *q;
+	size_t		old_usable;
+
+	b = ga_nursery_find(o, s, p, &g, true);
+	if (b == NULL)
+		return NULL;
+	q = ga_nursery_resize(o, b, g, p, size);
+	if (q != NULL)
+		return q;
+	old_usable = ga_nursery_chunk_size(b, g) - o->hdr;
+	q = ga_alloc(o, size);
+	if (q == NULL)
+		return NULL;
+	memcpy(q, p, old_usable < size ? old_usable : size);
+	ga_nursery_free(o, b, g);
+	return q;
+}
+
 void *
 ga_realloc(ga_owner *o, void *p, size_t size)
 {
@@ -274,6 +308,8 @@ ga_realloc(ga_owner *o, void *p, size_t size)
 	size_t		newpages;
 
 	kind = ga_lookup_chunk(o, p, &s, &idx);
+	if (kind == GA_IN_NURSERY)
+		return realloc_nursery(o, s, p, size);
 	if (kind != 0)
 	{
 		ga_report(o, kind, p);

@@ -69,7 +69,14 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 		s->state < GA_SPAN_MCACHE || s->state > GA_SPAN_LARGE)
 		return GA_ERR_NOT_ALLOCATED;
 	if (s->owner != o)
+	{
+		if (s->owner == &o->heap->nursery_pool)
+		{
+			*spanp = s;
+			return GA_IN_NURSERY;
+		}
 		return GA_ERR_WRONG_OWNER;
+	}
 	off = a - s->base;
 	if (s->sizeclass == 0)
 	{
@@ -185,8 +192,18 @@ ga_free_slow(ga_owner *o, void *ptr)
 	unsigned	idx;
 	ga_error_kind kind;
 
-	o->heap->frees_slow++;
 	kind = ga_lookup_chunk(o, ptr, &s, &idx);
+	if (kind == GA_IN_NURSERY)
+	{
+		ga_nblock  *b;
+		uint32_t	g;
+
+		b = ga_nursery_find(o, s, ptr, &g, true);
+		if (b != NULL)
+			ga_nursery_free(o, b, g);
+		return;
+	}
+	o->heap->frees_slow++;
 	if (kind != 0)
 	{
 		ga_report(o, kind, ptr);
@@ -207,7 +224,17 @@ ga_chunk_size(ga_owner *o, const void *ptr)
 	ga_span    *s;
 	unsigned	idx;
 
-	if (ga_lookup_chunk(o, ptr, &s, &idx) != 0)
+	ga_error_kind kind = ga_lookup_chunk(o, ptr, &s, &idx);
+
+	if (kind == GA_IN_NURSERY)
+	{
+		ga_nblock  *b;
+		uint32_t	g;
+
+		b = ga_nursery_find(o, s, ptr, &g, false);
+		return b != NULL ? ga_nursery_chunk_size(b, g) : 0;
+	}
+	if (kind != 0)
 		return 0;
 	return s->sizeclass == 0 ? ga_span_bytes(s) : s->elemsize;
 }
@@ -218,7 +245,12 @@ ga_owns(const ga_owner *o, const void *ptr)
 	ga_span    *s;
 	unsigned	idx;
 
-	return ga_lookup_chunk(o, ptr, &s, &idx) == 0;
+	ga_error_kind kind = ga_lookup_chunk(o, ptr, &s, &idx);
+	uint32_t	g;
+
+	if (kind == GA_IN_NURSERY)
+		return ga_nursery_find(o, s, ptr, &g, false) != NULL;
+	return kind == 0;
 }
 
 /*

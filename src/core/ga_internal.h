@@ -9,6 +9,7 @@
  *	alloc.c		the allocation slow paths, large objects, realloc
  *	free.c		pointer validation, the free slow path, span transitions
  *	owner.c		owners (contexts): init, reset, destroy
+ *	nursery.c	small owners' chunks in blocks that share the pool's spans
  *	mheap.c		the heap: arenas, arena index, span structs, span cache
  *	pagealloc.c	the page allocator: free runs in TLSF bins, coalescing
  *	scavenge.c	returning idle pages to the OS, the heap limit
@@ -66,10 +67,31 @@ extern ga_span *ga_list_pop(ga_span **head);
 extern void ga_owner_add_pages(ga_owner *o, ptrdiff_t npages);
 extern void ga_owner_release_span(ga_owner *o, ga_span *s);
 
-/* free.c */
+/*
+ * free.c.  ga_lookup_chunk returns GA_IN_NURSERY, with the pool's span,
+ * for a pointer into a nursery block: nursery.c validates it.
+ */
+#define GA_IN_NURSERY	((ga_error_kind) 100)
 extern ga_error_kind ga_lookup_chunk(const ga_owner *o, const void *ptr,
 									 ga_span **spanp, unsigned *idxp);
 extern void ga_report(const ga_owner *o, ga_error_kind kind, const void *ptr);
+
+/* nursery.c */
+extern void *ga_nursery_alloc(ga_owner *o, size_t size);
+extern ga_nblock *ga_nursery_find(const ga_owner *o, ga_span *s,
+								  const void *ptr, uint32_t *gp,
+								  bool report);
+extern size_t ga_nursery_chunk_size(ga_nblock *b, uint32_t g);
+extern void ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g);
+extern void *ga_nursery_resize(ga_owner *o, ga_nblock *b, uint32_t g,
+							   void *ptr, size_t size);
+extern void ga_nursery_reset(ga_owner *o);
+extern void ga_nursery_destroy(ga_owner *o);
+extern void ga_nursery_live(const ga_owner *o,
+							uint64_t live[GA_NUM_CLASSES]);
+extern bool ga_nursery_walk(const ga_owner *o, ga_object_visitor fn,
+							void *arg);
+extern void ga_nursery_pool_init(ga_heap *h);
 
 /* mheap.c */
 extern ga_span *ga_span_struct_alloc(ga_heap *h);

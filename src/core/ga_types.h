@@ -331,6 +331,54 @@ typedef struct ga_map
 } ga_map;
 
 /*
+ * ga_nblock: a nursery block.  A context that has allocated little holds
+ * no span: its chunks are carved, bump-pointer fashion, out of a few
+ * blocks of 1, 2, 4 and 8 KiB, and the blocks are ordinary objects of one
+ * owner that the heap keeps for them (ga_heap.nursery_pool), so that the
+ * blocks of many small contexts share that owner's spans.  Hundreds of
+ * relcache contexts holding a few hundred bytes each then cost about what
+ * their bytes cost, not a page per size class each (docs/design.md,
+ * "Nursery").  A context leaves the nursery ("graduates") for good once
+ * its blocks would pass GA_NURSERY_MAX bytes; from then on its small
+ * requests take spans of its own, as in Go.
+ *
+ * A chunk in a block is [hdr][payload] rounded up to 8 bytes, like a slot
+ * without a class.  Two bitmaps, one bit per 8-byte granule of the block,
+ * say where chunks start and which of them are live, so that a free is
+ * validated as a span's is (chunk start, double free) and the size of a
+ * chunk is the distance to the next start.  Freed space is reused only
+ * from the top: a free of the last chunk moves the top back over every
+ * dead chunk below it, and a block whose last chunk goes is emptied.  A
+ * reset empties the newest block and gives the others back.
+ *
+ * The struct heads the block; the bitmaps follow it (bits[0 .. nwords-1]
+ * the starts, bits[nwords .. 2*nwords-1] the live chunks, nwords =
+ * size / 512), then the chunks from offset first.
+ */
+typedef struct ga_nblock ga_nblock;
+
+struct ga_nblock
+{
+	ga_nblock  *next;			/* the owner's blocks, newest first; the
+								 * pool's free-list link once released */
+	ga_owner   *owner;			/* NULL once given back to the pool */
+	uint32_t	size;			/* bytes of the block: a pool class */
+	uint32_t	first;			/* offset of the first chunk */
+	uint32_t	top;			/* offset where the next chunk goes:
+								 * first <= top <= size; no chunk starts at
+								 * or above it */
+	uint32_t	nlive;			/* live chunks */
+	uint64_t	bits[];			/* starts, then live; see above */
+};
+
+#define GA_NURSERY_FIRST	1024	/* the first block */
+#define GA_NURSERY_BLOCK_MAX 8192	/* blocks double up to this */
+#define GA_NURSERY_MAX		16384	/* a context's blocks in all: more
+									 * graduates it */
+#define GA_NURSERY_CHUNK_MAX 1024	/* larger chunks (header included)
+									 * take spans even in the nursery */
+
+/*
  * ga_owner: what PostgreSQL calls a memory context.  Its mcache is alloc[]
  * (Go's mcache.alloc[]), the span each class allocates from, and the free
  * lists.  An empty alloc slot points at a shared read-only dummy span
@@ -384,6 +432,12 @@ struct ga_owner
 	size_t	   *mem_mirror;		/* if set, kept == npages*8K (mem_allocated) */
 	size_t		large_bytes;	/* bytes of live large objects (whole pages) */
 	uint64_t	large_total;	/* cumulative bytes of large objects */
+
+	ga_nblock  *nursery;		/* nursery blocks, newest first */
+	uint32_t	nursery_bytes;	/* their bytes (in *mem_mirror too) */
+	uint32_t	nursery_cap;	/* 0: allocate from spans only (no nursery,
+								 * or graduated); else the bytes of blocks
+								 * the nursery may hold, GA_NURSERY_MAX */
 
 	void	   *user;			/* the embedder's pointer (its context) */
 	ga_owner   *next;			/* heap's list of live owners */
@@ -439,7 +493,14 @@ typedef struct ga_owner_stats
 {
 	size_t		nspans;
 	size_t		npages;
-	size_t		span_bytes;		/* npages * 8K: what the owner holds */
+	size_t		span_bytes;		/* npages * 8K: its spans */
+	size_t		nursery_bytes;	/* its nursery blocks */
+	size_t		held_bytes;		/* span_bytes + nursery_bytes: what the
+								 * owner holds, its mem_allocated */
+	uint64_t	nursery_objects;	/* live chunks in its nursery blocks
+									 * (in objects too) */
+	size_t		nursery_alloc_bytes;	/* their slot bytes (in alloc_bytes
+										 * too) */
 	size_t		alloc_bytes;	/* slot bytes of live objects */
 	uint64_t	objects;		/* live objects */
 	uint64_t	mallocs;
@@ -563,6 +624,13 @@ struct ga_heap
 	 * fast path is doing its work.
 	 */
 	uint64_t	frees_slow;
+
+	/*
+	 * The owner whose objects are nursery blocks (ga_nblock): not in the
+	 * owners list, so no figure counts a block as an object; its spans are
+	 * in heap_inuse like any other.
+	 */
+	ga_owner	nursery_pool;
 
 	/* Owners and the counts of those already destroyed. */
 	ga_owner   *owners;

@@ -171,6 +171,13 @@ extern void ga_owner_reset(ga_owner *owner);
 /* Free every object and span.  The owner may be init'ed again. */
 extern void ga_owner_destroy(ga_owner *owner);
 
+/*
+ * Start the owner in the nursery (nursery.c): its first requests share
+ * blocks in the pool's spans with other small owners, until its blocks
+ * would pass GA_NURSERY_MAX bytes.  Before its first allocation.
+ */
+extern void ga_owner_enable_nursery(ga_owner *owner);
+
 /* No free lists: every free is a real one (see owner.c).  Before any free. */
 extern void ga_owner_disable_freelists(ga_owner *owner);
 
@@ -230,6 +237,13 @@ extern void ga_heap_read_stats(const ga_heap *heap, ga_heap_stats *out);
  */
 extern uint64_t ga_heap_limit_refusals(const ga_heap *heap);
 extern void ga_owner_read_stats(const ga_owner *owner, ga_owner_stats *out);
+
+/*
+ * Live nursery chunks of all owners, per class (the spans of the heap's
+ * nursery pool hold blocks, not these objects).
+ */
+extern void ga_heap_read_nursery_counts(const ga_heap *heap,
+										uint64_t out[GA_NUM_CLASSES]);
 
 /* Per class mallocs and frees of one owner / the whole heap, 0 = large. */
 extern void ga_owner_read_class_counts(const ga_owner *owner,

@@ -214,6 +214,7 @@ ga_heap_create(const ga_heap_config *cfg)
 		h->budget_arg = cfg->budget_arg;
 		h->huge_pages = cfg->huge_pages;
 	}
+	ga_nursery_pool_init(h);
 	return h;
 }
 

@@ -17,8 +17,9 @@
  *	  times) allocates from the same warm spans every round and never
  *	  reaches the heap;
  *	- mem_allocated is exact: it is npages * 8 KiB of the spans the owner
- *	  holds; every change of npages is added to *mem_mirror (a delta, so
- *	  the mirror may also count the blocks of an adopted AllocSet).
+ *	  holds plus the bytes of its nursery blocks (nursery.c); every change
+ *	  of either is added to *mem_mirror (a delta, so the mirror may also
+ *	  count the blocks of an adopted AllocSet).
  *
  * Objects that a reset or destroy releases count as frees, as Go counts
  * objects freed by the sweeper.  Nothing here counts them: an owner counts
@@ -89,7 +90,7 @@ ga_owner_set_mirror(ga_owner *o, size_t *mirror)
 {
 	o->mem_mirror = mirror;
 	if (mirror)
-		*mirror = GA_PAGES_BYTES(o->npages);
+		*mirror = GA_PAGES_BYTES(o->npages) + o->nursery_bytes;
 }
 
 void
@@ -252,6 +253,8 @@ ga_owner_reset(ga_owner *o)
 
 	o->dirty = 0;
 	o->link_key += GA_LINK_EPOCH;	/* forgotten links decode to nothing */
+	if (o->nursery != NULL)
+		ga_nursery_reset(o);
 	if (GA_UNLIKELY(o->reset_full != 0))
 	{
 		reset_rest(o, dirty);
@@ -278,6 +281,7 @@ ga_owner_destroy(ga_owner *o)
 	reset_classes(o, 0, o->used[0]);
 	reset_classes(o, 64, o->used[1]);
 	release_list(o, &o->large);
+	ga_nursery_destroy(o);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		uint64_t	mallocs = ga_owner_mallocs(o, (unsigned) c);

@@ -7,9 +7,10 @@
  * pagealloc.c, scavenge.c).  The object figures are each owner's per-class
  * counts plus those of destroyed owners (heap->retired).  An owner counts
  * only its mallocs, on the allocation fast path; its frees are mallocs
- * minus the objects its spans hold, so reading them walks the owner's
- * span lists: O(spans), which keeps ga_free and ga_owner_reset from
- * counting anything.  HeapAlloc is, as in Go, the slot bytes of live objects:
+ * minus the objects its spans and its nursery blocks hold, so reading
+ * them walks the owner's span lists and blocks: O(spans + nursery
+ * chunks), which keeps ga_free and ga_owner_reset from counting anything.
+ * A nursery chunk counts in the class its bytes would take.  HeapAlloc is, as in Go, the slot bytes of live objects:
  * sum over classes of (mallocs - frees) * class size, plus the pages of
  * live large objects.
  *
@@ -69,8 +70,12 @@ void
 ga_owner_read_class_counts(const ga_owner *o,
 						   ga_class_counts out[GA_NUM_CLASSES])
 {
+	uint64_t	nursery[GA_NUM_CLASSES];
 	int			c;
 
+	memset(nursery, 0, sizeof(nursery));
+	if (o->nursery != NULL)
+		ga_nursery_live(o, nursery);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		uint64_t	live;
@@ -81,7 +86,7 @@ ga_owner_read_class_counts(const ga_owner *o,
 			live = o->alloc[c]->alloc_count +
 				list_objects(o->central[c].partial) +
 				list_objects(o->central[c].full) -
-				o->freelist[c].count;
+				o->freelist[c].count + nursery[c];
 		out[c].mallocs = ga_owner_mallocs(o, (unsigned) c);
 		out[c].frees = out[c].mallocs - live;
 	}
@@ -107,11 +112,23 @@ ga_owner_read_stats(const ga_owner *o, ga_owner_stats *out)
 	ga_class_counts counts[GA_NUM_CLASSES];
 	int			c;
 
+	uint64_t	nursery[GA_NUM_CLASSES];
+
 	ga_owner_read_class_counts(o, counts);
 	memset(out, 0, sizeof(*out));
+	memset(nursery, 0, sizeof(nursery));
+	if (o->nursery != NULL)
+		ga_nursery_live(o, nursery);
+	for (c = 1; c < GA_NUM_CLASSES; c++)
+	{
+		out->nursery_objects += nursery[c];
+		out->nursery_alloc_bytes += nursery[c] * ga_class_size[c];
+	}
 	out->nspans = o->nspans;
 	out->npages = o->npages;
 	out->span_bytes = GA_PAGES_BYTES(o->npages);
+	out->nursery_bytes = o->nursery_bytes;
+	out->held_bytes = out->span_bytes + out->nursery_bytes;
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
 		uint64_t	live = counts[c].mallocs - counts[c].frees;
@@ -123,6 +140,23 @@ ga_owner_read_stats(const ga_owner *o, ga_owner_stats *out)
 			out->alloc_bytes += live * ga_class_size[c];
 	}
 	out->alloc_bytes += o->large_bytes;
+}
+
+/*
+ * ga_heap_read_nursery_counts
+ *		Live chunks in the nursery blocks of every owner, per class of
+ *		their bytes: the part of a class's live objects (mallocs - frees)
+ *		that no span of the class holds.
+ */
+void
+ga_heap_read_nursery_counts(const ga_heap *h, uint64_t out[GA_NUM_CLASSES])
+{
+	const ga_owner *o;
+
+	memset(out, 0, sizeof(uint64_t) * GA_NUM_CLASSES);
+	for (o = h->owners; o != NULL; o = o->next)
+		if (o->nursery != NULL)
+			ga_nursery_live(o, out);
 }
 
 void
@@ -328,6 +362,7 @@ ga_owner_walk_objects(const ga_owner *o, ga_object_visitor fn, void *arg)
 	for (s = o->large; s != NULL; s = s->next)
 		if (!fn(arg, (char *) s->base + o->hdr, ga_span_bytes(s)))
 			return;
+	ga_nursery_walk(o, fn, arg);
 }
 
 void

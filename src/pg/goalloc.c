@@ -48,6 +48,7 @@ PG_MODULE_MAGIC;
 
 /* GUC variables (goalloc_internal.h) */
 bool		goalloc_check = false;
+bool		goalloc_nursery = true;
 int			goalloc_heap_limit_kb = 0;
 int			goalloc_retain_kb = (int) (GA_DEFAULT_RETAIN / 1024);
 bool		goalloc_huge_pages = false;
@@ -96,6 +97,17 @@ _PG_init(void)
 							 "check a sentinel byte after it and wipe freed memory with 0x7F.",
 							 &goalloc_check,
 							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("goalloc.nursery",
+							 "Starts goalloc contexts in the nursery.",
+							 "A context created while this is on serves its first small chunks "
+							 "from blocks of 1 to 8 kB that small contexts share, and takes spans "
+							 "of its own only once it holds more than 16 kB of them.",
+							 &goalloc_nursery,
+							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

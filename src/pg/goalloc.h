@@ -80,8 +80,8 @@ extern bool GoAllocContextIsStock(MemoryContext context);
 extern void GoAllocContextKeepStock(MemoryContext context);
 
 /*
- * Figures of one goalloc context.  All sizes are in bytes; span_bytes is
- * always the context's mem_allocated.
+ * Figures of one goalloc context.  All sizes are in bytes; span_bytes +
+ * nursery_bytes is always the context's mem_allocated.
  */
 typedef struct GoAllocContextStats
 {
@@ -95,6 +95,9 @@ typedef struct GoAllocContextStats
 	uint64		live_chunks;
 	uint64		mallocs;		/* chunks allocated since creation */
 	uint64		frees;			/* chunks freed since creation */
+	Size		nursery_bytes;	/* nursery blocks: the first small chunks of
+								 * a context, in blocks small contexts share
+								 * (goalloc.nursery) */
 } GoAllocContextStats;
 
 /*

@@ -487,6 +487,8 @@ GoAllocContextCreateExtended(MemoryContext parent, const char *name,
 	set->owner.user = set;
 	if (check)
 		ga_owner_disable_freelists(&set->owner);	/* keep freed chunks wiped */
+	else if (goalloc_nursery)
+		ga_owner_enable_nursery(&set->owner);
 
 	/* Finally, do the type-independent part of context creation */
 	MemoryContextCreate((MemoryContext) set,
@@ -932,9 +934,9 @@ GoAllocStats(MemoryContext context,
 	ga_owner_read_stats(&set->owner, &st);
 	ga_owner_walk_spans(&set->owner, GoAllocFreeSlotsVisitor, &freechunks);
 
-	totalspace = st.span_bytes;
-	freespace = st.span_bytes >= st.alloc_bytes ?
-		st.span_bytes - st.alloc_bytes : 0;
+	totalspace = st.held_bytes;
+	freespace = st.held_bytes >= st.alloc_bytes ?
+		st.held_bytes - st.alloc_bytes : 0;
 
 	if (printfunc)
 	{
@@ -976,11 +978,11 @@ GoAllocCheck(MemoryContext context)
 		GoAllocCheckAll(set, false);
 
 	ga_owner_read_stats(&set->owner, &st);
-	if (st.span_bytes != set->header.mem_allocated)
+	if (st.held_bytes != set->header.mem_allocated)
 	{
 		goalloc_log_name(context->name, name, sizeof(name));
-		elog(WARNING, "goalloc context \"%s\": mem_allocated %zu, spans hold %zu",
-			 name, set->header.mem_allocated, (Size) st.span_bytes);
+		elog(WARNING, "goalloc context \"%s\": mem_allocated %zu, spans and nursery hold %zu",
+			 name, set->header.mem_allocated, (Size) st.held_bytes);
 	}
 }
 
@@ -1057,6 +1059,7 @@ GoAllocContextGetStats(MemoryContext context, GoAllocContextStats *stats)
 	stats->keep_bytes = (Size) set->owner.keep_pages * GA_PAGE_SIZE;
 	stats->nspans = st.nspans;
 	stats->span_bytes = st.span_bytes;
+	stats->nursery_bytes = st.nursery_bytes;
 	stats->used_bytes = st.alloc_bytes;
 	stats->live_chunks = st.objects;
 	stats->mallocs = st.mallocs;

@@ -403,9 +403,9 @@ AdoptedReset(MemoryContext context)
 		ga_owner_stats st;
 
 		ga_owner_read_stats(&a->owner, &st);
-		context->mem_allocated -= st.span_bytes;
+		context->mem_allocated -= st.held_bytes;
 		a->orig->reset(context);
-		context->mem_allocated += st.span_bytes;
+		context->mem_allocated += st.held_bytes;
 	}
 #else
 	a->orig->reset(context);
@@ -494,7 +494,7 @@ AdoptedStats(MemoryContext context,
 	memset(&aset, 0, sizeof(aset));
 	a->orig->stats(context, NULL, NULL, &aset, print_to_stderr);
 	ga_owner_read_stats(&a->owner, &st);
-	gfree = st.span_bytes >= st.alloc_bytes ? st.span_bytes - st.alloc_bytes : 0;
+	gfree = st.held_bytes >= st.alloc_bytes ? st.held_bytes - st.alloc_bytes : 0;
 
 	if (printfunc)
 	{
@@ -502,12 +502,12 @@ AdoptedStats(MemoryContext context,
 
 		snprintf(stats_string, sizeof(stats_string),
 				 "%zu total in %zu blocks; %zu free (%zu chunks); %zu used; goalloc: %zu total in %zu spans; %zu used; %llu live chunks",
-				 aset.totalspace + (Size) st.span_bytes,
+				 aset.totalspace + (Size) st.held_bytes,
 				 aset.nblocks + (Size) st.nspans,
 				 aset.freespace + gfree, aset.freechunks,
-				 aset.totalspace - aset.freespace + (Size) st.span_bytes - gfree,
-				 (Size) st.span_bytes, (Size) st.nspans,
-				 (Size) st.span_bytes - gfree,
+				 aset.totalspace - aset.freespace + (Size) st.held_bytes - gfree,
+				 (Size) st.held_bytes, (Size) st.nspans,
+				 (Size) st.held_bytes - gfree,
 				 (unsigned long long) st.objects);
 		printfunc(context, passthru, stats_string, print_to_stderr);
 	}
@@ -516,7 +516,7 @@ AdoptedStats(MemoryContext context,
 	{
 		totals->nblocks += aset.nblocks + st.nspans;
 		totals->freechunks += aset.freechunks;
-		totals->totalspace += aset.totalspace + st.span_bytes;
+		totals->totalspace += aset.totalspace + st.held_bytes;
 		totals->freespace += aset.freespace + gfree;
 	}
 }
@@ -586,6 +586,8 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 	a->scope = scope;
 	a->next_free = NULL;
 	ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
+	if (goalloc_nursery)
+		ga_owner_enable_nursery(&a->owner);
 	a->owner.user = context;
 
 	/* The mirror starts at the owner's 0 bytes; keep the AllocSet's count */

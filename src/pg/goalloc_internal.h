@@ -73,6 +73,7 @@ extern void goalloc_log_name(const char *name, char *buf, Size buflen);
 
 /* GUCs (goalloc.c). */
 extern bool goalloc_check;
+extern bool goalloc_nursery;
 extern int	goalloc_heap_limit_kb;	/* 0 = unlimited */
 extern int	goalloc_retain_kb;
 extern bool goalloc_huge_pages;

@@ -42,7 +42,8 @@
  *							figures and the scavenger's.
  *	goalloc_contexts()		one row per live goalloc context (an owner: its
  *							own mcache and mcentral): spans, pages, bytes of
- *							live objects, mem_allocated, mallocs, frees.
+ *							live objects, mem_allocated, mallocs, frees, and
+ *							its nursery blocks and the chunks they hold.
  *	goalloc_scavenge(keep)	Go's debug.FreeOSMemory (keep = 0): release idle
  *							pages to the OS until at most keep bytes of idle
  *							memory stay backed.  Returns the bytes released.
@@ -92,6 +93,8 @@ typedef struct ArenaCollect
 /* Per size class aggregates of a span walk; index 0 = large. */
 typedef struct ClassAgg
 {
+	const ga_owner *pool;		/* the heap's nursery pool: its objects are
+								 * blocks, not counted */
 	int64		spans[GA_NUM_CLASSES];
 	int64		cached[GA_NUM_CLASSES];
 	int64		pages[GA_NUM_CLASSES];
@@ -210,6 +213,8 @@ aggregate_span(void *arg, const ga_span_info *info)
 	if (info->state == GA_SPAN_CACHED)
 		a->cached[c]++;
 	a->pages[c] += info->npages;
+	if (info->owner == a->pool)
+		return true;
 	a->objects[c] += info->allocated;
 	a->bytes[c] += (int64) info->allocated * info->elemsize;
 	return true;
@@ -272,7 +277,10 @@ goalloc_views_spans(PG_FUNCTION_ARGS)
 		bool		nulls[12];
 
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = text_or_null(cx ? cx->name : NULL, &nulls[0]);
+		/* the pool's spans hold the nursery blocks of small contexts */
+		values[0] = text_or_null(cx ? cx->name :
+								 s->owner == &heap->nursery_pool ?
+								 "goalloc nursery" : NULL, &nulls[0]);
 		values[1] = Int32GetDatum((int32) s->arena);
 		values[2] = address_datum(s->base, &nulls[2]);
 		values[3] = size_datum(s->npages);
@@ -282,7 +290,7 @@ goalloc_views_spans(PG_FUNCTION_ARGS)
 		values[7] = Int32GetDatum((int32) s->nelems);
 		values[8] = Int32GetDatum((int32) s->allocated);
 		values[9] = CStringGetTextDatum(ga_span_state_name(s->state));
-		if (s->owner)
+		if (cx)
 			values[10] = address_datum((uintptr_t) cx, &nulls[10]);
 		else
 			nulls[10] = true;
@@ -303,15 +311,19 @@ goalloc_views_sizeclasses(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ga_heap    *heap = goalloc_backend_heap(false);
 	ga_class_counts counts[GA_NUM_CLASSES];
+	uint64_t	nursery[GA_NUM_CLASSES];
 	ClassAgg	agg;
 	int			c;
 
 	goalloc_publish();
 	memset(counts, 0, sizeof(counts));
+	memset(nursery, 0, sizeof(nursery));
 	memset(&agg, 0, sizeof(agg));
 	if (heap != NULL)
 	{
 		ga_heap_read_class_counts(heap, counts);
+		ga_heap_read_nursery_counts(heap, nursery);
+		agg.pool = &heap->nursery_pool;
 		ga_heap_walk_spans(heap, aggregate_span, &agg);
 	}
 	ga_sizeclasses_init();
@@ -319,8 +331,8 @@ goalloc_views_sizeclasses(PG_FUNCTION_ARGS)
 	SetSingleFuncCall(fcinfo, 0);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
-		Datum		values[14];
-		bool		nulls[14];
+		Datum		values[15];
+		bool		nulls[15];
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = Int32GetDatum(c);
@@ -347,6 +359,7 @@ goalloc_views_sizeclasses(PG_FUNCTION_ARGS)
 		values[11] = Int64GetDatum(agg.bytes[c]);
 		values[12] = size_datum(counts[c].mallocs);
 		values[13] = size_datum(counts[c].frees);
+		values[14] = size_datum(nursery[c]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}
@@ -662,8 +675,8 @@ goalloc_views_contexts(PG_FUNCTION_ARGS)
 		MemoryContext cx = r->cx;
 		MemoryContext p;
 		int			level = 0;
-		Datum		values[12];
-		bool		nulls[12];
+		Datum		values[15];
+		bool		nulls[15];
 
 		memset(nulls, 0, sizeof(nulls));
 		if (cx != NULL)
@@ -689,6 +702,9 @@ goalloc_views_contexts(PG_FUNCTION_ARGS)
 		values[8] = size_datum(r->st.objects);
 		values[10] = size_datum(r->st.mallocs);
 		values[11] = size_datum(r->st.frees);
+		values[12] = size_datum(r->st.nursery_bytes);
+		values[13] = size_datum(r->st.nursery_objects);
+		values[14] = size_datum(r->st.nursery_alloc_bytes);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

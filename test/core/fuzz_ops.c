@@ -68,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ga_sizeclasses_init();
 	m_init(st, NOWN, false);
 	st->edges_only = true;
+	st->nursery_mask = hdrs;	/* owner i in the nursery: bit i */
 	for (int i = 0; i < NOWN; i++)
 		m_owner_create(st, i, 8 * ((hdrs >> (2 * i)) & 3), (i & 1) ? 0 : GA_DEFAULT_KEEP);
 

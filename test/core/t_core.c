@@ -346,10 +346,23 @@ t_check_heap(ga_heap *heap)
 				a_released = 0,
 				a_pages = 0;
 	size_t		owner_pages = 0,
+				pool_pages = 0,
 				nowners = 0;
 	bool		ok = true;
 
 	ga_heap_read_stats(heap, &st);
+	for (ga_owner *o = heap->owners; o; o = o->next)
+	{
+		uint64_t	nl[GA_NUM_CLASSES] = {0};
+
+		ga_nursery_live(o, nl);
+		for (int c = 1; c < GA_NUM_CLASSES; c++)
+		{
+			live[c] += nl[c];
+			objects += nl[c];
+			alloc_bytes += nl[c] * ga_class_size[c];
+		}
+	}
 	ok &= T_EQ(st.heap_sys, st.heap_inuse + st.heap_idle);
 	ok &= T_LE(st.heap_released, st.heap_idle);
 	ok &= T_EQ(st.heap_objects, st.mallocs - st.frees);
@@ -369,6 +382,12 @@ t_check_heap(ga_heap *heap)
 		if (s->sizeclass >= GA_NUM_CLASSES)
 			continue;
 		inuse_pages += s->npages;
+		if (s->owner == &heap->nursery_pool)
+		{
+			/* its objects are blocks; the owners' chunks are counted */
+			pool_pages += s->npages;
+			continue;
+		}
 		objects += s->allocated;
 		alloc_bytes += (size_t) s->allocated * s->elemsize;
 		live[s->sizeclass] += s->allocated;
@@ -454,7 +473,7 @@ owners:
 		ok &= t_check_owner(o, o->mem_mirror);
 	}
 	ok &= T_EQ(nowners, st.nowners);
-	ok &= T_EQ(owner_pages + cached_pages, inuse_pages);
+	ok &= T_EQ(owner_pages + cached_pages + pool_pages, inuse_pages);
 
 	t_spans_free(&sp);
 	return ok;
@@ -634,6 +653,72 @@ check_freelists(const ga_owner *owner)
 	return ok;
 }
 
+/*
+ * The owner's nursery blocks (nursery.c): each an allocated block of the
+ * heap's pool, this owner's, its bitmaps consistent with its top; adds its
+ * live chunks to live[], objects and bytes as slots of their class.
+ */
+static bool
+check_nursery(ga_owner *owner, uint64_t *live, size_t *objects,
+			  size_t *bytes)
+{
+	ga_owner   *pool = &owner->heap->nursery_pool;
+	size_t		held = 0;
+	bool		ok = true;
+
+	for (ga_nblock *b = owner->nursery; b != NULL; b = b->next)
+	{
+		uint32_t	nw = b->size / 512;
+		const uint64_t *starts = b->bits;
+		const uint64_t *lives = b->bits + nw;
+		uint32_t	nlive = 0;
+		uint32_t	last = 0;
+
+		held += b->size;
+		ok &= T_CHECK(b->owner == owner);
+		ok &= T_CHECK(ga_owns(pool, b));
+		ok &= T_EQ(ga_chunk_size(pool, b), b->size);
+		ok &= T_LE(b->first, b->top);
+		ok &= T_LE(b->top, b->size);
+		ok &= T_EQ(b->top % 8, 0);
+		for (uint32_t g = 0; g < b->size / 8; g++)
+		{
+			bool		st = (starts[g / 64] >> (g % 64)) & 1;
+			bool		lv = (lives[g / 64] >> (g % 64)) & 1;
+
+			if (lv && !st)
+				ok &= T_FAIL("nursery: live granule %u starts no chunk", g);
+			if (st && (g * 8 < b->first || g * 8 >= b->top))
+				ok &= T_FAIL("nursery: chunk start %u outside [first, top)", g);
+			if (st)
+				last = g;
+			if (lv)
+			{
+				uint32_t	e = g + 1;
+				size_t		n;
+
+				while (e * 8 < b->top && !((starts[e / 64] >> (e % 64)) & 1))
+					e++;
+				n = (size_t) (e - g) * 8;
+				ok &= T_EQ(ga_class_size[t_expected_class(n)], n);
+				live[t_expected_class(n)]++;
+				(*objects)++;
+				*bytes += n;
+				nlive++;
+			}
+		}
+		ok &= T_EQ(nlive, b->nlive);
+		/* the top chunk is live: a free of the last chunk lowers the top */
+		if (b->top > b->first)
+			ok &= T_CHECK((lives[last / 64] >> (last % 64)) & 1);
+		if (b != owner->nursery)
+			ok &= T_CHECK(b->nlive > 0);	/* older blocks go when empty */
+	}
+	ok &= T_EQ(held, owner->nursery_bytes);
+	ok &= T_LE(held, GA_NURSERY_MAX);
+	return ok;
+}
+
 bool
 t_check_owner(ga_owner *owner, const size_t *mirror)
 {
@@ -673,6 +758,9 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 		}
 	}
 	ok &= T_EQ(pages, os.npages);
+	ok &= check_nursery(owner, live, &objects, &bytes);
+	ok &= T_EQ(os.nursery_bytes, owner->nursery_bytes);
+	ok &= T_EQ(os.held_bytes, os.span_bytes + os.nursery_bytes);
 	ok &= T_EQ(objects, os.objects);
 	ok &= T_EQ(bytes, os.alloc_bytes);
 	ga_owner_read_class_counts(owner, counts);
@@ -690,7 +778,7 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 	ok &= check_fast_reset(owner);
 	ok &= check_freelists(owner);
 	if (mirror)
-		ok &= T_EQ(*mirror, os.span_bytes);
+		ok &= T_EQ(*mirror, os.held_bytes);
 	ok &= T_EQ(ga_owner_is_empty(owner), os.objects == 0);
 	ga_owner_walk_objects(owner, visit_obj, &oa);
 	ok &= oa.ok;

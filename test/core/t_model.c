@@ -247,6 +247,8 @@ m_owner_create(m_state *st, int i, size_t hdr, size_t keep)
 	mo->alloc_bytes = mo->large_bytes = 0;
 	mo->mirror = 12345;
 	ga_owner_init(&mo->o, st->heap, hdr, keep);
+	if ((st->nursery_mask >> (i % 32)) & 1)
+		ga_owner_enable_nursery(&mo->o);
 	ga_owner_set_mirror(&mo->o, &mo->mirror);
 	mo->live = true;
 	T_EQ(mo->mirror, 0);
@@ -496,6 +498,9 @@ expected_after_free(m_state *st, m_owner *mo, const void *ptr)
 	for (size_t s = 0; s < sp.n; s++)
 		if (a >= sp.v[s].base && a < sp.v[s].base + sp.v[s].npages * GA_PAGE_SIZE)
 			k = GA_ERR_DOUBLE_FREE, in_span = true;
+	for (ga_nblock *b = mo->o.nursery; b != NULL; b = b->next)
+		if (a >= (uintptr_t) b && a < (uintptr_t) b + b->size)
+			k = GA_ERR_DOUBLE_FREE, in_span = true;
 	if (!in_span)
 	{
 		/* in an arena of the heap at all? */
@@ -677,8 +682,8 @@ m_check_owner(m_state *st, int i)
 	ga_owner_read_class_counts(&mo->o, counts);
 	ok &= check_class_mallocs(counts, mo->class_mallocs);
 	ok &= T_EQ(os.alloc_bytes, mo->alloc_bytes);
-	ok &= T_EQ(os.span_bytes, mo->mirror);
-	ok &= T_LE(os.alloc_bytes, os.span_bytes);
+	ok &= T_EQ(os.held_bytes, mo->mirror);
+	ok &= T_LE(os.alloc_bytes, os.held_bytes);
 	ok &= check_errors(st);
 	return ok;
 }

@@ -59,6 +59,8 @@ typedef struct m_state
 	uint32_t	serial;
 	size_t		limit;
 	bool		stride_fill;	/* touch every 4 KiB of big chunks */
+	uint32_t	nursery_mask;	/* owner i starts in the nursery if bit
+								 * i % 32 is set (nursery.c) */
 	bool		edges_only;		/* fuzzer: only 64 bytes at each end */
 	size_t		large_live;		/* requested bytes of large chunks, all owners */
 	uint64_t	nulls;			/* allocations refused (limit) */

@@ -21,15 +21,19 @@ SELECT s AS request, goalloc_alloc(:h, s) AS chunk_space,
 
 SELECT name, parent, check_mode, live_chunks, live_bytes, chunk_space,
        last_chunk_space, is_empty, contains_all, is_goalloc,
-       mem_allocated > 0 AND mem_allocated % 8192 = 0 AS whole_pages
+       mem_allocated = (SELECT pages * 8192 + nursery_bytes FROM goalloc_contexts()
+                         WHERE name = 'sizes') AS pages_and_nursery
   FROM goalloc_context_info(:h);
 
 -- mem_allocated is what pg_backend_memory_contexts shows, its used bytes are
--- the slots of the live chunks, and goalloc_spans agrees on the pages
+-- the slots of the live chunks, and goalloc_spans agrees on the pages; the
+-- first small chunks lie in nursery blocks (goalloc.nursery)
 SELECT m.parent, m.level, m.total_bytes = i.mem_allocated AS total_is_mem_allocated,
        m.used_bytes = i.chunk_space AS used_is_chunk_space,
        m.total_nblocks = (SELECT count(*) FROM goalloc_spans() s WHERE s.context = 'sizes') AS blocks_are_spans,
-       (SELECT sum(pages) * 8192 FROM goalloc_spans() s WHERE s.context = 'sizes') = i.mem_allocated AS spans_are_mem_allocated
+       (SELECT sum(pages) * 8192 FROM goalloc_spans() s WHERE s.context = 'sizes')
+       + (SELECT nursery_bytes FROM goalloc_contexts() WHERE name = 'sizes') = i.mem_allocated AS spans_nursery_are_mem_allocated,
+       (SELECT nursery_bytes FROM goalloc_contexts() WHERE name = 'sizes') AS nursery_bytes
   FROM goalloc_context_info(:h) i, pg_backend_memory_contexts m
  WHERE m.name = 'sizes';
 

@@ -103,7 +103,10 @@ FETCH 30 FROM re;
 ROLLBACK;
 SET goalloc.executor = off;
 SELECT routed_queries, adopted_live FROM goalloc_executor_status();
-SELECT count(*) AS owned_spans FROM goalloc_spans() WHERE context IS NOT NULL;
+SELECT count(*) AS owned_spans FROM goalloc_spans()
+ WHERE context IS NOT NULL AND context <> 'goalloc nursery';
+SELECT coalesce(sum(allocated), 0) AS nursery_blocks FROM goalloc_spans()
+ WHERE context = 'goalloc nursery';
 SELECT ncontexts FROM goalloc_stats();
 
 -- Contexts recycled by AllocSet's freelist come back as plain AllocSets.

@@ -42,7 +42,7 @@ SELECT p.proname,
 -- Addresses are for superusers: a pg_read_all_stats member sees the
 -- figures but no address.
 SELECT goalloc_context_create('hardening') AS h \gset
-SELECT goalloc_alloc(:h, 100, 10) > 0 AS allocated;
+SELECT goalloc_alloc(:h, 2000, 10) > 0 AS allocated;	-- past the nursery
 SELECT count(*) > 0 AS spans, bool_and(base IS NOT NULL) AS base_shown,
        bool_and(context_addr IS NOT NULL) AS addr_shown
   FROM goalloc_spans() WHERE context = 'hardening';

@@ -24,7 +24,9 @@ SELECT * FROM goalloc_stats();
 CREATE FUNCTION pg_temp.views_check(OUT check_name text, OUT ok boolean)
 RETURNS SETOF record LANGUAGE sql AS $$
 WITH st AS MATERIALIZED (SELECT * FROM goalloc_stats()),
-     sp AS MATERIALIZED (SELECT * FROM goalloc_spans()),
+     sp AS MATERIALIZED (SELECT *, coalesce(context = 'goalloc nursery' AND
+                                            context_addr IS NULL, false) AS pool
+                           FROM goalloc_spans()),
      ar AS MATERIALIZED (SELECT * FROM goalloc_arenas()),
      ch AS MATERIALIZED (SELECT * FROM goalloc_chunks()),
      m1 AS MATERIALIZED (SELECT * FROM goalloc_heap_map(1)),
@@ -33,8 +35,9 @@ WITH st AS MATERIALIZED (SELECT * FROM goalloc_stats()),
      cx AS MATERIALIZED (SELECT * FROM goalloc_contexts()),
      sp_class AS (SELECT sizeclass, count(*) AS spans,
                          count(*) FILTER (WHERE state = 'cached') AS cached,
-                         sum(pages) AS pages, sum(allocated) AS objects,
-                         sum(allocated::bigint * object_size) AS bytes
+                         sum(pages) AS pages,
+                         coalesce(sum(allocated) FILTER (WHERE NOT pool), 0) AS objects,
+                         coalesce(sum(allocated::bigint * object_size) FILTER (WHERE NOT pool), 0) AS bytes
                     FROM sp GROUP BY sizeclass),
      sp_cx AS (SELECT context_addr, count(*) AS spans, sum(pages) AS pages,
                       sum(allocated) AS objects,
@@ -93,16 +96,26 @@ SELECT * FROM (VALUES
                ELSE ':' END) = 0
   AND (SELECT count(*) FROM m8 JOIN m1 USING (arena, chunk)
         WHERE length(m8.map) <> (length(m1.map) + 7) / 8) = 0),
- ('heap_objects = sum(allocated)',
-  (SELECT heap_objects FROM st) = (SELECT coalesce(sum(allocated), 0) FROM sp)),
+ ('heap_objects = sum(allocated) + nursery chunks',
+  (SELECT heap_objects FROM st) = (SELECT coalesce(sum(allocated), 0) FROM sp WHERE NOT pool)
+                                  + (SELECT coalesce(sum(nursery_objects), 0) FROM cx)),
  ('heap_objects = mallocs - frees',
   (SELECT heap_objects = mallocs - frees FROM st)),
- ('heap_alloc = sum(allocated * object_size)',
-  (SELECT heap_alloc FROM st) = (SELECT coalesce(sum(allocated::bigint * object_size), 0) FROM sp)),
+ ('heap_alloc = sum(allocated * object_size) + nursery chunks',
+  (SELECT heap_alloc FROM st) = (SELECT coalesce(sum(allocated::bigint * object_size), 0) FROM sp WHERE NOT pool)
+                                + (SELECT coalesce(sum(nursery_bytes_in_use), 0) FROM cx)),
  ('total_alloc >= heap_alloc',
   (SELECT total_alloc >= heap_alloc FROM st)),
- ('class objects_in_use = mallocs - frees',
-  (SELECT bool_and(objects_in_use = mallocs - frees) FROM sc)),
+ ('class objects_in_use + nursery_objects = mallocs - frees',
+  (SELECT bool_and(objects_in_use + nursery_objects = mallocs - frees) FROM sc)),
+ ('nursery chunks: classes add up to contexts',
+  (SELECT sum(nursery_objects) FROM sc) = (SELECT coalesce(sum(nursery_objects), 0) FROM cx)),
+ ('nursery blocks = live objects of the pool''s spans',
+  (SELECT coalesce(sum(nursery_bytes), 0) FROM cx)
+  = (SELECT coalesce(sum(allocated::bigint * object_size), 0) FROM sp WHERE pool)),
+ ('nursery: at most 16 kB of blocks, chunks inside them',
+  (SELECT coalesce(bool_and(nursery_bytes <= 16384 AND nursery_bytes_in_use <= nursery_bytes
+                            AND nursery_bytes_in_use <= bytes_in_use), true) FROM cx)),
  ('class figures = its spans',
   (SELECT count(*) FROM sc LEFT JOIN sp_class c USING (sizeclass)
     WHERE sc.spans <> coalesce(c.spans, 0)
@@ -135,7 +148,7 @@ SELECT * FROM (VALUES
     WHERE state NOT IN ('mcache', 'partial', 'full', 'large', 'cached')
        OR allocated < 0 OR allocated > objects
        OR (state = 'cached') <> (context IS NULL)
-       OR (state = 'cached') <> (context_addr IS NULL)
+       OR (state = 'cached') <> (context_addr IS NULL AND NOT pool)
        OR (state = 'cached' AND allocated <> 0)
        OR (state = 'full' AND allocated + free_listed <> objects)
        OR (state = 'partial' AND allocated + free_listed >= objects)) = 0),
@@ -157,14 +170,15 @@ SELECT * FROM (VALUES
   (SELECT count(*) FROM cx LEFT JOIN sp_cx USING (context_addr)
     WHERE cx.spans <> coalesce(sp_cx.spans, 0)
        OR cx.pages <> coalesce(sp_cx.pages, 0)
-       OR cx.objects <> coalesce(sp_cx.objects, 0)
-       OR cx.bytes_in_use <> coalesce(sp_cx.bytes, 0)) = 0),
+       OR cx.objects <> coalesce(sp_cx.objects, 0) + cx.nursery_objects
+       OR cx.bytes_in_use <> coalesce(sp_cx.bytes, 0) + cx.nursery_bytes_in_use) = 0),
  ('context objects = mallocs - frees',
   (SELECT coalesce(bool_and(objects = mallocs - frees), true) FROM cx)),
- ('context mem_allocated = pages * 8192',
-  (SELECT coalesce(bool_and(mem_allocated = pages * 8192), true) FROM cx)),
- ('context pages + cached pages = heap_inuse',
+ ('context mem_allocated = pages * 8192 + nursery_bytes',
+  (SELECT coalesce(bool_and(mem_allocated = pages * 8192 + nursery_bytes), true) FROM cx)),
+ ('context pages + cached pages + pool pages = heap_inuse',
   (SELECT coalesce(sum(pages), 0) * 8192 FROM cx) + (SELECT span_cache_bytes FROM st)
+  + (SELECT coalesce(sum(pages), 0) * 8192 FROM sp WHERE pool)
   = (SELECT heap_inuse FROM st)),
  ('context objects add up to heap_objects',
   (SELECT coalesce(sum(objects), 0) FROM cx) = (SELECT heap_objects FROM st)),
@@ -186,7 +200,9 @@ SELECT * FROM (VALUES
 $$;
 
 -- A workload: three contexts, classes from 16 to 5376 bytes, large chunks
--- and one chunk bigger than an arena
+-- and one chunk bigger than an arena.  They take spans from their first
+-- chunk (the nursery is shown at the end).
+SET goalloc.nursery = off;
 SELECT goalloc_context_create('views_a', NULL, 0) AS a \gset
 SELECT goalloc_context_create('views_b') AS b \gset
 SELECT goalloc_context_create('views_child', :a) AS c \gset
@@ -348,6 +364,49 @@ SELECT heap_objects, heap_alloc, mallocs = frees AS all_freed, ncontexts,
   FROM goalloc_stats();
 SELECT count(*) AS contexts FROM goalloc_contexts();
 SELECT count(*) FILTER (WHERE state <> 'cached') AS owned_spans FROM goalloc_spans();
+
+-- The nursery (goalloc.nursery, on by default): a context that holds little
+-- takes no span of its own; its chunks lie in a block of 1 kB, and the
+-- blocks of 200 contexts share the spans of the pool ('goalloc nursery')
+RESET goalloc.nursery;
+CREATE TEMP TABLE nh AS
+SELECT i, goalloc_context_create('nursery_' || i) AS h FROM generate_series(1, 200) i;
+SELECT sum(goalloc_alloc(h, 24, 5) + goalloc_alloc(h, 100, 2) + goalloc_alloc(h, 200, 1))
+       AS chunk_space FROM nh;
+SELECT check_name FROM pg_temp.views_check() WHERE ok IS NOT TRUE;
+SELECT count(*) AS contexts, sum(spans) AS spans, min(nursery_bytes) AS min_nursery,
+       max(nursery_bytes) AS max_nursery, sum(nursery_objects) AS nursery_chunks,
+       bool_and(mem_allocated = nursery_bytes) AS mem_is_blocks,
+       bool_and(bytes_in_use = nursery_bytes_in_use) AS all_in_nursery
+  FROM goalloc_contexts() WHERE name LIKE 'nursery\_%';
+SELECT sizeclass, object_size, count(*) AS spans, sum(pages) AS pages,
+       sum(allocated) AS blocks
+  FROM goalloc_spans() WHERE context = 'goalloc nursery' GROUP BY 1, 2 ORDER BY 1;
+SELECT sizeclass, objects_in_use, nursery_objects, mallocs - frees AS live
+  FROM goalloc_sizeclasses() WHERE nursery_objects > 0 ORDER BY 1;
+
+-- Past 16 kB of blocks a context graduates: its next chunks take spans of
+-- its own; its nursery chunks stay until a reset gives the blocks back
+SELECT goalloc_alloc(h, 200, 100) > 0 AS grew FROM nh WHERE i = 1;
+SELECT name, spans, nursery_bytes, objects - nursery_objects AS in_spans
+  FROM goalloc_contexts() WHERE name = 'nursery_1';
+SELECT check_name FROM pg_temp.views_check() WHERE ok IS NOT TRUE;
+SELECT goalloc_context_reset(h) FROM nh WHERE i <= 2;
+SELECT name, objects, spans, nursery_bytes, mem_allocated - pages * 8192 AS held_in_nursery
+  FROM goalloc_contexts() WHERE name IN ('nursery_1', 'nursery_2') ORDER BY 1;
+SELECT goalloc_alloc(h, 24, 3) > 0 AS again FROM nh WHERE i <= 2;
+SELECT name, nursery_objects, objects - nursery_objects AS in_spans
+  FROM goalloc_contexts() WHERE name IN ('nursery_1', 'nursery_2') ORDER BY 1;
+
+-- Random pfrees and repallocs (contents checked), then every context goes:
+-- the pool's spans go back to the heap with the last block
+SELECT sum(goalloc_free(h, 4, i)) >= 0 AS freed FROM nh;
+SELECT sum(goalloc_realloc(h, 150)) > 0 AS reallocated FROM nh WHERE i % 3 = 0;
+SELECT check_name FROM pg_temp.views_check() WHERE ok IS NOT TRUE;
+SELECT count(goalloc_context_delete(h)) AS deleted FROM nh;
+SELECT check_name FROM pg_temp.views_check() WHERE ok IS NOT TRUE;
+SELECT count(*) <= 4 AS pool_mcache_only, coalesce(sum(allocated), 0) AS blocks
+  FROM goalloc_spans() WHERE context = 'goalloc nursery';
 
 -- Bad arguments
 SELECT goalloc_scavenge(-1);

@@ -5,7 +5,9 @@
 
 \echo Use "CREATE EXTENSION goalloc" to load this file. \quit
 
--- Spans in use (Go's mspan): owned by a context, or cached (empty) by the heap.
+-- Spans in use (Go's mspan): owned by a context, or cached (empty) by the
+-- heap, or the nursery pool's (context 'goalloc nursery', context_addr NULL):
+-- their objects are the nursery blocks of small contexts.
 CREATE FUNCTION goalloc_spans(
     OUT context text,           -- owning context's name; NULL if cached
     OUT arena integer,          -- arena ordinal (goalloc_arenas.arena)
@@ -39,7 +41,9 @@ CREATE FUNCTION goalloc_sizeclasses(
     OUT objects_in_use bigint,  -- live objects (sum of allocated)
     OUT bytes_in_use bigint,    -- live objects * object size
     OUT mallocs bigint,         -- cumulative, whole heap (MemStats.BySize)
-    OUT frees bigint)
+    OUT frees bigint,
+    OUT nursery_objects bigint) -- live chunks of the class in nursery blocks:
+                                -- objects_in_use + nursery_objects = mallocs - frees
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_views_sizeclasses'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
@@ -128,9 +132,14 @@ CREATE FUNCTION goalloc_contexts(
     OUT pages bigint,
     OUT bytes_in_use bigint,    -- slot bytes of live objects
     OUT objects bigint,         -- live objects
-    OUT mem_allocated bigint,   -- the context's mem_allocated (= pages*8192)
+    OUT mem_allocated bigint,   -- the context's mem_allocated
+                                -- (= pages*8192 + nursery_bytes)
     OUT mallocs bigint,
-    OUT frees bigint)
+    OUT frees bigint,
+    OUT nursery_bytes bigint,   -- its nursery blocks (goalloc.nursery), which
+                                -- lie in the spans named 'goalloc nursery'
+    OUT nursery_objects bigint, -- live chunks in them (in objects too)
+    OUT nursery_bytes_in_use bigint) -- their slot bytes (in bytes_in_use too)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_views_contexts'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
