@@ -23,7 +23,10 @@
  *
  * Large objects (more than 32 KiB with the header) get a span of whole
  * pages of their own, as in Go; objects larger than an arena get an arena
- * of their own (mheap.c).
+ * of their own (mheap.c).  ga_realloc grows a large chunk in place when the
+ * pages after it are free; otherwise it moves it, and a chunk of
+ * GA_REMAP_MIN_PAGES pages or more has its pages moved by the OS rather
+ * than copied (move_large).
  *
  *-------------------------------------------------------------------------
  */
@@ -111,8 +114,8 @@ alloc_slow(ga_owner *o, unsigned c)
 }
 
 /* A large object: a span of whole pages of its own (mheap.c). */
-static void *
-alloc_large(ga_owner *o, size_t size)
+static ga_span *
+alloc_large_span(ga_owner *o, size_t size)
 {
 	size_t		n = size + o->hdr;
 	size_t		npages;
@@ -144,7 +147,15 @@ alloc_large(ga_owner *o, size_t size)
 	o->large_bytes += ga_span_bytes(s);
 	o->large_total += ga_span_bytes(s);
 	o->mallocs[0]++;
-	return (char *) s->base + o->hdr;
+	return s;
+}
+
+static void *
+alloc_large(ga_owner *o, size_t size)
+{
+	ga_span    *s = alloc_large_span(o, size);
+
+	return s != NULL ? (char *) s->base + o->hdr : NULL;
 }
 
 /*
@@ -206,6 +217,40 @@ move_chunk(ga_owner *o, void *p, size_t old_usable, size_t size)
 	memcpy(q, p, old_usable < size ? old_usable : size);
 	ga_free(o, p);
 	return q;
+}
+
+/*
+ * move_large
+ *		move_chunk for a large chunk (span s, in an ordinary arena) of at
+ *		least GA_REMAP_MIN_PAGES pages that must grow and cannot in place:
+ *		allocate the new span as any large chunk, then have the OS move the
+ *		old span's pages onto its first pages (ga_heap_move_pages) instead
+ *		of copying them, and free the old span as released pages, which is
+ *		what its range now holds.  The backed bytes then grow by the new
+ *		pages only, never by old and new at once.  If the pages cannot be
+ *		moved (a huge new span, not Linux, the OS refuses) copy and free as
+ *		move_chunk does.  The owner's accounting comes out as move_chunk's.
+ */
+static void *
+move_large(ga_owner *o, void *p, ga_span *s, size_t size)
+{
+	ga_span    *t = alloc_large_span(o, size);
+
+	if (t == NULL)
+		return NULL;
+	if (!ga_heap_move_pages(o->heap, s, t))
+	{
+		memcpy((char *) t->base + o->hdr, p, ga_span_bytes(s) - o->hdr);
+		ga_free(o, p);
+		return (char *) t->base + o->hdr;
+	}
+	/* ga_free's large path (ga_owner_release_span), released pages */
+	ga_list_remove(&o->large, s);
+	o->nspans--;
+	ga_owner_add_pages(o, -(ptrdiff_t) s->npages);
+	o->large_bytes -= ga_span_bytes(s);
+	ga_heap_free_span_released(o->heap, s);
+	return (char *) t->base + o->hdr;
 }
 
 /* Give the tail pages of a large span back; false if it cannot. */
@@ -337,5 +382,7 @@ ga_realloc(ga_owner *o, void *p, size_t size)
 	}
 	if (newpages < s->npages)
 		return p;				/* could not shrink: the chunk still fits */
+	if (s->npages >= GA_REMAP_MIN_PAGES && !s->arena->huge)
+		return move_large(o, p, s, size);
 	return move_chunk(o, p, ga_span_bytes(s) - o->hdr, size);
 }

@@ -98,6 +98,8 @@ extern ga_span *ga_span_struct_alloc(ga_heap *h);
 extern void ga_span_struct_free(ga_heap *h, ga_span *s);
 extern ga_span *ga_heap_alloc_span(ga_heap *h, size_t npages);
 extern void ga_heap_free_span(ga_heap *h, ga_span *s);
+extern void ga_heap_free_span_released(ga_heap *h, ga_span *s);
+extern bool ga_heap_move_pages(ga_heap *h, ga_span *from, ga_span *to);
 extern void ga_heap_shrink_huge(ga_heap *h, ga_span *s, size_t newpages);
 extern ga_span *ga_heap_get_class_span(ga_heap *h, unsigned sizeclass);
 extern void ga_heap_put_class_span(ga_heap *h, ga_span *s);
@@ -136,6 +138,7 @@ extern ga_span *ga_pages_take(ga_heap *h, ga_span *run, size_t npages,
 extern void ga_pages_insert(ga_heap *h, ga_span *run);
 extern void ga_pages_unlink(ga_heap *h, ga_span *run);
 extern void ga_pages_free(ga_heap *h, ga_span *s);
+extern void ga_pages_free_released(ga_heap *h, ga_span *s);
 extern size_t ga_count_bits(const uint64_t *bits, size_t first, size_t n);
 extern void ga_set_bits(uint64_t *bits, size_t first, size_t n, bool on);
 

@@ -60,6 +60,21 @@
 /* Largest request the core accepts: far beyond any real mapping. */
 #define GA_MAX_REQUEST		((size_t) 1 << 46)
 
+/*
+ * A large chunk of at least this many pages that ga_realloc must move (the
+ * pages after it are taken) has its pages moved by the OS (mremap) instead
+ * of copied, and its old pages are released at once (alloc.c, move_large).
+ * That is what glibc's realloc does for a chunk it mmapped: a growing array
+ * (tuplesort's memtuples, doubled by repalloc) then never holds the old and
+ * the new copy at once, and no time goes into copying.  64 pages (512 KiB):
+ * below that a copy costs about what the two system calls and the page
+ * table updates cost, and the old and new copies overlap by little.  Each
+ * move may also split the arena's mapping into more VMAs (the moved span
+ * keeps a VMA of its own); the threshold keeps those to one or two per
+ * 512 KiB of the heap at worst, far from vm.max_map_count.
+ */
+#define GA_REMAP_MIN_PAGES	64
+
 typedef struct ga_span ga_span;
 typedef struct ga_arena ga_arena;
 typedef struct ga_owner ga_owner;
@@ -206,6 +221,9 @@ struct ga_arena
 	uint32_t	page_shift;		/* 13, or 63 for a huge arena */
 	uint32_t	index;			/* ordinal, for the SQL views */
 	bool		huge;			/* holds one object larger than an arena */
+	bool		nohuge;			/* ordinary arena marked MADV_NOHUGEPAGE
+								 * (ga_heap_set_huge_pages turned them off):
+								 * what a range mapped again must be marked */
 	size_t		npages;			/* pages in the arena */
 	size_t		pages_inuse;	/* pages of in-use spans */
 	size_t		pages_released; /* free pages returned to the OS */

@@ -41,6 +41,10 @@
  *
  *-------------------------------------------------------------------------
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE				/* mremap and MREMAP_FIXED, Linux only */
+#endif
+
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -278,8 +282,12 @@ ga_heap_set_huge_pages(ga_heap *h, bool on)
 	h->huge_pages = on;
 	for (ar = h->arenas; ar != NULL; ar = ar->next)
 	{
-		if (!ar->huge && !os_advise_huge(ar->base, ar->size, on))
+		if (ar->huge)
+			continue;
+		if (!os_advise_huge(ar->base, ar->size, on))
 			ok = false;
+		else
+			ar->nohuge = !on;
 	}
 	return ok;
 }
@@ -644,6 +652,24 @@ ga_heap_free_span(ga_heap *h, ga_span *s)
 }
 
 /*
+ * ga_heap_free_span_released
+ *		Give back an in-use span of an ordinary arena whose pages the caller
+ *		has replaced with fresh pages the OS does not back (remap_fill):
+ *		they join the free runs as released pages, as the scavenger leaves
+ *		them (scavenged bits set, counted in nscav and pages_released), and
+ *		the budget hears that the backed bytes shrank.
+ */
+void
+ga_heap_free_span_released(ga_heap *h, ga_span *s)
+{
+	h->pages_inuse -= s->npages;
+	s->arena->pages_inuse -= s->npages;
+	ga_pages_free_released(h, s);
+	ga_budget_shrunk(h);
+	ga_scavenge_maybe(h);		/* the goal follows the pages in use */
+}
+
+/*
  * ga_heap_shrink_huge
  *		Unmap the tail of a huge arena so that its span keeps newpages
  *		pages.  The arena stays huge (a mapping of its own) even if it would
@@ -666,6 +692,118 @@ ga_heap_shrink_huge(ga_heap *h, ga_span *s, size_t newpages)
 	h->pages_sys -= ntail;
 	h->pages_inuse -= ntail;
 	ga_budget_shrunk(h);
+}
+
+/* ---- moving pages (realloc of a large chunk) ---- */
+
+/*
+ * mark_like_arena
+ *		Give a range of an ordinary arena that was just mapped (or moved)
+ *		the arena's transparent huge page marking (new_arena,
+ *		ga_heap_set_huge_pages), so that it behaves, and its VMA merges, as
+ *		the arena's.  A refusal only costs the huge pages, as there.
+ */
+static void
+mark_like_arena(const ga_heap *h, const ga_arena *ar, uintptr_t addr,
+				size_t len)
+{
+	if (h->huge_pages)
+		(void) os_advise_huge(addr, len, true);
+	else if (ar->nohuge)
+		(void) os_advise_huge(addr, len, false);
+}
+
+#if defined(__linux__) && defined(MREMAP_FIXED) && defined(MREMAP_MAYMOVE)
+
+/*
+ * remap_fill
+ *		Map fresh pages at [addr, addr + len) of an ordinary arena after
+ *		mremap took the pages there away, as new_arena makes an arena
+ *		writable: read-write, private, MAP_NORESERVE.
+ *
+ * A hole must never stay in the region: the page allocator would hand its
+ * pages out and the first touch would fault far from here, and any other
+ * mmap of the process could land in it, inside what ga_heap_contains calls
+ * the heap's.  The map can fail only for want of kernel memory, or of
+ * commit under strict overcommit: mremap refuses up front, before it
+ * unmaps anything, when the process is within a few mappings of
+ * vm.max_map_count, so the one mapping this adds always fits; and the
+ * commit it needs is what the mremap has just released from the range it
+ * unmapped, so only another process taking that in the microseconds
+ * between can refuse it.  If it happens all the same, the heap cannot be
+ * repaired (moving the pages back would leave the same hole at the other
+ * end), so the process aborts with a message rather than go on with a
+ * hole in its heap.
+ */
+static void
+remap_fill(const ga_heap *h, const ga_arena *ar, uintptr_t addr, size_t len)
+{
+	static const char msg[] =
+		"goalloc: cannot map pages again after mremap; aborting\n";
+	void	   *p = mmap((void *) addr, len, PROT_READ | PROT_WRITE,
+						 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+						 -1, 0);
+
+	if (p != (void *) addr)
+	{
+		ssize_t		rc = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void) rc;
+		abort();
+	}
+	mark_like_arena(h, ar, addr, len);
+}
+#endif
+
+/*
+ * ga_heap_move_pages
+ *		Move the pages of in-use span from onto the first pages of in-use
+ *		span to, both in ordinary arenas, to no shorter than from, without
+ *		copying them: one mremap, which also gives to's other pages fresh
+ *		zero pages and makes to one mapping of its own (so that to can be
+ *		moved again as a whole: mremap moves only within one mapping).
+ *		from's range is mapped again at once with fresh pages the OS does
+ *		not back; the caller frees from with ga_heap_free_span_released.
+ *
+ *		False if the OS cannot, or this is not Linux: to is then writable
+ *		(mapped again if the failed mremap had unmapped it, as it does
+ *		when from spans two mappings) and from untouched, for the caller to
+ *		copy.  Accounting is the caller's; to's needzero is set.
+ */
+bool
+ga_heap_move_pages(ga_heap *h, ga_span *from, ga_span *to)
+{
+#if defined(__linux__) && defined(MREMAP_FIXED) && defined(MREMAP_MAYMOVE)
+	size_t		oldlen = ga_span_bytes(from);
+	size_t		newlen = ga_span_bytes(to);
+	void	   *p;
+
+	if (from->arena->huge || to->arena->huge || newlen < oldlen)
+		return false;
+	p = mremap((void *) from->base, oldlen, newlen,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, (void *) to->base);
+	if (p != (void *) to->base)
+	{
+		/*
+		 * With MREMAP_FIXED the kernel unmaps the destination first and
+		 * may fail after that (EFAULT when from lies across two
+		 * mappings): map to again, whatever happened to it.
+		 */
+		remap_fill(h, to->arena, to->base, newlen);
+		return false;
+	}
+	remap_fill(h, from->arena, from->base, oldlen);
+	/* the moved mapping keeps from's arena's marking */
+	if (to->arena != from->arena)
+		mark_like_arena(h, to->arena, to->base, newlen);
+	to->needzero = true;		/* it holds from's old data */
+	return true;
+#else
+	(void) h;
+	(void) from;
+	(void) to;
+	return false;
+#endif
 }
 
 /* ---- the span cache ---- */

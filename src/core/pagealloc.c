@@ -212,19 +212,20 @@ ga_pages_take(ga_heap *h, ga_span *run, size_t npages, size_t *nscav)
 }
 
 /*
- * ga_pages_free
- *		Turn an in-use span into free pages, merged with free neighbours.
- *		Page accounting (pages_inuse) is the caller's.
+ * free_run
+ *		Turn an in-use span into a free run of which nscav pages are
+ *		released (their scavenged bits set by the caller), merged with free
+ *		neighbours.
  */
-void
-ga_pages_free(ga_heap *h, ga_span *s)
+static void
+free_run(ga_heap *h, ga_span *s, size_t nscav)
 {
 	ga_arena   *ar = s->arena;
 	size_t		first = ga_page_index(ar, s->base);
 	size_t		end = first + s->npages;
 
 	s->owner = NULL;
-	s->nscav = 0;
+	s->nscav = (uint32_t) nscav;
 	s->alloc_count = 0;
 	/* No spans entry may point at a struct that is about to die. */
 	ga_set_spans(ar, first, s->npages, &ga_empty_span);
@@ -257,6 +258,35 @@ ga_pages_free(ga_heap *h, ga_span *s)
 		}
 	}
 	ga_pages_insert(h, s);
+}
+
+/*
+ * ga_pages_free
+ *		Turn an in-use span into free pages, merged with free neighbours.
+ *		Page accounting (pages_inuse) is the caller's.
+ */
+void
+ga_pages_free(ga_heap *h, ga_span *s)
+{
+	free_run(h, s, 0);
+}
+
+/*
+ * ga_pages_free_released
+ *		The same for a span whose pages are all released already (fresh
+ *		from the OS again, ga_heap_move_pages): they are counted released,
+ *		as release_run (scavenge.c) counts what it releases.  Page
+ *		accounting (pages_inuse) is the caller's.
+ */
+void
+ga_pages_free_released(ga_heap *h, ga_span *s)
+{
+	ga_arena   *ar = s->arena;
+
+	ga_set_bits(ar->scavenged, ga_page_index(ar, s->base), s->npages, true);
+	ar->pages_released += s->npages;
+	h->pages_released += s->npages;
+	free_run(h, s, s->npages);
 }
 
 /* ---- bit ranges ---- */

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static t_errs errs;
 
@@ -324,6 +325,405 @@ test_huge_realloc_shrink(void)
 	T_EQ(errs.n, 0);
 }
 
+/* ---- realloc of a large chunk by moving its pages (move_large) ---- */
+
+/* The budget callback's last report, and whether it was a shrink. */
+typedef struct budget_log
+{
+	int			shrunk;			/* reports with growing false */
+	size_t		last;
+} budget_log;
+
+static bool
+budget_record(void *arg, size_t backed_bytes, bool growing)
+{
+	budget_log *b = arg;
+
+	if (!growing)
+		b->shrunk++;
+	b->last = backed_bytes;
+	return true;
+}
+
+/*
+ * A heap that keeps idle pages backed (retain 256 MiB: the scavenger stays
+ * out of the figures) and reports to a budget_log.
+ */
+static ga_heap *
+remap_heap(budget_log *log)
+{
+	ga_heap_config cfg;
+	ga_heap    *h;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.retain_bytes = (size_t) 256 << 20;
+	cfg.span_cache_bytes = GA_DEFAULT_SPAN_CACHE;
+	cfg.on_error = t_err_record;
+	cfg.error_arg = &errs;
+	cfg.budget = budget_record;
+	cfg.budget_arg = log;
+	h = ga_heap_create(&cfg);
+	if (h == NULL)
+		abort();
+	return h;
+}
+
+/* A request that makes a large chunk of exactly npages pages (hdr 8). */
+static size_t
+pages_req(size_t npages)
+{
+	return npages * GA_PAGE_SIZE - 8;
+}
+
+/*
+ * Lay out, from the start of a fresh heap, chunk x[0] of pages[0] pages,
+ * then for each i a blocker (5 pages) and a hole of pages[i + 1] pages,
+ * the holes freed but still backed: a realloc of the chunk at x[i] to
+ * pages[i + 1] pages cannot grow in place (the blocker follows it), and
+ * the page allocator gives it the hole x[i + 1], the one backed run of
+ * that size.
+ */
+static void
+remap_layout(ga_owner *o, const size_t *pages, int n, char **x, void **blk)
+{
+	for (int i = 0; i < n; i++)
+	{
+		x[i] = ga_alloc(o, pages_req(pages[i]));
+		blk[i] = ga_alloc(o, 40000);
+		T_CHECK(x[i] != NULL && blk[i] != NULL);
+	}
+	for (int i = 1; i < n; i++)
+		ga_free(o, x[i]);
+}
+
+/*
+ * A chunk of 1 MiB doubled to 16 MiB, blocked each time: its pages are
+ * moved, not copied.  The contents survive, the old span's pages count as
+ * released at once (backed bytes and the budget drop by them, not only
+ * after a scavenge), the owner's figures are a move's, and the old ranges
+ * are mapped again: allocated anew they read as zero (released pages are
+ * not cleared) and hold what is written.
+ */
+static void
+test_realloc_remap(void)
+{
+	enum
+	{
+		N = 5
+	};
+	budget_log log = {0};
+	ga_heap    *h = remap_heap(&log);
+	ga_owner	o;
+	size_t		pages[N] = {128, 256, 512, 1024, 2048};
+	char	   *x[N];
+	void	   *blk[N];
+	char	   *p;
+	char	   *again[N];
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	remap_layout(&o, pages, N, x, blk);
+	t_check_heap(h);
+	p = x[0];
+	for (int k = 0; k + 1 < N; k++)
+	{
+		size_t		oldb = GA_PAGES_BYTES(pages[k]);
+		size_t		newb = GA_PAGES_BYTES(pages[k + 1]);
+		ga_heap_stats a = t_hstats(h),
+					b;
+		ga_owner_stats oa = t_ostats(&o),
+					ob;
+		size_t		backed = ga_heap_backed_bytes(h);
+		int			shrunk = log.shrunk;
+		char	   *q;
+
+		t_fill(p, pages_req(pages[k]), (unsigned) k);
+		q = ga_realloc(&o, p, pages_req(pages[k + 1]));
+		T_CHECK(q == x[k + 1]);
+		if (q == NULL)
+			break;
+		t_same(q, pages_req(pages[k]), (unsigned) k);
+		T_EQ(ga_chunk_size(&o, q), newb);
+		T_CHECK(!ga_owns(&o, p));
+		b = t_hstats(h);
+		ob = t_ostats(&o);
+		/* the old pages are released, the new ones were backed already */
+		T_EQ(b.heap_released, a.heap_released + oldb);
+		T_EQ(b.heap_inuse, a.heap_inuse + newb - oldb);
+		T_EQ(ga_heap_backed_bytes(h), backed - oldb);
+		T_EQ(b.scavenge_runs, a.scavenge_runs);
+		T_CHECK(log.shrunk > shrunk);
+		T_EQ(log.last, ga_heap_backed_bytes(h));
+		/* the owner's figures: a move, one malloc and one free */
+		T_EQ(ob.npages, oa.npages + (newb - oldb) / GA_PAGE_SIZE);
+		T_EQ(ob.objects, oa.objects);
+		T_EQ(ob.mallocs, oa.mallocs + 1);
+		T_EQ(ob.frees, oa.frees + 1);
+		T_EQ(b.total_alloc, a.total_alloc + newb);
+		T_EQ(o.large_bytes, ob.alloc_bytes);	/* large chunks only */
+		T_EQ(ob.alloc_bytes, oa.alloc_bytes + newb - oldb);
+		t_check_heap(h);
+		/* the whole new chunk is writable */
+		memset(q, 0x3c, pages_req(pages[k + 1]));
+		T_EQ((unsigned char) q[pages_req(pages[k + 1]) - 1], 0x3c);
+		p = q;
+	}
+	/* the old ranges, released runs of their own, are used again */
+	t_fill(p, 4096, 99);
+	for (int k = 0; k + 1 < N; k++)
+	{
+		size_t		n = pages_req(pages[k]);
+
+		again[k] = ga_alloc_zero(&o, n);
+		T_CHECK(again[k] == x[k]);
+		if (again[k] == NULL)
+			continue;
+		all_zero(again[k], n);
+		t_fill(again[k], n, (unsigned) (k + 10));
+	}
+	for (int k = 0; k + 1 < N; k++)
+		if (again[k] != NULL)
+			t_same(again[k], pages_req(pages[k]), (unsigned) (k + 10));
+	t_same(p, 4096, 99);
+	t_check_heap(h);
+	for (int k = 0; k + 1 < N; k++)
+		ga_free(&o, again[k]);
+	for (int k = 0; k < N; k++)
+		ga_free(&o, blk[k]);
+	ga_free(&o, p);
+	T_EQ(t_hstats(h).heap_objects, 0);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * One blocked realloc from old_pages to new_pages: the contents survive
+ * and the chunk lands in the hole; returns whether the old pages were
+ * released at once (moved) rather than kept backed (copied).
+ */
+static bool
+blocked_realloc(size_t old_pages, size_t new_pages)
+{
+	budget_log log = {0};
+	ga_heap    *h = remap_heap(&log);
+	ga_owner	o;
+	size_t		pages[2] = {old_pages, new_pages};
+	char	   *x[2];
+	void	   *blk[2];
+	ga_heap_stats a,
+				b;
+	size_t		backed;
+	char	   *q;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	remap_layout(&o, pages, 2, x, blk);
+	t_fill(x[0], pages_req(old_pages), 5);
+	a = t_hstats(h);
+	backed = ga_heap_backed_bytes(h);
+	q = ga_realloc(&o, x[0], pages_req(new_pages));
+	T_CHECK(q == x[1]);
+	b = t_hstats(h);
+	if (q != NULL)
+		t_same(q, pages_req(old_pages), 5);
+	T_EQ(b.heap_inuse, a.heap_inuse + GA_PAGES_BYTES(new_pages - old_pages));
+	if (b.heap_released == a.heap_released)
+		T_EQ(ga_heap_backed_bytes(h), backed);
+	else
+	{
+		T_EQ(b.heap_released, a.heap_released + GA_PAGES_BYTES(old_pages));
+		T_EQ(ga_heap_backed_bytes(h), backed - GA_PAGES_BYTES(old_pages));
+	}
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+	return b.heap_released != a.heap_released;
+}
+
+/* Below GA_REMAP_MIN_PAGES a blocked realloc copies, from it on it moves. */
+static void
+test_realloc_remap_threshold(void)
+{
+	T_CHECK(!blocked_realloc(GA_REMAP_MIN_PAGES - 1, 2 * GA_REMAP_MIN_PAGES));
+	T_CHECK(!blocked_realloc(5, 8));
+#ifdef __linux__
+	T_CHECK(blocked_realloc(GA_REMAP_MIN_PAGES, GA_REMAP_MIN_PAGES + 1));
+	T_CHECK(blocked_realloc(GA_REMAP_MIN_PAGES, 4 * GA_REMAP_MIN_PAGES));
+#endif
+}
+
+/*
+ * Huge arenas are left to the copy: an ordinary chunk grown into a huge
+ * one, and a huge one grown further.  The contents survive and no page is
+ * released by the move.
+ */
+static void
+test_realloc_remap_huge(void)
+{
+	budget_log log = {0};
+	ga_heap    *h = remap_heap(&log);
+	ga_owner	o;
+	size_t		n = (size_t) 8 << 20;
+	char	   *p,
+			   *blk,
+			   *q;
+	ga_heap_stats a,
+				b;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	p = ga_alloc(&o, n);
+	blk = ga_alloc(&o, 40000);
+	t_fill(p, n, 21);
+	a = t_hstats(h);
+	q = ga_realloc(&o, p, (size_t) 80 << 20);	/* huge */
+	T_CHECK(q != NULL && q != p);
+	b = t_hstats(h);
+	T_EQ(b.heap_released, a.heap_released);
+	if (q != NULL)
+	{
+		t_same(q, n, 21);
+		t_fill(q, (size_t) 80 << 20, 22);
+		a = t_hstats(h);
+		p = ga_realloc(&o, q, (size_t) 100 << 20);	/* huge to huge */
+		T_CHECK(p != NULL);
+		b = t_hstats(h);
+		T_EQ(b.heap_released, a.heap_released);
+		if (p != NULL)
+			t_same(p, (size_t) 80 << 20, 22);
+		ga_free(&o, p ? p : q);
+	}
+	ga_free(&o, blk);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+static size_t
+free_backed(const ga_heap_stats *s)
+{
+	return s->heap_idle - s->heap_released;
+}
+
+/*
+ * A chunk whose pages lie across two kernel mappings: a moved chunk keeps
+ * a mapping of its own, so a chunk made later of its pages and the pages
+ * before it spans two.  mremap cannot move that in one call (it fails
+ * after it has unmapped the destination, on kernels that move one mapping
+ * at a time), so the realloc copies and the destination is mapped again.
+ * Either way the contents survive, the whole new chunk is writable and the
+ * heap is consistent.
+ */
+static void
+test_realloc_remap_two_mappings(void)
+{
+	budget_log log = {0};
+	ga_heap    *h = remap_heap(&log);
+	ga_owner	o;
+	size_t		pages[2] = {128, 256};
+	char	   *x[2];
+	void	   *blk[2];
+	char	   *q,
+			   *r,
+			   *fill;
+	size_t		span = 5 + 256;
+	ga_heap_stats a,
+				b;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	remap_layout(&o, pages, 2, x, blk);
+	/* x[0] moves into x[1]'s hole: that range is one mapping now */
+	q = ga_realloc(&o, x[0], pages_req(256));
+	T_CHECK(q == x[1]);
+	/* x[0]'s range, released, is taken again, so that what follows ... */
+	fill = ga_alloc(&o, pages_req(128));
+	T_CHECK(fill == x[0]);
+	/* ... frees one backed run of blk[0]'s 5 pages and x[1]'s 256 */
+	ga_free(&o, q);
+	ga_free(&o, blk[0]);
+	q = ga_alloc(&o, pages_req(span));
+	T_CHECK(q == (char *) blk[0]);
+	if (q == NULL)
+		goto out;
+	t_fill(q, pages_req(span), 31);
+	a = t_hstats(h);
+	r = ga_realloc(&o, q, pages_req(512));	/* blocked by blk[1] */
+	b = t_hstats(h);
+	T_CHECK(r != NULL && r != q);
+	if (r == NULL)
+		goto out;
+	/* idle backed pages: as before if moved, the old span's more if not */
+	printf("# a chunk across two mappings was %s\n",
+		   free_backed(&b) == free_backed(&a) ? "moved" : "copied");
+	if (free_backed(&b) != free_backed(&a))
+		T_EQ(free_backed(&b), free_backed(&a) + GA_PAGES_BYTES(span));
+	t_same(r, pages_req(span), 31);
+	memset(r, 0x5a, pages_req(512));
+	T_EQ((unsigned char) r[pages_req(512) - 1], 0x5a);
+	t_check_heap(h);
+	/* and the range it left is writable, whichever way it went */
+	q = ga_alloc(&o, pages_req(span));
+	T_CHECK(q != NULL);
+	if (q != NULL)
+		memset(q, 0x6b, pages_req(span));
+	t_check_heap(h);
+	ga_free(&o, r);
+out:
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * The OS refuses the move: one page of the chunk is read-only, a mapping
+ * of its own that mremap cannot take with the rest, so it fails (after
+ * unmapping the destination).  The realloc copies, the destination is
+ * mapped again and writable, the old span is freed as a copy frees it.
+ */
+static void
+test_realloc_remap_refused(void)
+{
+	budget_log log = {0};
+	ga_heap    *h = remap_heap(&log);
+	ga_owner	o;
+	size_t		pages[2] = {128, 256};
+	char	   *x[2];
+	void	   *blk[2];
+	char	   *q;
+	uintptr_t	ro;
+	ga_heap_stats a,
+				b;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	remap_layout(&o, pages, 2, x, blk);
+	t_fill(x[0], pages_req(128), 41);
+	ro = (uintptr_t) x[0] - 8 + GA_PAGES_BYTES(64);
+	T_EQ(mprotect((void *) ro, GA_PAGE_SIZE, PROT_READ), 0);
+	a = t_hstats(h);
+	q = ga_realloc(&o, x[0], pages_req(256));
+	b = t_hstats(h);
+	T_EQ(mprotect((void *) ro, GA_PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	T_CHECK(q == x[1]);
+	if (q != NULL)
+	{
+		/* the hole's pages went into use, the old span's became idle */
+		T_EQ(free_backed(&b),
+			 free_backed(&a) - GA_PAGES_BYTES(256) + GA_PAGES_BYTES(128));
+		T_EQ(b.heap_released, a.heap_released);
+		t_same(q, pages_req(128), 41);
+		memset(q, 0x77, pages_req(256));
+		T_EQ((unsigned char) q[pages_req(256) - 1], 0x77);
+	}
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
 /* ---- transparent huge pages (ga_heap_set_huge_pages) ---- */
 
 /*
@@ -439,6 +839,49 @@ test_huge_pages(void)
 	T_EQ(errs.n, 0);
 }
 
+/*
+ * A range that a move maps again, or the moved pages, keep the arena's
+ * transparent huge page marking: on while the heap's setting is on, off
+ * after it was turned off.
+ */
+static void
+test_realloc_remap_huge_pages(void)
+{
+	budget_log log = {0};
+	ga_heap    *h;
+	ga_owner	o;
+	size_t		pages[3] = {128, 256, 512};
+	char	   *x[3];
+	void	   *blk[3];
+	char	   *q;
+	FILE	   *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (thp == NULL)
+	{
+		printf("# skipped: this kernel has no transparent huge pages\n");
+		return;
+	}
+	fclose(thp);
+	h = remap_heap(&log);
+	T_CHECK(ga_heap_set_huge_pages(h, true));
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	remap_layout(&o, pages, 3, x, blk);
+	q = ga_realloc(&o, x[0], pages_req(256));
+	T_CHECK(q == x[1]);
+	T_CHECK(has_flag((uintptr_t) x[0], "hg"));
+	T_CHECK(has_flag((uintptr_t) x[1], "hg"));
+	T_CHECK(ga_heap_set_huge_pages(h, false));
+	q = ga_realloc(&o, q, pages_req(512));
+	T_CHECK(q == x[2]);
+	T_CHECK(has_flag((uintptr_t) x[1], "nh"));
+	T_CHECK(!has_flag((uintptr_t) x[1], "hg"));
+	T_CHECK(has_flag((uintptr_t) x[2], "nh"));
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
 int
 main(void)
 {
@@ -448,6 +891,16 @@ main(void)
 	T_RUN(test_alloc_zero);
 	T_RUN(test_two_heaps);
 	T_RUN(test_huge_realloc_shrink);
+	T_RUN(test_realloc_remap);
+	T_RUN(test_realloc_remap_threshold);
+	T_RUN(test_realloc_remap_huge);
+	T_RUN(test_realloc_remap_two_mappings);
+#ifdef __linux__
+	T_RUN(test_realloc_remap_refused);
+#endif
 	T_RUN(test_huge_pages);
+#ifdef __linux__
+	T_RUN(test_realloc_remap_huge_pages);
+#endif
 	return t_finish();
 }
