@@ -31,9 +31,10 @@ SELECT is(goalloc_alloc(:h, 0), 16::bigint, 'palloc(0) is a real chunk');
 SELECT is((SELECT total_bytes FROM pg_backend_memory_contexts WHERE name = 'tap sizes'),
           (SELECT mem_allocated FROM goalloc_context_info(:h)),
           'pg_backend_memory_contexts total_bytes = mem_allocated');
-SELECT is((SELECT sum(pages) * 8192 FROM goalloc_spans() WHERE context = 'tap sizes')::bigint,
+SELECT is((SELECT sum(pages) * 8192 FROM goalloc_spans() WHERE context = 'tap sizes')::bigint
+          + (SELECT nursery_bytes FROM goalloc_contexts() WHERE name = 'tap sizes'),
           (SELECT mem_allocated FROM goalloc_context_info(:h)),
-          'mem_allocated = pages of the context''s spans');
+          'mem_allocated = pages of the context''s spans + its nursery blocks');
 SELECT ok((SELECT contains_all AND is_goalloc AND NOT is_empty FROM goalloc_context_info(:h)),
           'MemoryContextContains holds for every live chunk');
 
@@ -43,8 +44,8 @@ SELECT is(goalloc_free(:h, 3, 5), 3::bigint, 'pfree three chunks, contents intac
 SELECT is(goalloc_free(:h, 10), 4::bigint, 'pfree the remaining four');
 SELECT ok((SELECT is_empty FROM goalloc_context_info(:h)), 'context is empty after freeing all');
 SELECT lives_ok(format('SELECT goalloc_context_reset(%s)', :h), 'reset');
-SELECT is((SELECT mem_allocated FROM goalloc_context_info(:h)), 0::bigint,
-          'keep_bytes 0: reset gives back every page');
+SELECT is((SELECT mem_allocated FROM goalloc_context_info(:h)), 1024::bigint,
+          'keep_bytes 0: reset gives back every page, keeps one 1 kB nursery block');
 
 -- Errors
 SELECT throws_ok('SELECT goalloc_misuse(''double_free'')', 'XX000',

@@ -44,7 +44,11 @@ SELECT goalloc_alloc(:p, 70000, 5) > 0 AS a3 \gset
 SELECT goalloc_alloc(:c, 9000, 40) > 0 AS a4 \gset
 
 CREATE TEMP TABLE st AS SELECT * FROM goalloc_stats();
-CREATE TEMP TABLE sp AS SELECT * FROM goalloc_spans();
+-- pool: the spans of the nursery pool, whose objects are the contexts'
+-- nursery blocks (goalloc.nursery)
+CREATE TEMP TABLE sp AS
+SELECT *, coalesce(context = 'goalloc nursery' AND context_addr IS NULL, false) AS pool
+  FROM goalloc_spans();
 CREATE TEMP TABLE ar AS SELECT * FROM goalloc_arenas();
 CREATE TEMP TABLE sc AS SELECT * FROM goalloc_sizeclasses();
 CREATE TEMP TABLE cx AS SELECT * FROM goalloc_contexts();
@@ -60,17 +64,21 @@ SELECT is((SELECT sum(pages) * 8192 FROM ar), (SELECT heap_sys FROM st)::numeric
           'arena pages * 8192 = heap_sys');
 SELECT is((SELECT sum(pages_released) * 8192 FROM ar), (SELECT heap_released FROM st)::numeric,
           'arena pages_released * 8192 = heap_released');
-SELECT is((SELECT sum(allocated) FROM sp)::numeric, (SELECT heap_objects FROM st)::numeric,
-          'sum of allocated = heap_objects');
+SELECT is((SELECT sum(allocated) FILTER (WHERE NOT pool) FROM sp)
+          + (SELECT sum(nursery_objects) FROM cx), (SELECT heap_objects FROM st)::numeric,
+          'sum of allocated + nursery chunks = heap_objects');
 SELECT ok((SELECT heap_objects = mallocs - frees FROM st), 'heap_objects = mallocs - frees');
 SELECT is((SELECT heap_objects FROM st), (3000 + 400 + 5 + 40 - 1500)::bigint,
           'heap_objects counts the live chunks');
-SELECT is((SELECT sum(allocated::bigint * object_size) FROM sp), (SELECT heap_alloc FROM st)::numeric,
+SELECT is((SELECT sum(allocated::bigint * object_size) FILTER (WHERE NOT pool) FROM sp)
+          + (SELECT sum(nursery_bytes_in_use) FROM cx), (SELECT heap_alloc FROM st)::numeric,
           'heap_alloc = slot bytes of live objects');
-SELECT is((SELECT count(*) FROM sc WHERE objects_in_use <> mallocs - frees), 0::bigint,
-          'per class objects_in_use = mallocs - frees');
+SELECT is((SELECT count(*) FROM sc WHERE objects_in_use + nursery_objects <> mallocs - frees), 0::bigint,
+          'per class objects_in_use + nursery_objects = mallocs - frees');
 SELECT is((SELECT count(*) FROM sc LEFT JOIN
-                  (SELECT sizeclass, count(*) AS n, sum(allocated) AS a FROM sp GROUP BY 1) s
+                  (SELECT sizeclass, count(*) AS n,
+                          coalesce(sum(allocated) FILTER (WHERE NOT pool), 0) AS a
+                     FROM sp GROUP BY 1) s
                   USING (sizeclass)
             WHERE sc.spans <> coalesce(s.n, 0) OR sc.objects_in_use <> coalesce(s.a, 0)),
           0::bigint, 'per class spans and objects = the spans of the class');
@@ -88,8 +96,8 @@ SELECT is((SELECT count(*) FROM cx
                                  AND m.parent IS NOT DISTINCT FROM cx.parent
                                  AND m.total_bytes = cx.mem_allocated)),
           0::bigint, 'mem_allocated = pg_backend_memory_contexts.total_bytes');
-SELECT is((SELECT count(*) FROM cx WHERE mem_allocated <> pages * 8192), 0::bigint,
-          'mem_allocated = pages * 8192');
+SELECT is((SELECT count(*) FROM cx WHERE mem_allocated <> pages * 8192 + nursery_bytes), 0::bigint,
+          'mem_allocated = pages * 8192 + nursery_bytes');
 SELECT is((SELECT objects FROM cx WHERE name = 'tap_views_c'), 40::bigint,
           'the child holds its 40 chunks');
 SELECT is((SELECT count(*) FROM cx JOIN
@@ -101,7 +109,7 @@ SELECT is((SELECT count(*) FROM cx JOIN
 -- Reading changes nothing
 SELECT is((SELECT count(*) FROM (SELECT * FROM goalloc_stats() EXCEPT SELECT * FROM st) d), 0::bigint,
           'goalloc_stats unchanged by reading');
-SELECT is((SELECT count(*) FROM (SELECT * FROM goalloc_spans() EXCEPT ALL SELECT * FROM sp) d), 0::bigint,
+SELECT is((SELECT count(*) FROM (SELECT * FROM goalloc_spans() EXCEPT ALL SELECT context, arena, base, pages, spanclass, sizeclass, object_size, objects, allocated, state, context_addr, free_listed FROM sp) d), 0::bigint,
           'goalloc_spans unchanged by reading');
 
 -- The picture
