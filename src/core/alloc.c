@@ -50,7 +50,7 @@ take_slot(ga_owner *o, ga_span *s, unsigned c, unsigned idx)
 static void *
 alloc_slow(ga_owner *o, unsigned c)
 {
-	ga_span    *s = o->alloc[c];
+	ga_span    *s = o->mc->alloc[c];
 	int			idx;
 
 	/* whatever happens below, the window leaves word 0 (owner.c's reset) */
@@ -72,27 +72,27 @@ alloc_slow(ga_owner *o, unsigned c)
 		 */
 		nfree = s->nelems - s->alloc_count;
 		if (nfree > 0 &&
-			(nfree >= s->partial_at || o->central[c].partial == NULL))
+			(nfree >= s->partial_at || o->mc->central[c].partial == NULL))
 		{
 			ga_span_prepare(s);
 			idx = ga_span_next_free(s);
 			return take_slot(o, s, c, (unsigned) idx);
 		}
-		o->alloc[c] = &ga_empty_span;
-		o->mcache_pages -= s->npages;
+		o->mc->alloc[c] = &ga_empty_span;
+		o->mc->mcache_pages -= s->npages;
 		if (nfree < s->partial_at)
 		{
 			ga_span_set_state(s, GA_SPAN_FULL);
-			ga_list_push(&o->central[c].full, s);
+			ga_list_push(&o->mc->central[c].full, s);
 		}
 		else
 		{
 			ga_span_set_state(s, GA_SPAN_PARTIAL);
-			ga_list_push_second(&o->central[c].partial, s);
+			ga_list_push_second(&o->mc->central[c].partial, s);
 		}
 	}
 
-	s = ga_list_pop(&o->central[c].partial);
+	s = ga_list_pop(&o->mc->central[c].partial);
 	if (s == NULL)
 	{
 		s = ga_heap_get_class_span(o->heap, c);
@@ -105,9 +105,9 @@ alloc_slow(ga_owner *o, unsigned c)
 	}
 	ga_span_set_state(s, GA_SPAN_MCACHE);
 	ga_span_prepare(s);
-	o->alloc[c] = s;
-	o->mcache_pages += s->npages;
-	if (o->mcache_pages > o->keep_pages)
+	o->mc->alloc[c] = s;
+	o->mc->mcache_pages += s->npages;
+	if (o->mc->mcache_pages > o->keep_pages)
 		o->reset_full |= GA_RESET_REST;
 	idx = ga_span_next_free(s);
 	return take_slot(o, s, c, (unsigned) idx);
@@ -177,11 +177,14 @@ ga_alloc_any(ga_owner *o, size_t size)
 		if (p != NULL)
 			return p;
 	}
+	/* the owner's first span: its own mcache first */
+	if (GA_UNLIKELY(o->mc == &ga_empty_mcache) && !ga_owner_get_mcache(o))
+		return NULL;
 	if (n > GA_MAX_SMALL_SIZE || n < size)
 		return alloc_large(o, size);
 	c = ga_size_class(n);
-	if (o->freelist[c].head != NULL)
-		return ga_freelist_pop(o, &o->freelist[c]);
+	if (o->mc->freelist[c].head != NULL)
+		return ga_freelist_pop(o, &o->mc->freelist[c]);
 	return alloc_slow(o, c);
 }
 

@@ -36,7 +36,7 @@
 bool
 ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 {
-	const ga_freelist *fl = &o->freelist[sizeclass];
+	const ga_freelist *fl = &o->mc->freelist[sizeclass];
 	const void *p;
 	uint32_t	n = 0;
 
@@ -118,7 +118,7 @@ ga_report(const ga_owner *o, ga_error_kind kind, const void *ptr)
 static void
 span_gained_free_slot(ga_owner *o, ga_span *s)
 {
-	ga_mcentral *mc = &o->central[s->sizeclass];
+	ga_mcentral *mc = &o->mc->central[s->sizeclass];
 
 	if (s->state == GA_SPAN_FULL)
 	{
@@ -167,7 +167,7 @@ ga_owner_flush_freelists(ga_owner *o)
 
 	for (c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		ga_freelist *fl = &o->freelist[c];
+		ga_freelist *fl = &o->mc->freelist[c];
 
 		while (fl->head != NULL)
 		{

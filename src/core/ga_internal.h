@@ -36,6 +36,12 @@
 /* The mcache's placeholder: alloc_cache == 0, never written. */
 extern ga_span ga_empty_span;
 
+/* The mcache of an owner with no span yet (ga_types.h), never written. */
+extern ga_mcache ga_empty_mcache;
+
+/* owner.c: give the owner an mcache of its own; false if out of memory. */
+extern bool ga_owner_get_mcache(ga_owner *o);
+
 /* sizeclass.c: the tables beside goalloc_core.h's */
 extern uint32_t ga_class_divmul[GA_NUM_CLASSES];	/* ~0u/size + 1 */
 
@@ -164,19 +170,19 @@ ga_span_bytes(const ga_span *s)
 static inline uint64_t
 ga_owner_mallocs(const ga_owner *o, unsigned c)
 {
-	return o->mallocs[c] + o->freelist[c].pops;
+	return o->mallocs[c] + o->mc->freelist[c].pops;
 }
 
 static inline void
 ga_used_set(ga_owner *o, unsigned c)
 {
-	o->used[c >> 6] |= UINT64_C(1) << (c & 63);
+	o->mc->used[c >> 6] |= UINT64_C(1) << (c & 63);
 }
 
 static inline void
 ga_used_clear(ga_owner *o, unsigned c)
 {
-	o->used[c >> 6] &= ~(UINT64_C(1) << (c & 63));
+	o->mc->used[c >> 6] &= ~(UINT64_C(1) << (c & 63));
 }
 
 /* ---- span.c's small helpers, inline for reset and refill ---- */

@@ -397,12 +397,33 @@ struct ga_nblock
 									 * take spans even in the nursery */
 
 /*
- * ga_owner: what PostgreSQL calls a memory context.  Its mcache is alloc[]
- * (Go's mcache.alloc[]), the span each class allocates from, and the free
- * lists.  An empty alloc slot points at a shared read-only dummy span
- * whose alloc_cache is 0, so the fast path needs no NULL test (Go's
- * emptymspan).  The free lists come first, so that a span can hold its
- * list's place as a small scaled index (ga_span.freelist_words).
+ * ga_mcache: an owner's mcache (Go's mcache.alloc[]: the span each class
+ * allocates from, and the free lists) and its mcentral per class, with
+ * what goes with them.  An empty alloc slot points at a shared read-only
+ * dummy span whose alloc_cache is 0, so the fast path needs no NULL test
+ * (Go's emptymspan).  The free lists come first, so that a span can hold
+ * its list's place as a small scaled index (ga_span.freelist_words).
+ *
+ * 3.3 kB, most of an owner's size: an owner gets its own only when it
+ * takes its first span (Go allocates its mcaches off the heap too, with
+ * fixalloc); until then it points at ga_empty_mcache, shared and never
+ * written, whose lists are empty and whose slots hold the dummy span, so
+ * the fast paths need no test for it.  A context that stays in the
+ * nursery never has one.
+ */
+typedef struct ga_mcache
+{
+	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class;
+											 * first, see ga_owner_freelist */
+	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
+	ga_mcentral central[GA_NUM_CLASSES];
+	uint64_t	used[2];		/* classes with a span: bit c of used[c>>6] */
+	size_t		mcache_pages;	/* pages of the spans in alloc[] */
+} ga_mcache;
+
+/*
+ * ga_owner: what PostgreSQL calls a memory context: its mcache and
+ * mcentral (mc), its large objects, its nursery blocks, its counts.
  *
  * The struct is public so that the embedding layer can place it inside its
  * own context header; touch it only through the functions of
@@ -410,9 +431,7 @@ struct ga_nblock
  */
 struct ga_owner
 {
-	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class;
-											 * first, see ga_owner_freelist */
-	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
+	ga_mcache  *mc;				/* ga_empty_mcache until the first span */
 	ga_map		map;			/* the heap's, for ga_free */
 	uintptr_t	region_end;		/* map.region_base + map.region_size */
 	uint64_t	link_key;		/* free-list links are XORed with it; a
@@ -433,16 +452,14 @@ struct ga_owner
 											 * (0 = large), but for those
 											 * the free list served: the
 											 * class's count is mallocs[c] +
-											 * freelist[c].pops
+											 * mc->freelist[c].pops
 											 * (ga_owner_mallocs); frees are
 											 * derived, see
 											 * ga_owner_read_class_counts */
 	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
 	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
-	size_t		mcache_pages;	/* pages of the spans in the mcache */
+	bool		no_freelists;	/* ga_owner_disable_freelists was called */
 	ga_heap    *heap;
-	ga_mcentral central[GA_NUM_CLASSES];
-	uint64_t	used[2];		/* classes with a span: bit c of used[c>>6] */
 	ga_span    *large;			/* large spans (state GA_SPAN_LARGE) */
 
 	size_t		nspans;			/* spans owned, all states */

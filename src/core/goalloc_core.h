@@ -111,7 +111,10 @@ typedef struct ga_heap_config
 /* NULL if the OS refuses the arena index mapping. cfg may be NULL. */
 extern ga_heap *ga_heap_create(const ga_heap_config *cfg);
 
-/* Unmap everything.  Owners still alive must not be used afterwards. */
+/*
+ * Unmap everything, and free the mcaches of owners still alive, which must
+ * not be used afterwards.
+ */
 extern void ga_heap_destroy(ga_heap *heap);
 
 extern void ga_heap_set_limit(ga_heap *heap, size_t limit_bytes);
@@ -446,7 +449,7 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 }
 
 /*
- * The free list of span s's class in its owner o: &o->freelist[sizeclass]
+ * The free list of span s's class in its owner o: &o->mc->freelist[sizeclass]
  * by one scaled index, the span's freelist_words, where the class number
  * would take a multiplication by the entry's size first (span.c checks
  * the layout).
@@ -454,7 +457,7 @@ ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 static GA_INLINE ga_freelist *
 ga_owner_freelist(ga_owner *o, const ga_span *s)
 {
-	return (ga_freelist *) ((char *) o +
+	return (ga_freelist *) ((char *) o->mc +
 							(size_t) s->freelist_words * sizeof(uint64_t));
 }
 
@@ -495,7 +498,8 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 	 * so class_bit[c] and bit c of dirty exist.
 	 */
 	size_t		c = ga_fast.size_to_class8[(size + hdr + 7) >> 3];
-	ga_freelist *fl = &owner->freelist[c];
+	ga_mcache  *mc = owner->mc;
+	ga_freelist *fl = &mc->freelist[c];
 	ga_span    *s;
 	uint64_t	cache;
 	uint64_t	taken;
@@ -509,9 +513,10 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 
 	/*
 	 * No NULL test: an mcache slot without a span points at ga_empty_span,
-	 * whose alloc_cache is 0.
+	 * whose alloc_cache is 0; an owner without a span at ga_empty_mcache,
+	 * whose lists are empty and whose slots are all that span.
 	 */
-	s = owner->alloc[c];
+	s = mc->alloc[c];
 	cache = s->alloc_cache;
 	if (GA_UNLIKELY(cache == 0))
 		return NULL;

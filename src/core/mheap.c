@@ -45,8 +45,8 @@
 #define _GNU_SOURCE				/* mremap and MREMAP_FIXED, Linux only */
 #endif
 
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -235,6 +235,17 @@ void
 ga_heap_destroy(ga_heap *h)
 {
 	ga_arena   *ar = h->arenas;
+	ga_owner   *o;
+
+	/* the mcaches are malloc'd (ga_owner_get_mcache): the owners' too */
+	for (o = h->owners; o != NULL; o = o->next)
+		if (o->mc != &ga_empty_mcache)
+		{
+			free(o->mc);
+			o->mc = &ga_empty_mcache;
+		}
+	if (h->nursery_pool.mc != &ga_empty_mcache)
+		free(h->nursery_pool.mc);
 
 	while (ar)
 	{

@@ -28,6 +28,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ga_internal.h"
@@ -35,14 +36,8 @@
 void
 ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 {
-	int			c;
-
 	memset(o, 0, sizeof(ga_owner));
-	for (c = 0; c < GA_NUM_CLASSES; c++)
-	{
-		o->alloc[c] = &ga_empty_span;
-		o->freelist[c].limit = ga_class_freelist_limit[c];
-	}
+	o->mc = &ga_empty_mcache;
 	o->hdr = (uint32_t) hdr;
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
 	o->heap = h;
@@ -73,8 +68,35 @@ ga_owner_disable_freelists(ga_owner *o)
 {
 	int			c;
 
+	o->no_freelists = true;
+	if (o->mc == &ga_empty_mcache)
+		return;					/* ga_owner_get_mcache sees the flag */
 	for (c = 0; c < GA_NUM_CLASSES; c++)
-		o->freelist[c].limit = 0;
+		o->mc->freelist[c].limit = 0;
+}
+
+/*
+ * ga_owner_get_mcache
+ *		The owner takes its first span: give it an mcache of its own
+ *		(ga_types.h), from malloc as Go's come from fixalloc.  False if
+ *		there is no memory for it.
+ */
+bool
+ga_owner_get_mcache(ga_owner *o)
+{
+	ga_mcache  *mc = malloc(sizeof(ga_mcache));
+	int			c;
+
+	if (mc == NULL)
+		return false;
+	memset(mc, 0, sizeof(ga_mcache));
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+	{
+		mc->alloc[c] = &ga_empty_span;
+		mc->freelist[c].limit = o->no_freelists ? 0 : ga_class_freelist_limit[c];
+	}
+	o->mc = mc;
+	return true;
 }
 
 /*
@@ -150,26 +172,26 @@ release_list(ga_owner *o, ga_span **head)
 static inline void
 reset_class(ga_owner *o, unsigned c)
 {
-	ga_span    *s = o->alloc[c];
+	ga_span    *s = o->mc->alloc[c];
 
-	forget_freelist(&o->freelist[c]);
+	forget_freelist(&o->mc->freelist[c]);
 
-	if (o->central[c].partial != NULL)
-		release_list(o, &o->central[c].partial);
-	if (o->central[c].full != NULL)
-		release_list(o, &o->central[c].full);
+	if (o->mc->central[c].partial != NULL)
+		release_list(o, &o->mc->central[c].partial);
+	if (o->mc->central[c].full != NULL)
+		release_list(o, &o->mc->central[c].full);
 	if (s == &ga_empty_span)
 	{
 		ga_used_clear(o, c);	/* the mcache slot was empty */
 		return;
 	}
-	if (o->mcache_pages <= o->keep_pages)
+	if (o->mc->mcache_pages <= o->keep_pages)
 	{
 		ga_span_clear(s);
 		return;
 	}
-	o->alloc[c] = &ga_empty_span;
-	o->mcache_pages -= s->npages;
+	o->mc->alloc[c] = &ga_empty_span;
+	o->mc->mcache_pages -= s->npages;
 	ga_used_clear(o, c);
 	ga_owner_release_span(o, s);
 }
@@ -197,9 +219,9 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
 static inline void
 clear_window(ga_owner *o, size_t c)
 {
-	ga_span    *s = o->alloc[c];
+	ga_span    *s = o->mc->alloc[c];
 
-	forget_freelist(&o->freelist[c]);
+	forget_freelist(&o->mc->freelist[c]);
 	s->alloc_cache = ga_class_empty_cache[c];
 	s->alloc_bits[0] = 0;
 	s->window_base = 0;
@@ -225,16 +247,16 @@ reset_rest(ga_owner *o, uint64_t dirty)
 {
 	uint64_t	full = o->reset_full & ~GA_RESET_REST;
 
-	if (o->mcache_pages > o->keep_pages)
+	if (o->mc->mcache_pages > o->keep_pages)
 		full |= dirty;
 	clear_windows(o, dirty & ~full);
-	reset_classes(o, 0, full & o->used[0]);
-	reset_classes(o, 64, o->dirty_high & o->used[1]);
+	reset_classes(o, 0, full & o->mc->used[0]);
+	reset_classes(o, 64, o->dirty_high & o->mc->used[1]);
 	o->dirty_high = 0;
 	if (o->large != NULL)
 		release_list(o, &o->large);
 	/* classes a reset did not visit may keep the mcache over keep_pages */
-	o->reset_full = o->mcache_pages > o->keep_pages ? GA_RESET_REST : 0;
+	o->reset_full = o->mc->mcache_pages > o->keep_pages ? GA_RESET_REST : 0;
 }
 
 /*
@@ -278,8 +300,8 @@ ga_owner_destroy(ga_owner *o)
 	o->dirty = 0;
 	o->dirty_high = 0;
 	o->reset_full = 0;
-	reset_classes(o, 0, o->used[0]);
-	reset_classes(o, 64, o->used[1]);
+	reset_classes(o, 0, o->mc->used[0]);
+	reset_classes(o, 64, o->mc->used[1]);
 	release_list(o, &o->large);
 	ga_nursery_destroy(o);
 	for (c = 0; c < GA_NUM_CLASSES; c++)
@@ -297,6 +319,9 @@ ga_owner_destroy(ga_owner *o)
 	if (o->next)
 		o->next->prev = o->prev;
 	h->nowners--;
+	if (o->mc != &ga_empty_mcache)
+		free(o->mc);
+	o->mc = &ga_empty_mcache;
 	o->mem_mirror = NULL;
 	o->heap = NULL;
 }

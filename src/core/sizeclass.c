@@ -157,6 +157,8 @@ ga_sizeclasses_init(void)
 	ga_fast.size_to_class8[0] = 1;
 	for (c = 0; c < 64; c++)
 		ga_fast.class_bit[c] = UINT64_C(1) << c;
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+		ga_empty_mcache.alloc[c] = &ga_empty_span;
 
 	sizeclasses_ready = true;
 }

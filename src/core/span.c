@@ -43,9 +43,16 @@
  */
 ga_span		ga_empty_span;
 
+/*
+ * The mcache of every owner that has taken no span yet: empty lists, every
+ * slot the dummy span, never written (ga_types.h).  Its slots are set by
+ * ga_sizeclasses_init.
+ */
+ga_mcache	ga_empty_mcache;
+
 /* ga_owner_freelist's layout: the lists first, a class's index in a byte */
-_Static_assert(offsetof(ga_owner, freelist) == 0,
-			   "the free lists must start the owner");
+_Static_assert(offsetof(ga_mcache, freelist) == 0,
+			   "the free lists must start the mcache");
 _Static_assert(sizeof(ga_freelist) == GA_FREELIST_WORDS * sizeof(uint64_t),
 			   "a free list must be whole words");
 _Static_assert((GA_NUM_CLASSES - 1) * GA_FREELIST_WORDS <= UINT8_MAX,

@@ -261,7 +261,7 @@ t_listed_in(const ga_span_info *s)
 
 	if (s->owner == NULL || s->sizeclass <= 0)
 		return 0;
-	fl = &s->owner->freelist[s->sizeclass];
+	fl = &s->owner->mc->freelist[s->sizeclass];
 	for (p = fl->head; p != NULL; p = ga_link_next(s->owner, p))
 		if ((uintptr_t) p - s->base < s->npages * GA_PAGE_SIZE)
 			n++;
@@ -528,7 +528,7 @@ check_small_span(const ga_span *s)
 	ok &= T_EQ(set, s->alloc_count);
 	ok &= T_EQ(s->freelist_words, s->sizeclass * GA_FREELIST_WORDS);
 	ok &= T_CHECK(ga_owner_freelist(s->owner, s) ==
-				  &s->owner->freelist[s->sizeclass]);
+				  &s->owner->mc->freelist[s->sizeclass]);
 	return ok;
 }
 
@@ -543,20 +543,20 @@ check_triggers(const ga_owner *owner)
 
 	for (int c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		const ga_span *s = owner->alloc[c];
+		const ga_span *s = owner->mc->alloc[c];
 
 		if (s->owner != NULL)
 		{
 			ok &= T_EQ(s->free_trigger, GA_NO_TRIGGER);
 			ok &= check_small_span(s);
 		}
-		for (s = owner->central[c].full; s != NULL; s = s->next)
+		for (s = owner->mc->central[c].full; s != NULL; s = s->next)
 		{
 			ok &= T_EQ(s->free_trigger, s->nelems - s->partial_at);
 			ok &= T_CHECK(s->alloc_count > s->free_trigger);
 			ok &= check_small_span(s);
 		}
-		for (s = owner->central[c].partial; s != NULL; s = s->next)
+		for (s = owner->mc->central[c].partial; s != NULL; s = s->next)
 		{
 			ok &= T_EQ(s->free_trigger, 0);
 			ok &= T_CHECK(s->alloc_count > 0);
@@ -582,13 +582,13 @@ check_fast_reset(const ga_owner *owner)
 	bool		ok = true;
 
 	if (owner->dirty_high != 0 || owner->large != NULL ||
-		owner->mcache_pages > owner->keep_pages)
+		owner->mc->mcache_pages > owner->keep_pages)
 		ok &= T_CHECK(rest);
 
 	for (; fast != 0; fast &= fast - 1)
 	{
 		int			c = __builtin_ctzll(fast);
-		const ga_span *s = owner->alloc[c];
+		const ga_span *s = owner->mc->alloc[c];
 
 		if (!T_CHECK(s->owner == owner))
 		{
@@ -616,7 +616,7 @@ check_freelists(const ga_owner *owner)
 
 	for (int c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		const ga_freelist *fl = &owner->freelist[c];
+		const ga_freelist *fl = &owner->mc->freelist[c];
 		const char *p;
 		uint32_t	n = 0;
 
@@ -754,7 +754,7 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 		if (s->state == GA_SPAN_MCACHE)
 		{
 			nmcache[s->sizeclass]++;
-			ok &= T_EQ(owner->alloc[s->sizeclass]->base, s->base);
+			ok &= T_EQ(owner->mc->alloc[s->sizeclass]->base, s->base);
 		}
 	}
 	ok &= T_EQ(pages, os.npages);

@@ -135,12 +135,12 @@ test_sweep_reuse(void)
 		p[i] = ga_alloc(&o, 100);
 	ga_free(&o, p[3]);
 	T_CHECK(!ga_owns(&o, p[3]));
-	T_EQ(o.freelist[c].count, 1);
+	T_EQ(o.mc->freelist[c].count, 1);
 
 	/* the list: the next allocation of the class */
 	T_CHECK((q = ga_alloc(&o, 100)) == p[3]);
 	T_CHECK(ga_owns(&o, q));
-	T_EQ(o.freelist[c].count, 0);
+	T_EQ(o.mc->freelist[c].count, 0);
 	ga_free(&o, p[3]);
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 9);
@@ -152,12 +152,12 @@ test_sweep_reuse(void)
 	T_CHECK(!ga_owns(&o, p[2]) && !ga_owns(&o, p[7]));
 	T_CHECK((q = ga_alloc(&o, 100)) == p[7]);
 	T_CHECK((q = ga_alloc(&o, 100)) == p[2]);
-	T_EQ(o.freelist[c].count, 1);	/* p[3] */
+	T_EQ(o.mc->freelist[c].count, 1);	/* p[3] */
 	t_check_owner(&o, NULL);
 
 	/* flushed, p[3] is really free: its bit is clear */
 	ga_owner_flush_freelists(&o);
-	T_EQ(o.freelist[c].count, 0);
+	T_EQ(o.mc->freelist[c].count, 0);
 	T_CHECK(!ga_owns(&o, p[3]));
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.mallocs, 13);		/* a flush allocates nothing */
@@ -264,8 +264,8 @@ test_freelist(void)
 		p[i] = ga_alloc(&o, 48);
 	for (uint32_t i = 0; i < limit + 5; i++)
 		ga_free(&o, p[i]);
-	T_EQ(o.freelist[c].count, limit);
-	T_EQ(o.alloc[c]->alloc_count, limit);	/* the last 5 went for real */
+	T_EQ(o.mc->freelist[c].count, limit);
+	T_EQ(o.mc->alloc[c]->alloc_count, limit);	/* the last 5 went for real */
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 0);
 	T_CHECK(ga_owner_is_empty(&o));
@@ -286,15 +286,15 @@ test_freelist(void)
 	ga_free(&o, p[limit - 2]);
 	T_EQ(errs.n, 0);
 	T_CHECK(!ga_owns(&o, p[limit - 1]) && !ga_owns(&o, p[limit - 2]));
-	T_EQ(o.freelist[c].count, limit);
+	T_EQ(o.mc->freelist[c].count, limit);
 	t_check_owner(&o, NULL);
 
 	/* a reset forgets the list */
 	ga_alloc(&o, 48);
-	T_CHECK(o.freelist[c].count > 1);
+	T_CHECK(o.mc->freelist[c].count > 1);
 	ga_owner_reset(&o);
-	T_EQ(o.freelist[c].count, 0);
-	T_CHECK(o.freelist[c].head == NULL);
+	T_EQ(o.mc->freelist[c].count, 0);
+	T_CHECK(o.mc->freelist[c].head == NULL);
 	t_check_owner(&o, NULL);
 
 	/*
@@ -317,7 +317,7 @@ test_freelist(void)
 		for (uint32_t i = 0; i < limit + 5; i++)
 			ga_free(&o, p[i]);
 		T_EQ(errs.n, 0);
-		T_EQ(o.freelist[c].count, limit);
+		T_EQ(o.mc->freelist[c].count, limit);
 		t_check_owner(&o, NULL);
 	}
 	ga_owner_destroy(&o);
@@ -327,8 +327,8 @@ test_freelist(void)
 	ga_owner_disable_freelists(&o);
 	p[0] = ga_alloc(&o, 48);
 	ga_free(&o, p[0]);
-	T_EQ(o.freelist[c].count, 0);
-	T_EQ(o.alloc[c]->alloc_count, 0);
+	T_EQ(o.mc->freelist[c].count, 0);
+	T_EQ(o.mc->alloc[c]->alloc_count, 0);
 	ga_free(&o, p[0]);
 	T_EQ(errs.n, 1);			/* the bit test */
 	errs.n = 0;
