@@ -191,7 +191,16 @@ ga_free_slow(ga_owner *o, void *ptr)
 	ga_span    *s;
 	unsigned	idx;
 	ga_error_kind kind;
+	uintptr_t	roff = (uintptr_t) ptr - o->map.region_base;
 
+	/*
+	 * A nursery chunk first, by the map as the fast path went: it declined
+	 * only because the span is the pool's.  (The fast path has loaded the
+	 * same entry, so the load is safe wherever it was.)
+	 */
+	if (roff < o->map.region_size &&
+		ga_nursery_try_free(o, o->map.spans_map[roff >> GA_PAGE_SHIFT], ptr))
+		return;
 	kind = ga_lookup_chunk(o, ptr, &s, &idx);
 	if (kind == GA_IN_NURSERY)
 	{

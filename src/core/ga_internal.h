@@ -89,6 +89,7 @@ extern ga_nblock *ga_nursery_find(const ga_owner *o, ga_span *s,
 								  bool report);
 extern size_t ga_nursery_chunk_size(ga_nblock *b, uint32_t g);
 extern void ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g);
+extern bool ga_nursery_try_free(ga_owner *o, const ga_span *s, void *ptr);
 extern void *ga_nursery_resize(ga_owner *o, ga_nblock *b, uint32_t g,
 							   void *ptr, size_t size);
 extern void ga_nursery_reset(ga_owner *o);

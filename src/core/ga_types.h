@@ -431,12 +431,13 @@ typedef struct ga_mcache
  */
 struct ga_owner
 {
+	/* The fast paths' first cache line. */
 	ga_mcache  *mc;				/* ga_empty_mcache until the first span */
-	ga_map		map;			/* the heap's, for ga_free */
-	uintptr_t	region_end;		/* map.region_base + map.region_size */
-	uint64_t	link_key;		/* free-list links are XORed with it; a
-								 * reset adds GA_LINK_EPOCH (see
-								 * ga_freelist) */
+	ga_nblock  *nursery;		/* nursery blocks, newest first */
+	uint32_t	nursery_cap;	/* 0: allocate from spans only (no nursery,
+								 * or graduated); else the bytes of blocks
+								 * the nursery may hold, GA_NURSERY_MAX */
+	uint32_t	nursery_bytes;	/* their bytes (in *mem_mirror too) */
 	uint64_t	dirty;			/* classes c < 64 allocated from since the
 								 * last reset: bit c */
 	uint64_t	dirty_high;		/* the same for classes >= 64: bit c - 64 */
@@ -448,6 +449,24 @@ struct ga_owner
 								 * and not here holds objects in word 0 of
 								 * its mcache span only.  Bit 0 (class 0 is
 								 * large) is GA_RESET_REST */
+	uint64_t	link_key;		/* free-list links are XORed with it; a
+								 * reset adds GA_LINK_EPOCH (see
+								 * ga_freelist) */
+	uintptr_t	region_end;		/* map.region_base + map.region_size */
+
+	ga_map		map;			/* the heap's, for ga_free */
+	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
+	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
+	bool		no_freelists;	/* ga_owner_disable_freelists was called */
+	ga_heap    *heap;
+	ga_span    *large;			/* large spans (state GA_SPAN_LARGE) */
+	size_t		nspans;			/* spans owned, all states */
+	size_t		npages;			/* pages of those spans */
+	size_t	   *mem_mirror;		/* if set, kept == npages*8K +
+								 * nursery_bytes (mem_allocated) */
+	size_t		large_bytes;	/* bytes of live large objects (whole pages) */
+	uint64_t	large_total;	/* cumulative bytes of large objects */
+
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large), but for those
 											 * the free list served: the
@@ -456,23 +475,6 @@ struct ga_owner
 											 * (ga_owner_mallocs); frees are
 											 * derived, see
 											 * ga_owner_read_class_counts */
-	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
-	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
-	bool		no_freelists;	/* ga_owner_disable_freelists was called */
-	ga_heap    *heap;
-	ga_span    *large;			/* large spans (state GA_SPAN_LARGE) */
-
-	size_t		nspans;			/* spans owned, all states */
-	size_t		npages;			/* pages of those spans */
-	size_t	   *mem_mirror;		/* if set, kept == npages*8K (mem_allocated) */
-	size_t		large_bytes;	/* bytes of live large objects (whole pages) */
-	uint64_t	large_total;	/* cumulative bytes of large objects */
-
-	ga_nblock  *nursery;		/* nursery blocks, newest first */
-	uint32_t	nursery_bytes;	/* their bytes (in *mem_mirror too) */
-	uint32_t	nursery_cap;	/* 0: allocate from spans only (no nursery,
-								 * or graduated); else the bytes of blocks
-								 * the nursery may hold, GA_NURSERY_MAX */
 
 	void	   *user;			/* the embedder's pointer (its context) */
 	ga_owner   *next;			/* heap's list of live owners */

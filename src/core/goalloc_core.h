@@ -539,6 +539,36 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 }
 
 /*
+ * ga_nursery_bump: the nursery's fast path (nursery.c).  A small request
+ * of an owner still in the nursery (tested first: it has no span of these
+ * sizes, its mcache is ga_empty_mcache) takes the next
+ * slot-sized chunk of its newest block: mark its start and its life in the
+ * block's bitmaps, raise the top.  NULL when the block is full or there is
+ * none; ga_alloc_any then gets a block, or graduates the owner.  The caller
+ * has checked GA_FAST_SIZE(size, hdr).
+ */
+static GA_INLINE void *
+ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
+{
+	size_t		c = ga_fast.size_to_class8[(size + hdr + 7) >> 3];
+	uint32_t	n = ga_class_size[c];
+	ga_nblock  *b = owner->nursery;
+	uint32_t	g;
+	uint64_t	bit;
+
+	if (b == NULL || b->top + n > b->size)
+		return NULL;
+	g = b->top >> 3;
+	bit = UINT64_C(1) << (g & 63);
+	b->bits[g >> 6] |= bit;		/* a chunk starts here */
+	b->bits[(b->size >> 9) + (g >> 6)] |= bit;	/* and is live */
+	b->top += n;
+	b->nlive++;
+	owner->mallocs[c]++;
+	return (char *) b + (size_t) g * 8 + hdr;
+}
+
+/*
  * ga_alloc_hdr: the fast path, else ga_alloc_any.  The split leaves the
  * inline part free of calls, so that an embedder's method that wraps it
  * needs no stack frame.
@@ -548,8 +578,16 @@ ga_alloc_hdr(ga_owner *owner, size_t size, size_t hdr)
 {
 	if (GA_LIKELY(GA_FAST_SIZE(size, hdr)))
 	{
-		void	   *p = ga_alloc_fast(owner, size, hdr);
+		void	   *p;
 
+		/* an owner in the nursery has no span of these sizes */
+		if (owner->nursery_cap != 0)
+		{
+			p = ga_nursery_bump(owner, size, hdr);
+			if (p != NULL)
+				return p;
+		}
+		p = ga_alloc_fast(owner, size, hdr);
 		if (GA_LIKELY(p != NULL))
 			return p;
 	}

@@ -222,12 +222,14 @@ void *
 ga_nursery_alloc(ga_owner *o, size_t size)
 {
 	ga_nblock  *b = o->nursery;
+	unsigned	c;
 	size_t		n;
 	uint32_t	g;
 
 	if (size > GA_NURSERY_CHUNK_MAX)
 		return NULL;
-	n = nursery_chunk_bytes(o, size);
+	c = ga_size_class(size + o->hdr + (size == 0));
+	n = ga_class_size[c];		/* nursery_chunk_bytes */
 	if (n > GA_NURSERY_CHUNK_MAX)
 		return NULL;
 	if (b == NULL || b->top + n > b->size)
@@ -241,7 +243,7 @@ ga_nursery_alloc(ga_owner *o, size_t size)
 	bit_set(nblock_live(b), g);
 	b->top += (uint32_t) n;
 	b->nlive++;
-	o->mallocs[ga_size_class(n)]++;
+	o->mallocs[c]++;
 	return (char *) b + (size_t) g * 8 + o->hdr;
 }
 
@@ -324,6 +326,40 @@ ga_nursery_find(const ga_owner *o, ga_span *s, const void *ptr,
 		return NULL;
 	}
 	return b;
+}
+
+/*
+ * ga_nursery_try_free
+ *		pfree's way into the nursery (ga_free_slow): s is the span the
+ *		heap's map gives for ptr.  If ptr is a live nursery chunk of o, free
+ *		it and return true; otherwise change nothing and return false, and
+ *		the caller's full lookup tells what ptr is.  The checks are
+ *		nursery_lookup's, with the block's slot found by multiplication.
+ */
+bool
+ga_nursery_try_free(ga_owner *o, const ga_span *s, void *ptr)
+{
+	uintptr_t	off = (uintptr_t) ptr - s->base;
+	uint64_t	prod = (uint64_t) (uint32_t) off * s->divmul;
+	unsigned	idx = (unsigned) (prod >> 32);
+	ga_nblock  *b;
+	uintptr_t	coff;
+	uint32_t	g;
+
+	if (s->owner != &o->heap->nursery_pool || s->sizeclass == 0 ||
+		(s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0)
+		return false;
+	b = (ga_nblock *) (s->base + (size_t) idx * s->elemsize);
+	if (b->owner != o)
+		return false;
+	coff = (uintptr_t) ptr - (uintptr_t) b - o->hdr;
+	if (coff < b->first || coff >= b->top || (coff & 7) != 0)
+		return false;
+	g = (uint32_t) (coff >> 3);
+	if (!bit_test(nblock_starts(b), g) || !bit_test(nblock_live(b), g))
+		return false;
+	ga_nursery_free(o, b, g);
+	return true;
 }
 
 /* Bytes of a validated chunk, header included. */

@@ -678,6 +678,15 @@ GoAllocAlloc(MemoryContext context, Size size)
 
 	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
 	{
+		if (set->owner.nursery_cap != 0)
+		{
+			p = ga_nursery_bump(&set->owner, size, GOALLOC_CHUNKHDRSZ);
+			if (p != NULL)
+			{
+				GoAllocChunkContext(p) = context;
+				return p;
+			}
+		}
 		p = ga_alloc_fast(&set->owner, size, GOALLOC_CHUNKHDRSZ);
 		if (likely(p != NULL))
 		{
