@@ -66,14 +66,15 @@
  * of copied, and its old pages are released at once (alloc.c, move_large).
  * That is what glibc's realloc does for a chunk it mmapped: a growing array
  * (tuplesort's memtuples, doubled by repalloc) then never holds the old and
- * the new copy at once, and no time goes into copying.  64 pages (512 KiB):
- * below that a copy costs about what the two system calls and the page
- * table updates cost, and the old and new copies overlap by little.  Each
- * move may also split the arena's mapping into more VMAs (the moved span
- * keeps a VMA of its own); the threshold keeps those to one or two per
- * 512 KiB of the heap at worst, far from vm.max_map_count.
+ * the new copy at once, and no time goes into copying.  512 pages (4 MiB):
+ * the old range comes back as released pages, so memory that reuses it
+ * faults its pages in again.  At 64 pages, a StringInfo-like doubling to
+ * 1 MiB that frees and starts again (goalloc_bench('repalloc_growth'))
+ * spent its time in those faults: 113 us a call against 1.7 us at 512
+ * pages (bench_core, one run each).  Each move may also split the arena's mapping into more VMAs (the
+ * moved span keeps a VMA of its own); the threshold keeps those few.
  */
-#define GA_REMAP_MIN_PAGES	64
+#define GA_REMAP_MIN_PAGES	512
 
 typedef struct ga_span ga_span;
 typedef struct ga_arena ga_arena;

@@ -397,7 +397,7 @@ remap_layout(ga_owner *o, const size_t *pages, int n, char **x, void **blk)
 }
 
 /*
- * A chunk of 1 MiB doubled to 16 MiB, blocked each time: its pages are
+ * A chunk of 4 MiB doubled to 64 MiB, blocked each time: its pages are
  * moved, not copied.  The contents survive, the old span's pages count as
  * released at once (backed bytes and the budget drop by them, not only
  * after a scavenge), the owner's figures are a move's, and the old ranges
@@ -414,7 +414,8 @@ test_realloc_remap(void)
 	budget_log log = {0};
 	ga_heap    *h = remap_heap(&log);
 	ga_owner	o;
-	size_t		pages[N] = {128, 256, 512, 1024, 2048};
+	size_t		pages[N] = {GA_REMAP_MIN_PAGES, 2 * GA_REMAP_MIN_PAGES,
+		4 * GA_REMAP_MIN_PAGES, 8 * GA_REMAP_MIN_PAGES, 16 * GA_REMAP_MIN_PAGES};
 	char	   *x[N];
 	void	   *blk[N];
 	char	   *p;
