@@ -469,38 +469,7 @@ ga_nursery_destroy(ga_owner *o)
 	ga_nursery_reset(o);
 }
 
-/*
- * ga_nursery_live
- *		Add the owner's live nursery chunks to live[], per class of their
- *		bytes (the class their allocation counted in ga_owner.mallocs).
- *		Allocates nothing.
- */
-void
-ga_nursery_live(const ga_owner *o, uint64_t live[GA_NUM_CLASSES])
-{
-	ga_nblock  *b;
-
-	for (b = o->nursery; b != NULL; b = b->next)
-	{
-		uint32_t	nw = (b->top + 511) / 512;
-		uint32_t	w;
-
-		for (w = 0; w < nw; w++)
-		{
-			uint64_t	word = nblock_live(b)[w];
-
-			while (word != 0)
-			{
-				uint32_t	g = w * 64 + (uint32_t) __builtin_ctzll(word);
-
-				word &= word - 1;
-				live[ga_size_class(chunk_bytes(b, g))]++;
-			}
-		}
-	}
-}
-
-/* Visit every live nursery chunk (stats.c's object walker). */
+/* Visit every live nursery chunk: its payload and its bytes. */
 bool
 ga_nursery_walk(const ga_owner *o, ga_object_visitor fn, void *arg)
 {
@@ -527,6 +496,28 @@ ga_nursery_walk(const ga_owner *o, ga_object_visitor fn, void *arg)
 		}
 	}
 	return true;
+}
+
+static bool
+count_live(void *arg, void *payload, size_t slot_size)
+{
+	uint64_t   *live = arg;
+
+	(void) payload;
+	live[ga_size_class(slot_size)]++;
+	return true;
+}
+
+/*
+ * ga_nursery_live
+ *		Add the owner's live nursery chunks to live[], per class of their
+ *		bytes (the class their allocation counted in ga_owner.mallocs).
+ *		Allocates nothing.
+ */
+void
+ga_nursery_live(const ga_owner *o, uint64_t live[GA_NUM_CLASSES])
+{
+	ga_nursery_walk(o, count_live, live);
 }
 
 /*
