@@ -248,36 +248,23 @@ ga_nursery_alloc(ga_owner *o, size_t size)
 }
 
 /*
- * nursery_block
- *		The nursery block ptr lies in, if the span s that holds ptr is one
- *		of the pool's; NULL otherwise.  Nothing else is checked.
- */
-static ga_nblock *
-nursery_block(const ga_owner *o, const ga_span *s, const void *ptr)
-{
-	uintptr_t	off;
-	unsigned	idx;
-
-	if (s->owner != &o->heap->nursery_pool || s->sizeclass == 0)
-		return NULL;
-	off = (uintptr_t) ptr - s->base;
-	idx = (unsigned) (((uint64_t) (uint32_t) off * s->divmul) >> 32);
-	return (ga_nblock *) (s->base + (size_t) idx * s->elemsize);
-}
-
-/*
  * nursery_lookup
- *		Validate ptr as a live chunk of o in block b: 0 and its granule,
- *		or the error.  b is what nursery_block returned.
+ *		Validate ptr as a live chunk of o: 0 with its block and granule, or
+ *		the error.  s is the span the heap's map gives for ptr; the block is
+ *		the pool's slot that holds ptr, found by multiplication.
  */
 static ga_error_kind
-nursery_lookup(const ga_owner *o, ga_span *s, ga_nblock *b,
-				  const void *ptr, uint32_t *gp)
+nursery_lookup(const ga_owner *o, const ga_span *s, const void *ptr,
+			   ga_nblock **bp, uint32_t *gp)
 {
-	unsigned	idx = (unsigned) (((uintptr_t) b - s->base) / s->elemsize);
-	uintptr_t	off;
+	uintptr_t	off = (uintptr_t) ptr - s->base;
+	unsigned	idx = (unsigned) (((uint64_t) (uint32_t) off * s->divmul) >> 32);
+	ga_nblock  *b;
 	uint32_t	g;
 
+	if (s->owner != &o->heap->nursery_pool || s->sizeclass == 0)
+		return GA_ERR_WRONG_OWNER;	/* not the pool's span */
+	b = (ga_nblock *) (s->base + (size_t) idx * s->elemsize);
 	if ((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0 ||
 		b->owner == NULL)
 		return GA_ERR_NOT_ALLOCATED;	/* a block given back */
@@ -298,6 +285,7 @@ nursery_lookup(const ga_owner *o, ga_span *s, ga_nblock *b,
 		return GA_ERR_NOT_CHUNK_START;
 	if (!bit_test(nblock_live(b), g))
 		return GA_ERR_DOUBLE_FREE;
+	*bp = b;
 	*gp = g;
 	return 0;
 }
@@ -312,13 +300,9 @@ ga_nblock *
 ga_nursery_find(const ga_owner *o, ga_span *s, const void *ptr,
 				uint32_t *gp, bool report)
 {
-	ga_nblock  *b = nursery_block(o, s, ptr);
-	ga_error_kind kind;
+	ga_nblock  *b;
+	ga_error_kind kind = nursery_lookup(o, s, ptr, &b, gp);
 
-	if (b == NULL)
-		kind = GA_ERR_WRONG_OWNER;	/* cannot happen: s is the pool's */
-	else
-		kind = nursery_lookup(o, s, b, ptr, gp);
 	if (kind != 0)
 	{
 		if (report)
@@ -333,30 +317,16 @@ ga_nursery_find(const ga_owner *o, ga_span *s, const void *ptr,
  *		pfree's way into the nursery (ga_free_slow): s is the span the
  *		heap's map gives for ptr.  If ptr is a live nursery chunk of o, free
  *		it and return true; otherwise change nothing and return false, and
- *		the caller's full lookup tells what ptr is.  The checks are
- *		nursery_lookup's, with the block's slot found by multiplication.
+ *		the caller's full lookup tells what ptr is (nursery_lookup's
+ *		checks, the same as ga_nursery_find's).
  */
 bool
 ga_nursery_try_free(ga_owner *o, const ga_span *s, void *ptr)
 {
-	uintptr_t	off = (uintptr_t) ptr - s->base;
-	uint64_t	prod = (uint64_t) (uint32_t) off * s->divmul;
-	unsigned	idx = (unsigned) (prod >> 32);
 	ga_nblock  *b;
-	uintptr_t	coff;
 	uint32_t	g;
 
-	if (s->owner != &o->heap->nursery_pool || s->sizeclass == 0 ||
-		(s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0)
-		return false;
-	b = (ga_nblock *) (s->base + (size_t) idx * s->elemsize);
-	if (b->owner != o)
-		return false;
-	coff = (uintptr_t) ptr - (uintptr_t) b - o->hdr;
-	if (coff < b->first || coff >= b->top || (coff & 7) != 0)
-		return false;
-	g = (uint32_t) (coff >> 3);
-	if (!bit_test(nblock_starts(b), g) || !bit_test(nblock_live(b), g))
+	if (nursery_lookup(o, s, ptr, &b, &g) != 0)
 		return false;
 	ga_nursery_free(o, b, g);
 	return true;
