@@ -30,6 +30,13 @@
  */
 extern void ga_owner_flush_freelists(ga_owner *owner);
 
+/*
+ * While positive, each mremap of a page move fails with ENOMEM, as when the
+ * process nears vm.max_map_count, and counts it down (mheap.c).  Zero in
+ * every program but the tests that set it.
+ */
+extern int	ga_testing_mremap_refusals;
+
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop
 #endif

@@ -45,6 +45,7 @@
 #define _GNU_SOURCE				/* mremap and MREMAP_FIXED, Linux only */
 #endif
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -52,6 +53,7 @@
 #include <unistd.h>
 
 #include "ga_internal.h"
+#include "ga_testing.h"			/* ga_testing_mremap_refusals */
 
 #define SPAN_BLOCK_SIZE ((size_t) 64 << 10)
 #define SPAN_BLOCK_HDR	64		/* link to the next block, padded */
@@ -764,6 +766,61 @@ remap_fill(const ga_heap *h, const ga_arena *ar, uintptr_t addr, size_t len)
 	}
 	mark_like_arena(h, ar, addr, len);
 }
+
+/*
+ * os_move
+ *		mremap len bytes from old onto to, whose mapping the kernel replaces.
+ *		Tests make it fail (ga_testing.h) to see the copy that follows.
+ */
+int			ga_testing_mremap_refusals = 0;
+
+static bool
+os_move(uintptr_t old, size_t oldlen, size_t newlen, uintptr_t to)
+{
+	if (ga_testing_mremap_refusals > 0)
+	{
+		ga_testing_mremap_refusals--;
+		errno = ENOMEM;
+		return false;
+	}
+	return mremap((void *) old, oldlen, newlen,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, (void *) to) == (void *) to;
+}
+
+/*
+ * move_range
+ *		Move [from, from + len) onto [to, to + len), piece by piece where the
+ *		range lies across mappings.
+ *
+ * mremap moves from one mapping only, and fails with EFAULT otherwise.  A
+ * large chunk often lies across two or three: a moved chunk is a mapping of
+ * its own, and it may since have grown in place into its neighbour's pages,
+ * or its span be made again of those pages and others.  So on EFAULT the
+ * range is halved, at a page boundary, and each half moved; the boundaries
+ * between mappings are page boundaries of the heap (they come from earlier
+ * moves), so the halving stops at one mapping or at one page.  A piece the
+ * kernel will not move (ENOMEM near vm.max_map_count) is copied onto fresh
+ * pages instead; its old pages go with the rest of from's range, which the
+ * caller maps again.
+ */
+static void
+move_range(const ga_heap *h, const ga_arena *to_arena, uintptr_t from,
+		   uintptr_t to, size_t len)
+{
+	size_t		half;
+
+	if (os_move(from, len, len, to))
+		return;
+	if (errno == EFAULT && len > GA_PAGE_SIZE)
+	{
+		half = GA_PAGES_BYTES((len >> GA_PAGE_SHIFT) / 2);
+		move_range(h, to_arena, from, to, half);
+		move_range(h, to_arena, from + half, to + half, len - half);
+		return;
+	}
+	remap_fill(h, to_arena, to, len);	/* the kernel may have unmapped it */
+	memcpy((void *) to, (const void *) from, len);
+}
 #endif
 
 /*
@@ -773,12 +830,14 @@ remap_fill(const ga_heap *h, const ga_arena *ar, uintptr_t addr, size_t len)
  *		copying them: one mremap, which also gives to's other pages fresh
  *		zero pages and makes to one mapping of its own (so that to can be
  *		moved again as a whole: mremap moves only within one mapping).
- *		from's range is mapped again at once with fresh pages the OS does
- *		not back; the caller frees from with ga_heap_free_span_released.
+ *		When from lies across mappings, its pages are moved a mapping at a
+ *		time (move_range).  from's range is mapped again at once with fresh
+ *		pages the OS does not back; the caller frees from with
+ *		ga_heap_free_span_released.
  *
- *		False if the OS cannot, or this is not Linux: to is then writable
- *		(mapped again if the failed mremap had unmapped it, as it does
- *		when from spans two mappings) and from untouched, for the caller to
+ *		False if the OS refuses the move for another reason than mappings,
+ *		or this is not Linux: to is then writable (mapped again if the
+ *		failed mremap had unmapped it) and from untouched, for the caller to
  *		copy.  Accounting is the caller's; to's needzero is set.
  */
 bool
@@ -787,21 +846,21 @@ ga_heap_move_pages(ga_heap *h, ga_span *from, ga_span *to)
 #if defined(__linux__) && defined(MREMAP_FIXED) && defined(MREMAP_MAYMOVE)
 	size_t		oldlen = ga_span_bytes(from);
 	size_t		newlen = ga_span_bytes(to);
-	void	   *p;
 
 	if (from->arena->huge || to->arena->huge || newlen < oldlen)
 		return false;
-	p = mremap((void *) from->base, oldlen, newlen,
-			   MREMAP_MAYMOVE | MREMAP_FIXED, (void *) to->base);
-	if (p != (void *) to->base)
+	if (!os_move(from->base, oldlen, newlen, to->base))
 	{
 		/*
 		 * With MREMAP_FIXED the kernel unmaps the destination first and
-		 * may fail after that (EFAULT when from lies across two
-		 * mappings): map to again, whatever happened to it.
+		 * may fail after that: map to again, whatever happened to it.
 		 */
+		bool		across = errno == EFAULT;
+
 		remap_fill(h, to->arena, to->base, newlen);
-		return false;
+		if (!across)
+			return false;
+		move_range(h, to->arena, from->base, to->base, oldlen);
 	}
 	remap_fill(h, from->arena, from->base, oldlen);
 	/* the moved mapping keeps from's arena's marking */
