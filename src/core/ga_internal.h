@@ -88,7 +88,6 @@ extern ga_nblock *ga_nursery_find(const ga_owner *o, ga_span *s,
 								  const void *ptr, uint32_t *gp,
 								  bool report);
 extern size_t ga_nursery_chunk_size(ga_nblock *b, uint32_t g);
-extern void ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g);
 extern bool ga_nursery_try_free(ga_owner *o, const ga_span *s, void *ptr);
 extern void *ga_nursery_resize(ga_owner *o, ga_nblock *b, uint32_t g,
 							   void *ptr, size_t size);

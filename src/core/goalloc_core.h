@@ -353,11 +353,14 @@ extern ga_fast_tables ga_fast;
  * GA_FAST_MAX, a large object, a request of 0 bytes.  ga_free_slow
  * (free.c) tells which error a pointer the inline path declined is, if
  * any, and frees it if none.  ga_free_unlisted frees a valid small chunk
- * for real, when its class's free list is full.
+ * for real, when its class's free list is full.  ga_nursery_free frees a
+ * validated nursery chunk whose freeing may lower the block's top, or
+ * empty it (nursery.c).
  */
 extern void *ga_alloc_any(ga_owner *owner, size_t size);
 extern void ga_free_slow(ga_owner *owner, void *ptr);
 extern void ga_free_unlisted(ga_owner *owner, ga_span *s, void *ptr);
+extern void ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g);
 
 /*
  * Go's divMul: the slot of byte offset off in a span of slots of size d is
@@ -569,6 +572,47 @@ ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
 }
 
 /*
+ * ga_nursery_free_fast: pfree's first test for an owner in the nursery.  Is
+ * ptr a live chunk of the owner's newest block?  Its address tells (the
+ * block is the owner's, so no map and no span is read), and its start and
+ * live bits are the checks ga_nursery_find makes.  A chunk with another
+ * chunk above it only loses its live bit; the block's last chunk, or its
+ * only live one, goes to ga_nursery_free, which lowers the top or empties
+ * the block.  False for anything else, nothing changed: the caller goes on
+ * to the span path, and ga_free_slow reports a bad pointer.
+ */
+static GA_INLINE bool
+ga_nursery_free_fast(ga_owner *owner, void *ptr, size_t hdr)
+{
+	ga_nblock  *b = owner->nursery;
+	uintptr_t	off;
+	uint32_t	g;
+	uint64_t	bit;
+	uint64_t   *starts;
+	uint64_t   *live;
+
+	if (b == NULL)
+		return false;
+	off = (uintptr_t) ptr - hdr - (uintptr_t) b;	/* wraps below b */
+	if (off >= b->top || off < b->first || (off & 7) != 0)
+		return false;
+	g = (uint32_t) (off >> 3);
+	bit = UINT64_C(1) << (g & 63);
+	starts = &b->bits[g >> 6];
+	live = &b->bits[(b->size >> 9) + (g >> 6)];
+	if ((*starts & *live & bit) == 0)
+		return false;			/* not a chunk start, or freed already */
+	if (GA_LIKELY(b->nlive > 1 && (*starts & ~(bit | (bit - 1))) != 0))
+	{
+		*live &= ~bit;			/* a chunk starts above it: not the last */
+		b->nlive--;
+		return true;
+	}
+	ga_nursery_free(owner, b, g);
+	return true;
+}
+
+/*
  * ga_alloc_hdr: the fast path, else ga_alloc_any.  The split leaves the
  * inline part free of calls, so that an embedder's method that wraps it
  * needs no stack frame.
@@ -621,7 +665,11 @@ ga_alloc(ga_owner *owner, size_t size)
  * PostgreSQL the caller's owner pointer comes from the chunk header that
  * pfree has just read, a cache miss when the chunk was not touched
  * lately, and every load that hung off it would wait for the miss
- * (docs/design.md has the figures).
+ * (docs/design.md has the figures).  The one exception is the test for an
+ * owner in the nursery, first: its branch is predicted (a context is in
+ * the nursery or not for many frees in a row), so the map's loads go ahead
+ * while the owner's first line arrives, and for a nursery chunk it saves
+ * the map, the pool's span and the call into ga_free_slow.
  */
 static GA_INLINE void
 ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
@@ -640,6 +688,8 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	 * the region but past its arenas, the spans map is not backed yet and
 	 * the load below faults: such a pointer is not reported.)
 	 */
+	if (owner->nursery_cap != 0 && ga_nursery_free_fast(owner, ptr, hdr))
+		return;
 	if (GA_UNLIKELY(roff >= map->region_size))
 		goto slow;
 	s = map->spans_map[roff >> GA_PAGE_SHIFT];

@@ -318,19 +318,19 @@ AdoptedPastLimit(GoAllocAdopted *a, void *pointer, Size size)
 }
 
 /*
- * AdoptedAlloc
- *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
- *		"out of memory".
+ * AdoptedAllocSlow
+ *		AdoptedAlloc past the inline paths: a new span or block, a large
+ *		chunk, the limit.
  */
-static void *
-AdoptedAlloc(MemoryContext context, Size size)
+static pg_noinline void *
+AdoptedAllocSlow(MemoryContext context, Size size)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
 	void	   *p;
 
 	if (unlikely(size > ADOPTED_MAX_SMALL))
 		AdoptedCountLarge(size);
-	p = ga_alloc(&a->owner, size);
+	p = ga_alloc_any(&a->owner, size);
 	if (unlikely(p == NULL))
 	{
 		p = AdoptedPastLimit(a, NULL, size);
@@ -342,6 +342,40 @@ AdoptedAlloc(MemoryContext context, Size size)
 }
 
 /*
+ * AdoptedAlloc
+ *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
+ *		"out of memory".  The inline paths are GoAllocAlloc's, with the
+ *		header size a constant; the rest is a tail call, so this needs no
+ *		stack frame.
+ */
+static void *
+AdoptedAlloc(MemoryContext context, Size size)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+	void	   *p;
+
+	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
+	{
+		if (a->owner.nursery_cap != 0)
+		{
+			p = ga_nursery_bump(&a->owner, size, GOALLOC_CHUNKHDRSZ);
+			if (p != NULL)
+			{
+				AdoptedChunkContext(p) = context;
+				return p;
+			}
+		}
+		p = ga_alloc_fast(&a->owner, size, GOALLOC_CHUNKHDRSZ);
+		if (likely(p != NULL))
+		{
+			AdoptedChunkContext(p) = context;
+			return p;
+		}
+	}
+	return AdoptedAllocSlow(context, size);
+}
+
+/*
  * AdoptedFree
  *		By address: goalloc's chunks to the owner, the rest to the AllocSet.
  */
@@ -350,6 +384,10 @@ AdoptedFree(MemoryContext context, void *pointer)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
 
+	/* a chunk of the owner's nursery block is ours: no need to ask */
+	if (a->owner.nursery_cap != 0 &&
+		ga_nursery_free_fast(&a->owner, pointer, GOALLOC_CHUNKHDRSZ))
+		return;
 	if (AdoptedIsOurs(a, pointer))
 		ga_free(&a->owner, pointer);
 	else
