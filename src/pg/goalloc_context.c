@@ -674,26 +674,10 @@ static void *
 GoAllocAlloc(MemoryContext context, Size size)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
-	void	   *p;
+	void	   *p = goalloc_alloc_inline(&set->owner, context, size);
 
-	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
-	{
-		if (set->owner.nursery_cap != 0)
-		{
-			p = ga_nursery_bump(&set->owner, size, GOALLOC_CHUNKHDRSZ);
-			if (p != NULL)
-			{
-				GoAllocChunkContext(p) = context;
-				return p;
-			}
-		}
-		p = ga_alloc_fast(&set->owner, size, GOALLOC_CHUNKHDRSZ);
-		if (likely(p != NULL))
-		{
-			GoAllocChunkContext(p) = context;
-			return p;
-		}
-	}
+	if (likely(p != NULL))
+		return p;
 	return GoAllocAllocSlow(context, size);
 }
 

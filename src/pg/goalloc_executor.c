@@ -344,34 +344,17 @@ AdoptedAllocSlow(MemoryContext context, Size size)
 /*
  * AdoptedAlloc
  *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
- *		"out of memory".  The inline paths are GoAllocAlloc's, with the
- *		header size a constant; the rest is a tail call, so this needs no
- *		stack frame.
+ *		"out of memory".  The inline paths are GoAllocAlloc's
+ *		(goalloc_alloc_inline).
  */
 static void *
 AdoptedAlloc(MemoryContext context, Size size)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
-	void	   *p;
+	void	   *p = goalloc_alloc_inline(&a->owner, context, size);
 
-	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
-	{
-		if (a->owner.nursery_cap != 0)
-		{
-			p = ga_nursery_bump(&a->owner, size, GOALLOC_CHUNKHDRSZ);
-			if (p != NULL)
-			{
-				AdoptedChunkContext(p) = context;
-				return p;
-			}
-		}
-		p = ga_alloc_fast(&a->owner, size, GOALLOC_CHUNKHDRSZ);
-		if (likely(p != NULL))
-		{
-			AdoptedChunkContext(p) = context;
-			return p;
-		}
-	}
+	if (likely(p != NULL))
+		return p;
 	return AdoptedAllocSlow(context, size);
 }
 

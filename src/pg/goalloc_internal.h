@@ -37,6 +37,32 @@ typedef struct GoAllocContext
 extern const MemoryContextMethods GoAllocMethods;
 
 /*
+ * goalloc_alloc_inline
+ *		The inline paths of a palloc that goalloc serves, for a goalloc
+ *		context and an adopted one alike: the owner's nursery block while it
+ *		is in the nursery, then its mcache span.  The chunk's header word is
+ *		set to context.  NULL when both decline, for the caller's slow path,
+ *		which it reaches by a tail call so that its method needs no stack
+ *		frame.
+ */
+static inline void *
+goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
+{
+	void	   *p = NULL;
+
+	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
+	{
+		if (owner->nursery_cap != 0)
+			p = ga_nursery_bump(owner, size, GOALLOC_CHUNKHDRSZ);
+		if (p == NULL)
+			p = ga_alloc_fast(owner, size, GOALLOC_CHUNKHDRSZ);
+		if (likely(p != NULL))
+			((MemoryContext *) p)[-1] = context;
+	}
+	return p;
+}
+
+/*
  * The backend's heap (Go's mheap_): created on first use.  A backend forked
  * from a postmaster that had built a heap gets a fresh one; the inherited
  * copy keeps serving the inherited contexts only.  NULL when none exists and
