@@ -770,10 +770,9 @@ remap_fill(const ga_heap *h, const ga_arena *ar, uintptr_t addr, size_t len)
 /*
  * os_move
  *		mremap len bytes from old onto to, whose mapping the kernel replaces.
- *		Tests make it fail (ga_testing.h) to see the copy that follows.
+ *		Tests make it fail (ga_testing_mremap_refusals) to see the copy that
+ *		follows.
  */
-int			ga_testing_mremap_refusals = 0;
-
 static bool
 os_move(uintptr_t old, size_t oldlen, size_t newlen, uintptr_t to)
 {
@@ -875,6 +874,9 @@ ga_heap_move_pages(ga_heap *h, ga_span *from, ga_span *to)
 	return false;
 #endif
 }
+
+/* Read by os_move on Linux; defined everywhere, as ga_testing.h declares it. */
+int			ga_testing_mremap_refusals = 0;
 
 /* ---- the span cache ---- */
 
