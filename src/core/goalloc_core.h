@@ -572,37 +572,63 @@ ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
 }
 
 /*
+ * ga_nblock_chunk: is ptr, which lies in block b (b <= ptr < b + size),
+ * the start of a live chunk?  0 with its granule, or the error: not at a
+ * chunk start, or freed (at or above the top, or its live bit clear).  The
+ * one validation of a nursery chunk: pfree's inline test (for the owner's
+ * newest block) and the lookup by span (nursery.c, for any block, after
+ * it has checked the block is the owner's) both call it.
+ */
+static GA_INLINE ga_error_kind
+ga_nblock_chunk(const ga_nblock *b, const void *ptr, size_t hdr, uint32_t *gp)
+{
+	uintptr_t	off = (uintptr_t) ptr - (uintptr_t) b;
+	uint32_t	g;
+	uint64_t	bit;
+
+	if (off < b->first + hdr || ((off - hdr) & 7) != 0)
+		return GA_ERR_NOT_CHUNK_START;
+
+	/*
+	 * At or above the top lie only chunks that were freed and taken back
+	 * by the top (ga_nursery_free), or were never handed out.
+	 */
+	if (off - hdr >= b->top)
+		return GA_ERR_DOUBLE_FREE;
+	g = (uint32_t) ((off - hdr) >> 3);
+	bit = UINT64_C(1) << (g & 63);
+	if ((b->bits[g >> 6] & bit) == 0)
+		return GA_ERR_NOT_CHUNK_START;
+	if ((b->bits[(b->size >> 9) + (g >> 6)] & bit) == 0)
+		return GA_ERR_DOUBLE_FREE;
+	*gp = g;
+	return 0;
+}
+
+/*
  * ga_nursery_free_fast: pfree's first test for an owner in the nursery.  Is
  * ptr a live chunk of the owner's newest block?  Its address tells (the
- * block is the owner's, so no map and no span is read), and its start and
- * live bits are the checks ga_nursery_find makes.  A chunk with another
- * chunk above it only loses its live bit; the block's last chunk, or its
- * only live one, goes to ga_nursery_free, which lowers the top or empties
- * the block.  False for anything else, nothing changed: the caller goes on
- * to the span path, and ga_free_slow reports a bad pointer.
+ * block is the owner's, so no map and no span is read), then
+ * ga_nblock_chunk.  A chunk with another chunk above it only loses its
+ * live bit; the block's last chunk, or its only live one, goes to
+ * ga_nursery_free, which lowers the top or empties the block.  False for
+ * anything else, nothing changed: the caller goes on to the span path, and
+ * ga_free_slow reports a bad pointer.
  */
 static GA_INLINE bool
 ga_nursery_free_fast(ga_owner *owner, void *ptr, size_t hdr)
 {
 	ga_nblock  *b = owner->nursery;
-	uintptr_t	off;
 	uint32_t	g;
 	uint64_t	bit;
-	uint64_t   *starts;
 	uint64_t   *live;
 
-	if (b == NULL)
-		return false;
-	off = (uintptr_t) ptr - hdr - (uintptr_t) b;	/* wraps below b */
-	if (off >= b->top || off < b->first || (off & 7) != 0)
-		return false;
-	g = (uint32_t) (off >> 3);
+	if (b == NULL || (uintptr_t) ptr - (uintptr_t) b >= b->size ||
+		ga_nblock_chunk(b, ptr, hdr, &g) != 0)
+		return false;			/* not in it (wraps below b), or bad */
 	bit = UINT64_C(1) << (g & 63);
-	starts = &b->bits[g >> 6];
 	live = &b->bits[(b->size >> 9) + (g >> 6)];
-	if ((*starts & *live & bit) == 0)
-		return false;			/* not a chunk start, or freed already */
-	if (GA_LIKELY(b->nlive > 1 && (*starts & ~(bit | (bit - 1))) != 0))
+	if (GA_LIKELY(b->nlive > 1 && (b->bits[g >> 6] & ~(bit | (bit - 1))) != 0))
 	{
 		*live &= ~bit;			/* a chunk starts above it: not the last */
 		b->nlive--;
@@ -649,7 +675,7 @@ ga_alloc(ga_owner *owner, size_t size)
 }
 
 /*
- * ga_free_mapped: the span by the heap's flat spans map (one compare, one
+ * ga_free_spans: the span by the heap's flat spans map (one compare, one
  * load), the slot index by multiplication (Go's divMul), then the bit test
  * that catches a double free, and the link test for a slot that is on the
  * free list already (ga_types.h).  The pointer goes on its class's free
@@ -665,14 +691,15 @@ ga_alloc(ga_owner *owner, size_t size)
  * PostgreSQL the caller's owner pointer comes from the chunk header that
  * pfree has just read, a cache miss when the chunk was not touched
  * lately, and every load that hung off it would wait for the miss
- * (docs/design.md has the figures).  The one exception is the test for an
- * owner in the nursery, first: its branch is predicted (a context is in
- * the nursery or not for many frees in a row), so the map's loads go ahead
- * while the owner's first line arrives, and for a nursery chunk it saves
- * the map, the pool's span and the call into ga_free_slow.
+ * (docs/design.md has the figures).  ga_free_mapped puts one test before
+ * it that loads through the owner, whether the owner is in the nursery:
+ * its branch is predicted (a context is in the nursery or not for many
+ * frees in a row), so the map's loads go ahead while the owner's first
+ * line arrives, and for a nursery chunk it saves the map, the pool's span
+ * and the call into ga_free_slow.
  */
 static GA_INLINE void
-ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
+ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 {
 	uintptr_t	a = (uintptr_t) ptr;
 	uintptr_t	roff = a - map->region_base;
@@ -688,8 +715,6 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	 * the region but past its arenas, the spans map is not backed yet and
 	 * the load below faults: such a pointer is not reported.)
 	 */
-	if (owner->nursery_cap != 0 && ga_nursery_free_fast(owner, ptr, hdr))
-		return;
 	if (GA_UNLIKELY(roff >= map->region_size))
 		goto slow;
 	s = map->spans_map[roff >> GA_PAGE_SHIFT];
@@ -738,6 +763,18 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	return;
 slow:
 	ga_free_slow(owner, ptr);
+}
+
+/*
+ * ga_free_mapped: the nursery's test for an owner in the nursery, then the
+ * span path.
+ */
+static GA_INLINE void
+ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
+{
+	if (owner->nursery_cap != 0 && ga_nursery_free_fast(owner, ptr, hdr))
+		return;
+	ga_free_spans(map, owner, ptr, hdr);
 }
 
 static GA_INLINE void

@@ -260,7 +260,6 @@ nursery_lookup(const ga_owner *o, const ga_span *s, const void *ptr,
 	uintptr_t	off = (uintptr_t) ptr - s->base;
 	unsigned	idx = (unsigned) (((uint64_t) (uint32_t) off * s->divmul) >> 32);
 	ga_nblock  *b;
-	uint32_t	g;
 
 	if (s->owner != &o->heap->nursery_pool || s->sizeclass == 0)
 		return GA_ERR_WRONG_OWNER;	/* not the pool's span */
@@ -270,24 +269,8 @@ nursery_lookup(const ga_owner *o, const ga_span *s, const void *ptr,
 		return GA_ERR_NOT_ALLOCATED;	/* a block given back */
 	if (b->owner != o)
 		return GA_ERR_WRONG_OWNER;
-	off = (uintptr_t) ptr - (uintptr_t) b;
-	if (off < b->first + o->hdr || ((off - o->hdr) & 7) != 0)
-		return GA_ERR_NOT_CHUNK_START;
-
-	/*
-	 * At or above the top lie only chunks that were freed and taken back
-	 * by the top (ga_nursery_free), or were never handed out.
-	 */
-	if (off - o->hdr >= b->top)
-		return GA_ERR_DOUBLE_FREE;
-	g = (uint32_t) ((off - o->hdr) >> 3);
-	if (!bit_test(nblock_starts(b), g))
-		return GA_ERR_NOT_CHUNK_START;
-	if (!bit_test(nblock_live(b), g))
-		return GA_ERR_DOUBLE_FREE;
 	*bp = b;
-	*gp = g;
-	return 0;
+	return ga_nblock_chunk(b, ptr, o->hdr, gp);
 }
 
 /*

@@ -372,7 +372,7 @@ AdoptedFree(MemoryContext context, void *pointer)
 		ga_nursery_free_fast(&a->owner, pointer, GOALLOC_CHUNKHDRSZ))
 		return;
 	if (AdoptedIsOurs(a, pointer))
-		ga_free(&a->owner, pointer);
+		ga_free_spans(&a->owner.map, &a->owner, pointer, GOALLOC_CHUNKHDRSZ);
 	else
 		a->orig->free_p(context, pointer);
 }
