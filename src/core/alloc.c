@@ -147,6 +147,7 @@ alloc_large_span(ga_owner *o, size_t size)
 	o->large_bytes += ga_span_bytes(s);
 	o->large_total += ga_span_bytes(s);
 	o->mallocs[0]++;
+	o->counted[0] |= 1;			/* class 0 */
 	return s;
 }
 

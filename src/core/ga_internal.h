@@ -93,6 +93,8 @@ extern void *ga_nursery_resize(ga_owner *o, ga_nblock *b, uint32_t g,
 							   void *ptr, size_t size);
 extern void ga_nursery_reset(ga_owner *o);
 extern void ga_nursery_destroy(ga_owner *o);
+extern void ga_nursery_recycle(ga_owner *o);
+extern uint64_t ga_nursery_classes(void);
 extern void ga_nursery_live(const ga_owner *o,
 							uint64_t live[GA_NUM_CLASSES]);
 extern bool ga_nursery_walk(const ga_owner *o, ga_object_visitor fn,

@@ -394,8 +394,10 @@ struct ga_nblock
 #define GA_NURSERY_BLOCK_MAX 8192	/* blocks double up to this */
 #define GA_NURSERY_MAX		16384	/* a context's blocks in all: more
 									 * graduates it */
-#define GA_NURSERY_CHUNK_MAX 1024	/* larger chunks (header included)
+#define GA_NURSERY_CHUNK_MAX 2048	/* larger chunks (header included)
 									 * take spans even in the nursery */
+#define GA_NURSERY_KEEP		2048	/* a recycled owner keeps its newest
+									 * block up to this size */
 
 /*
  * ga_mcache: an owner's mcache (Go's mcache.alloc[]: the span each class
@@ -467,6 +469,16 @@ struct ga_owner
 								 * nursery_bytes (mem_allocated) */
 	size_t		large_bytes;	/* bytes of live large objects (whole pages) */
 	uint64_t	large_total;	/* cumulative bytes of large objects */
+	uint64_t	counted[2];		/* classes whose count may not be 0: bit c
+								 * of counted[c >> 6] for every c whose
+								 * ga_owner_mallocs is not 0, together with
+								 * dirty and dirty_high (which join it at a
+								 * reset); large objects set bit 0, and an
+								 * owner with a nursery block holds every
+								 * class a nursery chunk can take
+								 * (ga_nursery_classes).  ga_owner_destroy
+								 * folds these classes alone into the
+								 * heap's */
 
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large), but for those
@@ -477,6 +489,10 @@ struct ga_owner
 											 * derived, see
 											 * ga_owner_read_class_counts */
 
+	/*
+	 * Nothing but the counts may follow mallocs except these three, which
+	 * owner_setup sets: ga_owner_reuse clears only what precedes mallocs.
+	 */
 	void	   *user;			/* the embedder's pointer (its context) */
 	ga_owner   *next;			/* heap's list of live owners */
 	ga_owner   *prev;

@@ -175,6 +175,18 @@ extern void ga_owner_reset(ga_owner *owner);
 extern void ga_owner_destroy(ga_owner *owner);
 
 /*
+ * Recycling, for an embedder that keeps the memory of deleted owners for
+ * new ones (PostgreSQL's adopted contexts keep their records): recycle is
+ * destroy, but the owner keeps a small empty nursery block and stays
+ * "recycled"; reuse makes it a new owner on the same heap, as ga_owner_init
+ * would, with that block; discard gives the block back (then the memory
+ * may be freed or init'ed again).
+ */
+extern void ga_owner_recycle(ga_owner *owner);
+extern void ga_owner_reuse(ga_owner *owner, size_t hdr, size_t keep_bytes);
+extern void ga_owner_discard(ga_owner *owner);
+
+/*
  * Start the owner in the nursery (nursery.c): its first requests share
  * blocks in the pool's spans with other small owners, until its blocks
  * would pass GA_NURSERY_MAX bytes.  Before its first allocation.
@@ -567,7 +579,7 @@ ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
 	b->bits[(b->size >> 9) + (g >> 6)] |= bit;	/* and is live */
 	b->top += n;
 	b->nlive++;
-	owner->mallocs[c]++;
+	owner->mallocs[c]++;		/* c is in counted: see ga_nursery_classes */
 	return (char *) b + (size_t) g * 8 + hdr;
 }
 

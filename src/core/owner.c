@@ -28,15 +28,21 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ga_internal.h"
 
-void
-ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
+/*
+ * owner_setup
+ *		What ga_owner_init and ga_owner_reuse share: o is zero up to its
+ *		counts (mallocs, which are all 0 too) and is made a new owner of h,
+ *		first on the heap's list.
+ */
+static void
+owner_setup(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 {
-	memset(o, 0, sizeof(ga_owner));
 	o->mc = &ga_empty_mcache;
 	o->hdr = (uint32_t) hdr;
 	o->keep_pages = (uint32_t) (keep_bytes >> GA_PAGE_SHIFT);
@@ -49,11 +55,20 @@ ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
 	 * them: by a step of 4099 epochs, which few resets add up to.
 	 */
 	o->link_key = GA_LINK_KEY + h->owners_created++ * (GA_LINK_EPOCH * 4099);
+	o->user = NULL;
+	o->prev = NULL;
 	o->next = h->owners;
 	if (h->owners)
 		h->owners->prev = o;
 	h->owners = o;
 	h->nowners++;
+}
+
+void
+ga_owner_init(ga_owner *o, ga_heap *h, size_t hdr, size_t keep_bytes)
+{
+	memset(o, 0, sizeof(ga_owner));
+	owner_setup(o, h, hdr, keep_bytes);
 }
 
 /*
@@ -252,6 +267,7 @@ reset_rest(ga_owner *o, uint64_t dirty)
 	clear_windows(o, dirty & ~full);
 	reset_classes(o, 0, full & o->mc->used[0]);
 	reset_classes(o, 64, o->dirty_high & o->mc->used[1]);
+	o->counted[1] |= o->dirty_high;
 	o->dirty_high = 0;
 	if (o->large != NULL)
 		release_list(o, &o->large);
@@ -273,6 +289,7 @@ ga_owner_reset(ga_owner *o)
 {
 	uint64_t	dirty = o->dirty;
 
+	o->counted[0] |= dirty;
 	o->dirty = 0;
 	o->link_key += GA_LINK_EPOCH;	/* forgotten links decode to nothing */
 	if (o->nursery != NULL)
@@ -286,31 +303,61 @@ ga_owner_reset(ga_owner *o)
 }
 
 /*
- * ga_owner_destroy
- *		Free every object and every span; fold the owner's counts into the
- *		heap's and unlink it.
+ * retire_counts
+ *		Move the counts of the classes first + (bits of mask) from the
+ *		owner to the heap's: every object is freed now.  Only classes in
+ *		counted can have one, so an owner that used three classes visits
+ *		three, not GA_NUM_CLASSES.
  */
-void
-ga_owner_destroy(ga_owner *o)
+static void
+retire_counts(ga_owner *o, unsigned first, uint64_t mask)
 {
 	ga_heap    *h = o->heap;
-	int			c;
+
+	for (; mask != 0; mask &= mask - 1)
+	{
+		unsigned	c = first + (unsigned) __builtin_ctzll(mask);
+		uint64_t	mallocs = ga_owner_mallocs(o, c);
+
+		if (mallocs == 0)
+			continue;			/* a nursery class not used */
+		h->retired[c].mallocs += mallocs;
+		h->retired[c].frees += mallocs; /* all freed now */
+		o->mallocs[c] = 0;
+		if (o->mc != &ga_empty_mcache)
+			o->mc->freelist[c].pops = 0;
+	}
+}
+
+/*
+ * owner_retire
+ *		Free every object and every span; fold the owner's counts into the
+ *		heap's (leaving its own at 0) and unlink it; free its mcache.  Its
+ *		nursery blocks go back too, but the newest one if keep_block and
+ *		ga_nursery_recycle keeps it.
+ */
+static void
+owner_retire(ga_owner *o, bool keep_block)
+{
+	ga_heap    *h = o->heap;
 
 	o->keep_pages = 0;
+	o->counted[0] |= o->dirty;
+	o->counted[1] |= o->dirty_high;
 	o->dirty = 0;
 	o->dirty_high = 0;
 	o->reset_full = 0;
 	reset_classes(o, 0, o->mc->used[0]);
 	reset_classes(o, 64, o->mc->used[1]);
 	release_list(o, &o->large);
-	ga_nursery_destroy(o);
-	for (c = 0; c < GA_NUM_CLASSES; c++)
-	{
-		uint64_t	mallocs = ga_owner_mallocs(o, (unsigned) c);
-
-		h->retired[c].mallocs += mallocs;
-		h->retired[c].frees += mallocs; /* all freed now */
-	}
+	if (keep_block)
+		ga_nursery_recycle(o);
+	else
+		ga_nursery_destroy(o);
+	retire_counts(o, 0, o->counted[0]);
+	retire_counts(o, 64, o->counted[1]);
+	o->counted[0] = 0;
+	o->counted[1] = 0;
 	h->retired_large_total += o->large_total;
 	if (o->prev)
 		o->prev->next = o->next;
@@ -322,7 +369,73 @@ ga_owner_destroy(ga_owner *o)
 	if (o->mc != &ga_empty_mcache)
 		free(o->mc);
 	o->mc = &ga_empty_mcache;
+}
+
+/*
+ * ga_owner_destroy
+ *		Free every object and every span; fold the owner's counts into the
+ *		heap's and unlink it.
+ */
+void
+ga_owner_destroy(ga_owner *o)
+{
+	owner_retire(o, false);
 	o->mem_mirror = NULL;
+	o->heap = NULL;
+}
+
+/*
+ * ga_owner_recycle
+ *		ga_owner_destroy for an owner its embedder keeps for its next
+ *		context, as aset.c keeps deleted contexts with their keeper block
+ *		(context_freelists): every object and span goes and the counts are
+ *		folded as by ga_owner_destroy, but an owner in the nursery keeps its
+ *		newest block, emptied, if it is at most GA_NURSERY_KEEP bytes, so
+ *		that the next context's first requests need no block from the pool
+ *		(ga_nursery_recycle).  The kept bytes leave the mirror, which is
+ *		then forgotten.  The owner stays off the heap's list until
+ *		ga_owner_reuse; ga_owner_discard gives the block back instead.
+ */
+void
+ga_owner_recycle(ga_owner *o)
+{
+	owner_retire(o, true);
+	if (o->mem_mirror)
+		*o->mem_mirror -= o->nursery_bytes;
+	o->mem_mirror = NULL;
+}
+
+/*
+ * ga_owner_reuse
+ *		ga_owner_init for a recycled owner, on the heap it was recycled
+ *		from: its counts are 0 already (owner_retire), so only the fields
+ *		before them are cleared, and the block it kept becomes its first.
+ *		It starts out of the nursery, as ga_owner_init's owner does; the
+ *		block stays until its first reset if it is not put back in.
+ */
+void
+ga_owner_reuse(ga_owner *o, size_t hdr, size_t keep_bytes)
+{
+	ga_heap    *h = o->heap;
+	ga_nblock  *kept = o->nursery;
+	uint32_t	kept_bytes = o->nursery_bytes;
+
+	memset(o, 0, offsetof(ga_owner, mallocs));
+	owner_setup(o, h, hdr, keep_bytes);
+	o->nursery = kept;
+	o->nursery_bytes = kept_bytes;
+	if (kept != NULL)
+		o->counted[0] = ga_nursery_classes();
+}
+
+/*
+ * ga_owner_discard
+ *		A recycled owner that will not be reused gives back its block.
+ */
+void
+ga_owner_discard(ga_owner *o)
+{
+	ga_nursery_destroy(o);
 	o->heap = NULL;
 }
 

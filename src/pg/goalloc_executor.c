@@ -44,8 +44,12 @@
  *					An AllocSet chunk stays an AllocSet chunk for good
  *					(repalloc keeps it in the AllocSet).
  *	reset			AllocSet's reset, then ga_owner_reset.
- *	delete			ga_owner_destroy, restore C->methods = orig, recycle the
- *					record, then AllocSet's delete: AllocSetDelete may put
+ *	delete			restore C->methods = orig; keep the record for the next
+ *					adoption (up to ADOPTED_FREELIST_MAX) with its owner
+ *					recycled (ga_owner_recycle: every span goes, a small
+ *					empty nursery block stays, as AllocSet keeps a deleted
+ *					context's keeper block), or destroy the owner and free
+ *					the record; then AllocSet's delete: AllocSetDelete may put
  *					C on its freelist of contexts and hand it out again from
  *					AllocSetContextCreate, so it must get back a plain,
  *					clean AllocSet -- and it does.
@@ -445,8 +449,12 @@ AdoptedDelete(MemoryContext context)
 	GoAllocAdopted *a = AdoptedOf(context);
 	const MemoryContextMethods *orig = a->orig;
 
-	/* The owner's pages leave mem_allocated as deltas: the AllocSet's stay */
-	ga_owner_destroy(&a->owner);
+	/*
+	 * The owner's bytes leave mem_allocated as deltas, the AllocSet's stay.
+	 * A record kept for the next adoption keeps its owner recycled, with a
+	 * small empty nursery block, as AllocSet keeps a deleted context with
+	 * its keeper block.
+	 */
 	context->methods = orig;
 	goalloc_adopt_counters.live--;
 	if (a->scope == GOALLOC_SCOPE_QUERY)
@@ -454,13 +462,17 @@ AdoptedDelete(MemoryContext context)
 
 	if (adopted_nfree < ADOPTED_FREELIST_MAX)
 	{
+		ga_owner_recycle(&a->owner);
 		a->context = NULL;
 		a->next_free = adopted_freelist;
 		adopted_freelist = a;
 		adopted_nfree++;
 	}
 	else
+	{
+		ga_owner_destroy(&a->owner);
 		free(a);
+	}
 
 	orig->delete_context(context);
 }
@@ -589,32 +601,41 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 
 	if (adopted_freelist != NULL)
 	{
+		/* its owner was recycled: reused on its heap, which is ours */
 		a = adopted_freelist;
 		adopted_freelist = a->next_free;
 		adopted_nfree--;
+		if (likely(a->owner.heap == heap))
+			ga_owner_reuse(&a->owner, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
+		else
+		{
+			/* a record inherited from the postmaster, of its heap */
+			ga_owner_discard(&a->owner);
+			ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
+		}
 	}
 	else
 	{
 		a = (GoAllocAdopted *) malloc(sizeof(GoAllocAdopted));
 		if (a == NULL)
 			return false;
+		memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
+		ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 	}
 
-	memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
 	a->orig = goalloc_route_stock_table(kind);
 	a->context = context;
 	a->kind = kind;
 	a->scope = scope;
 	a->next_free = NULL;
-	ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 	if (goalloc_nursery)
 		ga_owner_enable_nursery(&a->owner);
 	a->owner.user = context;
 
-	/* The mirror starts at the owner's 0 bytes; keep the AllocSet's count */
+	/* mem_allocated: the stock context's blocks plus the owner's bytes */
 	mem_allocated = context->mem_allocated;
 	ga_owner_set_mirror(&a->owner, &context->mem_allocated);
-	context->mem_allocated = mem_allocated;
+	context->mem_allocated += mem_allocated;
 
 	context->methods = &a->methods;
 	goalloc_adopt_counters.live++;

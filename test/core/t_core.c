@@ -355,6 +355,8 @@ t_check_heap(ga_heap *heap)
 	{
 		uint64_t	nl[GA_NUM_CLASSES] = {0};
 
+		uint64_t	seen[2];
+
 		ga_nursery_live(o, nl);
 		for (int c = 1; c < GA_NUM_CLASSES; c++)
 		{
@@ -362,6 +364,17 @@ t_check_heap(ga_heap *heap)
 			objects += nl[c];
 			alloc_bytes += nl[c] * ga_class_size[c];
 		}
+
+		/* a class with a count is in counted, or dirty until a reset */
+		seen[0] = o->counted[0] | o->dirty;
+		seen[1] = o->counted[1] | o->dirty_high;
+		for (unsigned c = 0; c < GA_NUM_CLASSES; c++)
+			if (ga_owner_mallocs(o, c) != 0 &&
+				!T_CHECK((seen[c >> 6] >> (c & 63)) & 1))
+			{
+				ok = false;
+				fprintf(stderr, "  class %u has a count outside counted\n", c);
+			}
 	}
 	ok &= T_EQ(st.heap_sys, st.heap_inuse + st.heap_idle);
 	ok &= T_LE(st.heap_released, st.heap_idle);

@@ -246,12 +246,17 @@ m_owner_create(m_state *st, int i, size_t hdr, size_t keep)
 	memset(mo->class_mallocs, 0, sizeof(mo->class_mallocs));
 	mo->alloc_bytes = mo->large_bytes = 0;
 	mo->mirror = 12345;
-	ga_owner_init(&mo->o, st->heap, hdr, keep);
+	if (mo->recycled)
+		ga_owner_reuse(&mo->o, hdr, keep);
+	else
+		ga_owner_init(&mo->o, st->heap, hdr, keep);
+	mo->recycled = false;
 	if ((st->nursery_mask >> (i % 32)) & 1)
 		ga_owner_enable_nursery(&mo->o);
 	ga_owner_set_mirror(&mo->o, &mo->mirror);
 	mo->live = true;
-	T_EQ(mo->mirror, 0);
+	T_EQ(mo->mirror, mo->o.nursery_bytes);	/* a reused owner's kept block */
+	T_LE(mo->o.nursery_bytes, GA_NURSERY_KEEP);
 	m_check_owner(st, i);
 }
 
@@ -432,7 +437,18 @@ m_destroy(m_state *st, int i)
 		return;
 	for (size_t k = 0; k < mo->n; k++)
 		verify_chunk(st, mo, &mo->ch[k], SIZE_MAX);
-	ga_owner_destroy(&mo->o);
+
+	/*
+	 * Odd owners are recycled, as PostgreSQL's adopted contexts are: their
+	 * next create reuses them.  Counts and mirror must come out the same.
+	 */
+	if (i & 1)
+	{
+		ga_owner_recycle(&mo->o);
+		mo->recycled = true;
+	}
+	else
+		ga_owner_destroy(&mo->o);
 	st->g_frees += mo->n;
 	while (mo->n)
 		drop_chunk(st, mo, mo->n - 1);
@@ -731,6 +747,13 @@ m_fini(m_state *st)
 	for (int i = 0; i < st->nowners; i++)
 		m_destroy(st, i);
 	m_check_full(st);
+	for (int i = 0; i < st->nowners; i++)
+		if (st->ow[i].recycled)
+		{
+			ga_owner_discard(&st->ow[i].o);
+			st->ow[i].recycled = false;
+		}
+	t_check_heap(st->heap);
 	ga_heap_destroy(st->heap);
 	st->heap = NULL;
 }

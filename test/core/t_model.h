@@ -23,6 +23,7 @@ typedef struct m_owner
 {
 	ga_owner	o;
 	bool		live;
+	bool		recycled;		/* o was recycled: create reuses it */
 	size_t		hdr;
 	m_chunk    *ch;
 	size_t		n,

@@ -189,7 +189,7 @@ test_graduation(void)
 	char	   *moved;
 
 	nursery_owner(&o, h, 8, &mirror);
-	big = ga_alloc(&o, 2000);
+	big = ga_alloc(&o, GA_NURSERY_CHUNK_MAX + 500);
 	T_EQ(t_ostats(&o).nspans, 1);
 	T_EQ(o.nursery_bytes, 0);
 	while (o.nursery_cap != 0 && n < 1000)
@@ -201,7 +201,7 @@ test_graduation(void)
 	T_CHECK(o.nursery_cap == 0);
 	T_LE(o.nursery_bytes, GA_NURSERY_MAX);
 	T_EQ(o.nursery_bytes, 1024 + 2048 + 4096 + 8192);
-	T_EQ(mirror, o.nursery_bytes + 2 * GA_PAGE_SIZE);	/* 2000 and 200 */
+	T_EQ(mirror, o.nursery_bytes + 2 * GA_PAGE_SIZE);	/* big and 200 */
 	T_EQ(t_ostats(&o).nspans, 2);
 	t_check_heap(h);
 	/* nursery chunks still valid: realloc into another class moves */
@@ -348,6 +348,113 @@ test_walk_and_zero(void)
 	ga_heap_destroy(h);
 }
 
+/* Live blocks of the heap's pool: the blocks every owner holds. */
+static uint64_t
+pool_blocks(ga_heap *h)
+{
+	return t_ostats(&h->nursery_pool).objects;
+}
+
+/*
+ * Recycling (ga_owner_recycle, _reuse, _discard), as PostgreSQL's adopted
+ * contexts use it: a recycled owner has moved its counts to the heap's and
+ * left the owners' list, and keeps its newest block, emptied, if it is in
+ * the nursery and the block is at most GA_NURSERY_KEEP bytes.  Reused, it
+ * takes its first chunk from that block without asking the pool, and a
+ * stale pointer into the block is caught.  A larger block or a graduated
+ * owner keeps nothing; discard gives a kept block back.
+ */
+static void
+test_recycle(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	size_t		mirror = 0;
+	ga_class_counts before[GA_NUM_CLASSES];
+	ga_class_counts after[GA_NUM_CLASSES];
+	unsigned	c100 = ga_size_class(100 + 8);
+	unsigned	c900 = ga_size_class(900 + 8);
+	ga_nblock  *kept;
+	char	   *r;
+	char	   *p;
+	size_t		nowners;
+	uint64_t	blocks;
+
+	errs.n = 0;
+	nursery_owner(&o, h, 8, &mirror);
+	(void) ga_alloc(&o, 100);	/* the 1 KiB block */
+	(void) ga_alloc(&o, 900);	/* does not fit: a 2 KiB block */
+	r = ga_alloc(&o, 50);		/* above it in the same block */
+	kept = o.nursery;
+	T_CHECK(kept->size == 2048 && kept->next != NULL);
+	T_EQ(mirror, 1024 + 2048);
+	ga_heap_read_class_counts(h, before);
+	nowners = h->nowners;
+	blocks = pool_blocks(h);
+
+	ga_owner_recycle(&o);
+	T_EQ(mirror, 0);			/* the kept bytes left it too */
+	T_CHECK(o.nursery == kept && kept->next == NULL);
+	T_CHECK(kept->top == kept->first && kept->nlive == 0);
+	T_EQ(o.nursery_bytes, 2048);
+	T_EQ(o.nursery_cap, 0);
+	T_EQ(h->nowners, nowners - 1);
+	T_EQ(pool_blocks(h), blocks - 1);	/* the 1 KiB block went back */
+	ga_heap_read_class_counts(h, after);
+	T_EQ(after[c100].mallocs, before[c100].mallocs);	/* moved, not lost */
+	T_EQ(after[c100].frees, before[c100].frees + 1);
+	T_EQ(after[c900].frees, before[c900].frees + 1);
+	for (unsigned c = 0; c < GA_NUM_CLASSES; c++)
+		T_EQ(o.mallocs[c], 0);
+	t_check_heap(h);
+
+	ga_owner_reuse(&o, 8, GA_DEFAULT_KEEP);
+	ga_owner_enable_nursery(&o);
+	ga_owner_set_mirror(&o, &mirror);
+	T_EQ(mirror, 2048);
+	T_EQ(h->nowners, nowners);
+	p = ga_alloc(&o, 100);
+	T_CHECK(p == (char *) kept + kept->first + 8);	/* no block from the pool */
+	T_EQ(pool_blocks(h), blocks - 1);
+	T_EQ(t_ostats(&o).mallocs, 1);
+	bad_free(h, &o, r, GA_ERR_DOUBLE_FREE);		/* stale: above the top */
+	t_check_heap(h);
+	ga_owner_destroy(&o);		/* a reused owner is an owner */
+	T_EQ(mirror, 0);
+	T_EQ(pool_blocks(h), blocks - 2);
+
+	/* a 4 KiB newest block is not kept */
+	nursery_owner(&o, h, 8, &mirror);
+	(void) ga_alloc(&o, 1800);	/* class 2048: a 4 KiB block */
+	T_EQ(o.nursery->size, 4096);
+	ga_owner_recycle(&o);
+	T_CHECK(o.nursery == NULL);
+	T_EQ(o.nursery_bytes, 0);
+	ga_owner_reuse(&o, 8, GA_DEFAULT_KEEP);
+	ga_owner_set_mirror(&o, &mirror);
+
+	/* nor is a block of a graduated owner */
+	ga_owner_enable_nursery(&o);
+	while (o.nursery_cap != 0)
+		(void) ga_alloc(&o, 500);
+	T_CHECK(o.nursery != NULL);
+	ga_owner_recycle(&o);
+	T_CHECK(o.nursery == NULL);
+
+	/* discard gives a kept block back */
+	ga_owner_reuse(&o, 8, GA_DEFAULT_KEEP);
+	ga_owner_enable_nursery(&o);
+	(void) ga_alloc(&o, 40);
+	ga_owner_recycle(&o);
+	T_CHECK(o.nursery != NULL);
+	ga_owner_discard(&o);
+	T_EQ(pool_blocks(h), blocks - 2);
+	T_EQ(h->nowners, nowners - 1);
+	t_check_heap(h);
+	T_EQ(errs.n, 2);			/* the stale free and realloc */
+	ga_heap_destroy(h);
+}
+
 int
 main(void)
 {
@@ -358,5 +465,6 @@ main(void)
 	T_RUN(test_graduation);
 	T_RUN(test_bad_frees);
 	T_RUN(test_walk_and_zero);
+	T_RUN(test_recycle);
 	return t_finish();
 }
