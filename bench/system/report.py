@@ -51,7 +51,7 @@ def main():
              "Reports; nothing here is a test.")
     L.append("")
     for k in ["date", "machine", "server", "commit", "scale", "rows", "rounds",
-              "settings", "pgbench", "sample_ms", "elapsed_s"]:
+              "settings", "pgbench", "sample_ms", "server_cpus", "elapsed_s"]:
         if k in meta:
             L.append(f"- {k}: {meta[k]}")
     L.append("")

@@ -37,6 +37,12 @@
 #   WORK_MEM        default 64MB (so sorts and hashes mostly stay in memory)
 #   SHARED_BUFFERS  default 512MB
 #   SAMPLE_MS       RssAnon sampling interval, default 5
+#   BENCH_CPU       a CPU list (taskset -c) the server is pinned to for the
+#                   queries, the at-rest and the relcache sessions, not for
+#                   pgbench; default none.  On a shared machine whose CPUs
+#                   run at different speeds a backend lands on either, and
+#                   its times split in two clusters (seen here: 170 ms on one
+#                   CPU, 250 ms on the other, for the same query)
 #   OUTDIR          default bench/results
 #   KEEP=1          keep the temporary directory (raw files, server log)
 set -euo pipefail
@@ -108,6 +114,15 @@ log_min_messages = warning
 EOF
 as_pg "$BIN/pg_ctl" -D "$T/data" -l "$T/server.log" -w start >/dev/null ||
 	{ cat "$T/server.log"; exit 1; }
+# pin: the postmaster's affinity, which every backend forked later inherits
+pin() {	# pin <cpu list>
+	taskset -a -p -c "$1" "$(head -1 "$T/data/postmaster.pid")" >/dev/null
+}
+PINNED=none
+if [ -n "${BENCH_CPU:-}" ]; then
+	pin "$BENCH_CPU"
+	PINNED=$BENCH_CPU
+fi
 export PGHOST=$T PGPORT=$PORT PGUSER=postgres PGDATABASE=bench
 unset PGOPTIONS PGSERVICE
 PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1)
@@ -235,6 +250,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # ---- pgbench ----
+[ -n "${BENCH_CPU:-}" ] && pin "0-$(($(nproc) - 1))"	# its clients need every CPU
 log "pgbench: -i -s $PGBENCH_SCALE; TPC-B and select-only, $PGBENCH_CLIENTS clients, ${PGBENCH_TIME}s per run, $ROUNDS rounds"
 "$BIN/createdb" pgb
 "$BIN/pgbench" -i -s "$PGBENCH_SCALE" -q pgb >"$T/pgbench_init.log" 2>&1 || { cat "$T/pgbench_init.log"; exit 1; }
@@ -272,6 +288,7 @@ rounds	$ROUNDS
 settings	shared_buffers=$SHARED_BUFFERS work_mem=$WORK_MEM max_parallel_workers_per_gather=0 jit=off fsync=off autovacuum=off; goalloc GUCs at their defaults
 pgbench	-s $PGBENCH_SCALE -c $PGBENCH_CLIENTS -j $PGBENCH_CLIENTS -T $PGBENCH_TIME
 sample_ms	$SAMPLE_MS
+server_cpus	$PINNED (queries, at rest, relcache; pgbench unpinned)
 elapsed_s	$ELAPSED
 EOF
 "$BS_PY" "$HERE/report.py" "$OUTDIR/system_raw" "$OUTDIR"

@@ -202,7 +202,6 @@ static uint64 adopt_walks = 0;
 
 /* Freelist of adoption records */
 static GoAllocAdopted *adopted_freelist = NULL;
-static int	adopted_nfree = 0;
 
 /* Large requests of adopted contexts, cumulative */
 static LargeCounts large_counts;
@@ -460,13 +459,14 @@ AdoptedDelete(MemoryContext context)
 	if (a->scope == GOALLOC_SCOPE_QUERY)
 		goalloc_adopt_counters.query_live--;
 
-	if (adopted_nfree < ADOPTED_FREELIST_MAX)
+	if (goalloc_adopt_counters.recycled < ADOPTED_FREELIST_MAX)
 	{
 		ga_owner_recycle(&a->owner);
+		goalloc_adopt_counters.recycled++;
+		goalloc_adopt_counters.recycled_bytes += a->owner.nursery_bytes;
 		a->context = NULL;
 		a->next_free = adopted_freelist;
 		adopted_freelist = a;
-		adopted_nfree++;
 	}
 	else
 	{
@@ -604,7 +604,8 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 		/* its owner was recycled: reused on its heap, which is ours */
 		a = adopted_freelist;
 		adopted_freelist = a->next_free;
-		adopted_nfree--;
+		goalloc_adopt_counters.recycled--;
+		goalloc_adopt_counters.recycled_bytes -= a->owner.nursery_bytes;
 		if (likely(a->owner.heap == heap))
 			ga_owner_reuse(&a->owner, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 		else

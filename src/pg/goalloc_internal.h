@@ -187,6 +187,8 @@ typedef struct GoAllocAdoptCounters
 	uint64		by_kind[GOALLOC_NKINDS];	/* ever adopted, by type */
 	uint64		limit_bypassed; /* allocations past heap_limit allowed in a
 								 * critical section or with interrupts held */
+	uint64		recycled;		/* records kept for the next adoption */
+	uint64		recycled_bytes; /* their owners' kept nursery blocks */
 } GoAllocAdoptCounters;
 extern GoAllocAdoptCounters goalloc_adopt_counters;
 

@@ -503,8 +503,8 @@ Datum
 goalloc_route_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[13];
-	bool		nulls[13];
+	Datum		values[15];
+	bool		nulls[15];
 	ga_heap    *heap = goalloc_backend_heap(false);
 	uint64		query_spans = 0;
 	const GoAllocAdoptCounters *c = &goalloc_adopt_counters;
@@ -538,6 +538,8 @@ goalloc_route_status(PG_FUNCTION_ARGS)
 	values[10] = Int64GetDatum((int64) takeover_adopted);
 	values[11] = Int64GetDatum((int64) c->limit_bypassed);
 	values[12] = Int64GetDatum((int64) query_spans);
+	values[13] = Int64GetDatum((int64) c->recycled);
+	values[14] = Int64GetDatum((int64) c->recycled_bytes);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

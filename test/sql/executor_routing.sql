@@ -105,8 +105,13 @@ SET goalloc.executor = off;
 SELECT routed_queries, adopted_live FROM goalloc_executor_status();
 SELECT count(*) AS owned_spans FROM goalloc_spans()
  WHERE context IS NOT NULL AND context <> 'goalloc nursery';
-SELECT coalesce(sum(allocated), 0) AS nursery_blocks FROM goalloc_spans()
- WHERE context = 'goalloc nursery';
+-- the only nursery blocks left are those that deleted contexts' records
+-- keep, emptied, for the next adoption
+SELECT coalesce(sum(allocated::bigint * object_size), 0) = r.recycled_bytes AS nursery_blocks_are_recycled,
+       r.recycled_bytes > 0 AS some_kept, r.recycled <= 64 AS at_most_64
+  FROM goalloc_spans(), goalloc_route_status() r
+ WHERE context = 'goalloc nursery'
+ GROUP BY r.recycled_bytes, r.recycled;
 SELECT ncontexts FROM goalloc_stats();
 
 -- Contexts recycled by AllocSet's freelist come back as plain AllocSets.

@@ -18,7 +18,10 @@ CREATE FUNCTION goalloc_route_status(
     OUT takeover_adopted bigint,    -- contexts adopted by them
     OUT limit_bypassed bigint,      -- allocations past heap_limit allowed in a
                                     -- critical section or with interrupts held
-    OUT query_spans bigint)         -- spans held by contexts under routed queries
+    OUT query_spans bigint,         -- spans held by contexts under routed queries
+    OUT recycled bigint,            -- records of deleted adopted contexts kept
+                                    -- for the next adoption, owner recycled
+    OUT recycled_bytes bigint)      -- nursery blocks those owners keep, bytes
 RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_route_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
