@@ -154,6 +154,15 @@ extern void ga_heap_set_error_handler(ga_heap *heap, ga_error_fn fn,
  */
 extern size_t ga_heap_scavenge(ga_heap *heap, size_t keep_bytes);
 
+/*
+ * The embedder's unit of work ended (PostgreSQL: a transaction), so the
+ * idle pages kept backed for its next allocations may stay idle for long:
+ * release free pages down to keep_bytes if more than keep_bytes + 1 MB of
+ * them are backed, and nothing otherwise (the span cache stays).  Returns
+ * the bytes released.
+ */
+extern size_t ga_heap_trim(ga_heap *heap, size_t keep_bytes);
+
 /* ---- Owners (owner.c) ---- */
 
 /*

@@ -186,6 +186,24 @@ ga_scavenge_maybe(ga_heap *h)
 		ga_scavenge_pages(h, goal);
 }
 
+/*
+ * ga_heap_trim
+ *		ga_scavenge_maybe with keep_bytes for its goal, at the end of a unit
+ *		of work: while work runs the heap keeps max(retain, in use) idle
+ *		pages backed for it (ga_scavenge_goal), and up to half again, which
+ *		an idle backend would hold for nothing.  The slack spares a unit of
+ *		work that leaves little idle the system call.
+ */
+size_t
+ga_heap_trim(ga_heap *h, size_t keep_bytes)
+{
+	size_t		keep = keep_bytes >> GA_PAGE_SHIFT;
+
+	if (free_backed_pages(h) <= keep + (GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT))
+		return 0;
+	return GA_PAGES_BYTES(ga_scavenge_pages(h, keep));
+}
+
 size_t
 ga_heap_scavenge(ga_heap *h, size_t keep_bytes)
 {

@@ -34,6 +34,13 @@ typedef struct GoAllocContext
 #define GOALLOC_CHUNKHDRSZ		sizeof(void *)
 #define GOALLOC_CHECK_CHUNKHDRSZ (2 * sizeof(void *))
 
+/*
+ * Idle memory a backend's heap keeps backed past the end of a transaction
+ * (ga_heap_trim, goalloc_shmem.c): while a transaction runs it keeps up to
+ * 1.5 x max(goalloc.retain, heap in use) for the next allocations.
+ */
+#define GOALLOC_IDLE_KEEP		((size_t) 1 << 20)
+
 extern const MemoryContextMethods GoAllocMethods;
 
 /*

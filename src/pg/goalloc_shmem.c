@@ -182,6 +182,8 @@ goalloc_publish(void)
 static void
 goalloc_xact_callback(XactEvent event, void *arg)
 {
+	ga_heap    *heap;
+
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
@@ -189,6 +191,17 @@ goalloc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
+
+			/*
+			 * The backend may go idle now: idle pages kept backed for the
+			 * transaction's next allocations go back to the OS, but for
+			 * GOALLOC_IDLE_KEEP (ga_heap_trim).  Its queries' contexts are
+			 * gone by now (portals are dropped before the commit).
+			 */
+			heap = goalloc_backend_heap(false);
+			if (heap != NULL)
+				(void) ga_heap_trim(heap, GOALLOC_IDLE_KEEP);
+
 			/*
 			 * At most every PUBLISH_INTERVAL_MS of statement start times
 			 * (cached, no clock read): reading the heap's counters costs

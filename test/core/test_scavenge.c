@@ -140,6 +140,56 @@ test_scavenge_goal(void)
 	T_EQ(errs.n, 0);
 }
 
+/*
+ * ga_heap_trim at the end of a unit of work: the goal's idle pages (8 MB
+ * of retain here) go back but keep_bytes, once they pass keep_bytes by
+ * more than 1 MB; below that, and the span cache, are left alone.
+ */
+static void
+test_trim(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o,
+				small;
+	void	   *v[6];
+	ga_heap_stats s,
+				s2;
+	size_t		keep = (size_t) 1 << 20;
+
+	ga_heap_set_retain(h, (size_t) 8 << 20);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_owner_init(&small, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < 6; i++)
+	{
+		v[i] = ga_alloc(&o, 1 << 20);
+		t_fill(v[i], 64, (unsigned) i);
+	}
+	(void) ga_alloc(&small, 100);
+	ga_owner_destroy(&o);		/* 6 MB idle: within the goal, kept */
+	s = t_hstats(h);
+	T_CHECK(s.heap_idle - s.heap_released >= (size_t) 6 << 20);
+	T_EQ(ga_heap_trim(h, keep), s.heap_idle - s.heap_released - keep);
+	s2 = t_hstats(h);
+	T_EQ(s2.heap_idle - s2.heap_released, keep);
+	T_EQ(s2.span_cache_bytes, s.span_cache_bytes);
+	T_EQ(s2.heap_inuse, s.heap_inuse);
+
+	/* within keep_bytes + 1 MB: nothing */
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	v[0] = ga_alloc(&o, 3 << 18);	/* 768 kB: from the kept pages */
+	ga_owner_destroy(&o);
+	s = t_hstats(h);
+	T_CHECK(s.heap_idle - s.heap_released >= keep);
+	T_CHECK(s.heap_idle - s.heap_released <= keep + ((size_t) 1 << 20));
+	T_EQ(ga_heap_trim(h, keep), 0);
+	s2 = t_hstats(h);
+	T_EQ(s2.heap_released, s.heap_released);
+	t_check_heap(h);
+	ga_owner_destroy(&small);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
 static void
 test_limit(void)
 {
@@ -204,6 +254,7 @@ main(void)
 	ga_sizeclasses_init();
 	T_RUN(test_scavenge);
 	T_RUN(test_scavenge_goal);
+	T_RUN(test_trim);
 	T_RUN(test_limit);
 	return t_finish();
 }
