@@ -170,20 +170,29 @@ ga_scavenge_goal(const ga_heap *h)
 
 /*
  * ga_scavenge_maybe
- *		Called whenever pages become idle.  Releases down to the goal once
+ *		Called whenever pages become idle (scavenge_past: the trigger that
+ *		ga_heap_trim shares, with no gap but the slack).  Releases down to the goal once
  *		the idle backed pages pass the goal by half (or by
  *		GA_SCAVENGE_SLACK, if that is more): idle backed memory stays
  *		within 1.5 times the goal, and the gap keeps a loop that frees and
  *		allocates from making a system call each time.
  */
+static size_t
+scavenge_past(ga_heap *h, size_t goal, size_t gap)
+{
+	size_t		slack = GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT;
+
+	if (free_backed_pages(h) > goal + (gap > slack ? gap : slack))
+		return ga_scavenge_pages(h, goal);
+	return 0;
+}
+
 void
 ga_scavenge_maybe(ga_heap *h)
 {
 	size_t		goal = ga_scavenge_goal(h);
-	size_t		slack = GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT;
 
-	if (free_backed_pages(h) > goal + (goal / 2 > slack ? goal / 2 : slack))
-		ga_scavenge_pages(h, goal);
+	(void) scavenge_past(h, goal, goal / 2);
 }
 
 /*
@@ -197,11 +206,7 @@ ga_scavenge_maybe(ga_heap *h)
 size_t
 ga_heap_trim(ga_heap *h, size_t keep_bytes)
 {
-	size_t		keep = keep_bytes >> GA_PAGE_SHIFT;
-
-	if (free_backed_pages(h) <= keep + (GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT))
-		return 0;
-	return GA_PAGES_BYTES(ga_scavenge_pages(h, keep));
+	return GA_PAGES_BYTES(scavenge_past(h, keep_bytes >> GA_PAGE_SHIFT, 0));
 }
 
 size_t
