@@ -39,15 +39,18 @@ set_cap() {
 }
 
 # A session that holds mb megabytes in a goalloc context for secs seconds,
-# then frees them (checking their contents) and says "held".
+# then frees them (checking their contents) and says "held".  The megabytes
+# are one chunk, so the heap reserves them in one step: sessions that grew
+# a megabyte at a time side by side could each stop at a fifth of the cap,
+# all refused (the budget is first come, first served, not fair shares).
 hold() {
 	local mb=$1 secs=$2
 	$PSQL 2>&1 <<SQL
 SET client_min_messages = warning;
 SELECT goalloc_context_create('budget test') AS h \\gset
-SELECT goalloc_alloc(:h, 1048576, $mb) > 0 AS allocated \\gset
+SELECT goalloc_alloc(:h, $mb * 1048576) > 0 AS allocated \\gset
 SELECT pg_sleep($secs);
-SELECT goalloc_free(:h, $mb) > 0 AS freed \\gset
+SELECT goalloc_free(:h, 1) = 1 AS freed \\gset
 SELECT 'held';
 SQL
 }
