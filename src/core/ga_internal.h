@@ -104,6 +104,7 @@ extern void ga_nursery_pool_init(ga_heap *h);
 /* mheap.c */
 extern ga_span *ga_span_struct_alloc(ga_heap *h);
 extern void ga_span_struct_free(ga_heap *h, ga_span *s);
+extern size_t ga_span_structs_release(ga_heap *h);
 extern ga_span *ga_heap_alloc_span(ga_heap *h, size_t npages);
 extern void ga_heap_free_span(ga_heap *h, ga_span *s);
 extern void ga_heap_free_span_released(ga_heap *h, ga_span *s);

@@ -649,7 +649,8 @@ struct ga_heap
 	size_t		span_cache_pages;
 	size_t		span_cache_limit;	/* in pages */
 
-	/* Span structs: Go's fixalloc.  Blocks are mmapped and never shrink. */
+	/* Span structs: Go's fixalloc.  Blocks are mmapped; those holding no
+	 * live span are unmapped by ga_span_structs_release (trim, scavenge). */
 	ga_span    *span_freelist;
 	void	   *span_blocks;	/* singly linked through the first word */
 	size_t		spans_inuse;

@@ -149,7 +149,8 @@ extern void ga_heap_set_error_handler(ga_heap *heap, ga_error_fn fn,
 
 /*
  * Return idle pages to the OS until at most keep_bytes of idle memory stay
- * backed; empty spans cached by the heap are given up first.  Returns the
+ * backed; empty spans cached by the heap are given up first, and blocks of
+ * span structs that no live span uses are unmapped after.  Returns the
  * bytes released.  (Go's debug.FreeOSMemory is ga_heap_scavenge(h, 0).)
  */
 extern size_t ga_heap_scavenge(ga_heap *heap, size_t keep_bytes);
@@ -157,9 +158,10 @@ extern size_t ga_heap_scavenge(ga_heap *heap, size_t keep_bytes);
 /*
  * The embedder's unit of work ended (PostgreSQL: a transaction), so the
  * idle pages kept backed for its next allocations may stay idle for long:
- * release free pages down to keep_bytes if more than keep_bytes + 1 MB of
- * them are backed, and nothing otherwise (the span cache stays).  Returns
- * the bytes released.
+ * if more than keep_bytes + 1 MB of them are backed, counting the span
+ * cache's, empty the span cache, release free pages down to keep_bytes and
+ * unmap the span structs' blocks that no live span uses; otherwise do
+ * nothing.  Returns the bytes of pages released.
  */
 extern size_t ga_heap_trim(ga_heap *heap, size_t keep_bytes);
 

@@ -27,7 +27,9 @@
  *
  * Spans.  Span structs come from blocks mapped for the purpose (Go's
  * fixalloc for mspans), never from the arenas, so an arena's pages hold
- * nothing but objects.
+ * nothing but objects.  Unlike fixalloc's, the blocks shrink: when the
+ * heap gives pages back at the end of a unit of work, blocks whose structs
+ * are all dead are unmapped (ga_span_structs_release).
  *
  * The span cache.  A small span that becomes empty is cleared and kept by
  * the heap per size class, up to span_cache_limit pages, before its pages
@@ -539,6 +541,68 @@ ga_span_struct_free(ga_heap *h, ga_span *s)
 	s->next = h->span_freelist;
 	h->span_freelist = s;
 	h->spans_inuse--;
+}
+
+/*
+ * ga_span_structs_release
+ *		Unmap the blocks of span structs that hold no live span, and thread
+ *		the free list through the dead structs of the others, the oldest
+ *		block's on top, so that new spans fill the blocks that live spans
+ *		already pin.  Returns the bytes unmapped.
+ *
+ * Go's fixalloc never shrinks: a backend whose one large query used 190 MB
+ * of small spans would keep their 23,000 structs (2.9 MB) for its life.  A
+ * dead struct (GA_SPAN_DEAD) is referenced by nothing but the free list,
+ * the spans table pointing at ga_empty_span instead (pagealloc.c), so a
+ * block of dead structs may go.  If the live structs found are not
+ * spans_inuse (one is in the middle of a change), nothing is touched.
+ * O(structs mapped): for the points where the heap gives pages back.
+ */
+size_t
+ga_span_structs_release(ga_heap *h)
+{
+	const size_t per_block = (SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span);
+	ga_span    *freelist = NULL;
+	void	  **link;
+	void	   *block;
+	size_t		live = 0;
+	size_t		unmapped = 0;
+	size_t		i;
+
+	if (h->spans_mapped - h->spans_inuse < per_block)
+		return 0;				/* no block can be all dead */
+	for (block = h->span_blocks; block != NULL; block = *(void **) block)
+		for (i = 0; i < per_block; i++)
+			live += ((ga_span *) ((char *) block + SPAN_BLOCK_HDR))[i].state != GA_SPAN_DEAD;
+	if (live != h->spans_inuse)
+		return 0;
+
+	link = &h->span_blocks;
+	while ((block = *link) != NULL)
+	{
+		ga_span    *first = (ga_span *) ((char *) block + SPAN_BLOCK_HDR);
+		size_t		n = 0;
+
+		for (i = 0; i < per_block; i++)
+			n += first[i].state != GA_SPAN_DEAD;
+		if (n == 0)
+		{
+			*link = *(void **) block;
+			munmap(block, SPAN_BLOCK_SIZE);
+			h->spans_mapped -= per_block;
+			unmapped += SPAN_BLOCK_SIZE;
+			continue;
+		}
+		for (i = 0; i < per_block; i++)
+			if (first[i].state == GA_SPAN_DEAD)
+			{
+				first[i].next = freelist;
+				freelist = &first[i];
+			}
+		link = (void **) block;
+	}
+	h->span_freelist = freelist;
+	return unmapped;
 }
 
 /* ---- page runs for spans ---- */

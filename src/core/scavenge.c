@@ -169,51 +169,70 @@ ga_scavenge_goal(const ga_heap *h)
 }
 
 /*
- * ga_scavenge_maybe
- *		Called whenever pages become idle (scavenge_past: the trigger that
- *		ga_heap_trim shares, with no gap but the slack).  Releases down to the goal once
- *		the idle backed pages pass the goal by half (or by
- *		GA_SCAVENGE_SLACK, if that is more): idle backed memory stays
- *		within 1.5 times the goal, and the gap keeps a loop that frees and
- *		allocates from making a system call each time.
+ * past_goal
+ *		Do idle pages pass the goal by the gap, or by GA_SCAVENGE_SLACK if
+ *		that is more?  The trigger that ga_scavenge_maybe and ga_heap_trim
+ *		share; the slack spares a loop (or a unit of work) that leaves
+ *		little idle the system call.
  */
-static size_t
-scavenge_past(ga_heap *h, size_t goal, size_t gap)
+static bool
+past_goal(size_t idle_pages, size_t goal, size_t gap)
 {
 	size_t		slack = GA_SCAVENGE_SLACK >> GA_PAGE_SHIFT;
 
-	if (free_backed_pages(h) > goal + (gap > slack ? gap : slack))
-		return ga_scavenge_pages(h, goal);
-	return 0;
+	return idle_pages > goal + (gap > slack ? gap : slack);
 }
 
+/*
+ * ga_scavenge_maybe
+ *		Called whenever pages become idle.  Releases down to the goal once
+ *		the idle backed pages pass the goal by half: idle backed memory
+ *		stays within 1.5 times the goal, and the gap keeps a loop that
+ *		frees and allocates from making a system call each time.
+ */
 void
 ga_scavenge_maybe(ga_heap *h)
 {
 	size_t		goal = ga_scavenge_goal(h);
 
-	(void) scavenge_past(h, goal, goal / 2);
+	if (past_goal(free_backed_pages(h), goal, goal / 2))
+		(void) ga_scavenge_pages(h, goal);
 }
 
 /*
  * ga_heap_trim
- *		ga_scavenge_maybe with keep_bytes for its goal, at the end of a unit
- *		of work: while work runs the heap keeps max(retain, in use) idle
- *		pages backed for it (ga_scavenge_goal), and up to half again, which
- *		an idle backend would hold for nothing.  The slack spares a unit of
- *		work that leaves little idle the system call.
+ *		At the end of a unit of work: while work runs the heap keeps
+ *		max(retain, in use) idle pages backed for it (ga_scavenge_goal), up
+ *		to half again, and empty spans in its cache, which an idle backend
+ *		would hold for nothing.  If those pages pass keep_bytes by the
+ *		slack, the cache is emptied, the idle pages are released down to
+ *		keep_bytes, and the blocks of span structs left with no live span
+ *		are unmapped.  A unit of work that left little idle (an OLTP
+ *		transaction) keeps its cache and makes no system call.
  */
 size_t
 ga_heap_trim(ga_heap *h, size_t keep_bytes)
 {
-	return GA_PAGES_BYTES(scavenge_past(h, keep_bytes >> GA_PAGE_SHIFT, 0));
+	size_t		keep = keep_bytes >> GA_PAGE_SHIFT;
+	size_t		released;
+
+	if (!past_goal(free_backed_pages(h) + h->span_cache_pages, keep, 0))
+		return 0;
+	(void) ga_heap_flush_span_cache(h);
+	released = ga_scavenge_pages(h, keep);
+	(void) ga_span_structs_release(h);
+	return GA_PAGES_BYTES(released);
 }
 
 size_t
 ga_heap_scavenge(ga_heap *h, size_t keep_bytes)
 {
-	ga_heap_flush_span_cache(h);
-	return GA_PAGES_BYTES(ga_scavenge_pages(h, keep_bytes >> GA_PAGE_SHIFT));
+	size_t		released;
+
+	(void) ga_heap_flush_span_cache(h);
+	released = ga_scavenge_pages(h, keep_bytes >> GA_PAGE_SHIFT);
+	(void) ga_span_structs_release(h);
+	return GA_PAGES_BYTES(released);
 }
 
 /*

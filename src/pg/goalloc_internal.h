@@ -37,9 +37,11 @@ typedef struct GoAllocContext
 /*
  * Idle memory a backend's heap keeps backed past the end of a transaction
  * (ga_heap_trim, goalloc_shmem.c): while a transaction runs it keeps up to
- * 1.5 x max(goalloc.retain, heap in use) for the next allocations.
+ * 1.5 x max(goalloc.retain, heap in use) for the next allocations.  A
+ * transaction that leaves more than this plus 1 MB idle has it released;
+ * glibc's malloc trims the top of its heap past 128 kB (M_TRIM_THRESHOLD).
  */
-#define GOALLOC_IDLE_KEEP		((size_t) 1 << 20)
+#define GOALLOC_IDLE_KEEP		((size_t) 256 << 10)
 
 extern const MemoryContextMethods GoAllocMethods;
 

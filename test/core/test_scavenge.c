@@ -141,9 +141,10 @@ test_scavenge_goal(void)
 }
 
 /*
- * ga_heap_trim at the end of a unit of work: the goal's idle pages (8 MB
- * of retain here) go back but keep_bytes, once they pass keep_bytes by
- * more than 1 MB; below that, and the span cache, are left alone.
+ * ga_heap_trim at the end of a unit of work: once the idle backed pages and
+ * the span cache pass keep_bytes by more than 1 MB, the cache is emptied
+ * and the idle pages go back but keep_bytes (the goal kept 8 MB of retain
+ * here); below that nothing changes, the cache included.
  */
 static void
 test_trim(void)
@@ -164,29 +165,108 @@ test_trim(void)
 		v[i] = ga_alloc(&o, 1 << 20);
 		t_fill(v[i], 64, (unsigned) i);
 	}
+	for (int i = 0; i < 200; i++)
+		(void) ga_alloc(&o, 1000);	/* spans that go to the cache */
 	(void) ga_alloc(&small, 100);
 	ga_owner_destroy(&o);		/* 6 MB idle: within the goal, kept */
 	s = t_hstats(h);
 	T_CHECK(s.heap_idle - s.heap_released >= (size_t) 6 << 20);
-	T_EQ(ga_heap_trim(h, keep), s.heap_idle - s.heap_released - keep);
+	T_CHECK(s.span_cache_bytes > 0);
+	T_EQ(ga_heap_trim(h, keep),
+		 s.heap_idle - s.heap_released + s.span_cache_bytes - keep);
 	s2 = t_hstats(h);
 	T_EQ(s2.heap_idle - s2.heap_released, keep);
-	T_EQ(s2.span_cache_bytes, s.span_cache_bytes);
-	T_EQ(s2.heap_inuse, s.heap_inuse);
+	T_EQ(s2.span_cache_bytes, 0);
+	T_EQ(s2.heap_inuse, s.heap_inuse - s.span_cache_bytes);
+	T_EQ(s2.heap_alloc, s.heap_alloc);
 
-	/* within keep_bytes + 1 MB: nothing */
+	/* within keep_bytes + 1 MB: nothing, the span cache included */
 	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
 	v[0] = ga_alloc(&o, 3 << 18);	/* 768 kB: from the kept pages */
+	for (int i = 0; i < 20; i++)
+		(void) ga_alloc(&o, 1000);
 	ga_owner_destroy(&o);
 	s = t_hstats(h);
-	T_CHECK(s.heap_idle - s.heap_released >= keep);
-	T_CHECK(s.heap_idle - s.heap_released <= keep + ((size_t) 1 << 20));
+	T_CHECK(s.span_cache_bytes > 0);
+	T_CHECK(s.heap_idle - s.heap_released + s.span_cache_bytes >= keep);
+	T_CHECK(s.heap_idle - s.heap_released + s.span_cache_bytes <= keep + ((size_t) 1 << 20));
 	T_EQ(ga_heap_trim(h, keep), 0);
 	s2 = t_hstats(h);
 	T_EQ(s2.heap_released, s.heap_released);
+	T_EQ(s2.span_cache_bytes, s.span_cache_bytes);
 	t_check_heap(h);
 	ga_owner_destroy(&small);
 	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * Span structs: a trim after many spans died unmaps the blocks of structs
+ * that hold no live span, and keeps the blocks that do; the structs of the
+ * live spans stay where they are, and the heap takes structs again after.
+ */
+static void
+test_trim_span_structs(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o,
+				old;
+	enum
+	{
+		N = 6000
+	};
+	void	  **v = calloc(N, sizeof(void *));
+	void	   *keepers[3];
+	ga_heap_stats s0,
+				s1,
+				s2;
+
+	ga_owner_init(&old, h, 8, GA_DEFAULT_KEEP);
+	keepers[0] = ga_alloc(&old, 100);
+	keepers[1] = ga_alloc(&old, 20000);
+	keepers[2] = ga_alloc(&old, 100000);	/* large */
+	for (int i = 0; i < 3; i++)
+		t_fill(keepers[i], 100, (unsigned) i);
+	s0 = t_hstats(h);
+
+	/* each an 8 KiB span of its own: N structs, many blocks */
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+		v[i] = ga_alloc(&o, 8192 - 8);	/* with the 8-byte header, class 8192 */
+	s1 = t_hstats(h);
+	T_CHECK(s1.mspan_sys >= s0.mspan_sys + ((size_t) 4 << 16));
+	T_CHECK(s1.mspan_inuse - s0.mspan_inuse >= (size_t) N * 64);
+	ga_owner_destroy(&o);
+	(void) ga_heap_trim(h, 0);
+	s2 = t_hstats(h);
+	/* the live spans' structs and free runs: a block or two, not N's */
+	T_CHECK(s2.mspan_sys < s1.mspan_sys);
+	T_CHECK(s2.mspan_sys <= s0.mspan_sys + ((size_t) 64 << 10));
+	T_CHECK(s2.mspan_inuse <= s0.mspan_inuse + ((size_t) 4 << 10));
+	for (int i = 0; i < 3; i++)
+		T_CHECK(t_same(keepers[i], 100, (unsigned) i));
+	t_check_heap(h);
+
+	/* the heap takes structs again, from what is kept and new blocks */
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+	{
+		v[i] = ga_alloc(&o, 8192 - 8);	/* with the 8-byte header, class 8192 */
+		t_fill(v[i], 64, (unsigned) i);
+	}
+	for (int i = 0; i < N; i += 2)
+		ga_free(&o, v[i]);
+	t_check_heap(h);
+	(void) ga_heap_scavenge(h, 0);
+	for (int i = 1; i < N; i += 2)
+		T_CHECK(t_same(v[i], 64, (unsigned) i));
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	for (int i = 0; i < 3; i++)
+		ga_free(&old, keepers[i]);
+	ga_owner_destroy(&old);
+	ga_heap_destroy(h);
+	free(v);
 	T_EQ(errs.n, 0);
 }
 
@@ -255,6 +335,7 @@ main(void)
 	T_RUN(test_scavenge);
 	T_RUN(test_scavenge_goal);
 	T_RUN(test_trim);
+	T_RUN(test_trim_span_structs);
 	T_RUN(test_limit);
 	return t_finish();
 }
