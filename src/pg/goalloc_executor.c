@@ -41,8 +41,9 @@
  *					mapped by the heap, so no AllocSet chunk can ever lie
  *					there, and no goalloc chunk anywhere else: the two kinds
  *					cannot be mixed up, whatever their sizes or contents.
- *					An AllocSet chunk stays an AllocSet chunk for good
- *					(repalloc keeps it in the AllocSet).
+ *					repalloc moves an AllocSet chunk into goalloc
+ *					(AdoptedMoveIn), so a chunk that keeps growing does not
+ *					escape goalloc and its limits.
  *	reset			AllocSet's reset, then ga_owner_reset.
  *	delete			restore C->methods = orig; keep the record for the next
  *					adoption (up to ADOPTED_FREELIST_MAX) with its owner
@@ -381,9 +382,35 @@ AdoptedFree(MemoryContext context, void *pointer)
 }
 
 /*
+ * AdoptedMoveIn
+ *		repalloc of a chunk the stock type served before the adoption: it
+ *		moves into goalloc (a goalloc chunk, the bytes copied, the stock
+ *		chunk freed), so that a chunk that keeps growing -- a StringInfo,
+ *		string_agg's state -- does not stay outside goalloc and its limits
+ *		for good.  The bytes copied are the old chunk's usable space (its
+ *		GetMemoryChunkSpace less the type's chunk header: at least what was
+ *		asked for), or the new size if that is smaller.  NULL, the chunk
+ *		left as it was, if goalloc refuses the size.
+ */
+static pg_noinline void *
+AdoptedMoveIn(GoAllocAdopted *a, MemoryContext context, void *pointer,
+			  Size size)
+{
+	Size		old = a->orig->get_chunk_space(context, pointer) -
+		goalloc_route_stock_chunk_header(a->kind);
+	void	   *newp = AdoptedAlloc(context, size);
+
+	if (newp == NULL)
+		return NULL;
+	memcpy(newp, pointer, Min(old, size));
+	a->orig->free_p(context, pointer);
+	return newp;
+}
+
+/*
  * AdoptedRealloc
  *		By address, like AdoptedFree.  A goalloc chunk that moves gets its
- *		header word written again; an AllocSet chunk stays in the AllocSet.
+ *		header word written again; a stock chunk moves into goalloc.
  */
 static void *
 AdoptedRealloc(MemoryContext context, void *pointer, Size size)
@@ -392,7 +419,7 @@ AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 	void	   *newp;
 
 	if (!AdoptedIsOurs(a, pointer))
-		return a->orig->realloc(context, pointer, size);
+		return AdoptedMoveIn(a, context, pointer, size);
 
 	if (unlikely(size > ADOPTED_MAX_SMALL))
 		AdoptedCountLarge(size);
@@ -707,7 +734,7 @@ AdoptVisit(MemoryContext c, void *arg)
 	int			kind = goalloc_route_stock_kind(c->methods);
 
 	if (kind >= 0 && !goalloc_route_excluded(c))
-		(void) goalloc_adopt_context(c, w->heap, kind, w->scope);
+		(void) goalloc_route_claim(c, w->heap, kind, w->scope);
 }
 
 /*

@@ -168,6 +168,9 @@ extern int	goalloc_route_stock_kind(const MemoryContextMethods *methods);
 /* The unpatched copy of a stock type's table. */
 extern const MemoryContextMethods *goalloc_route_stock_table(int kind);
 
+/* Bytes a stock type's chunk takes before its payload. */
+extern Size goalloc_route_stock_chunk_header(int kind);
+
 /* Contexts never routed: ErrorContext, allowInCritSection ones. */
 extern bool goalloc_route_excluded(MemoryContext context);
 
@@ -178,6 +181,16 @@ extern bool goalloc_route_excluded(MemoryContext context);
  * the benchmarks' AllocSet side).
  */
 extern void goalloc_route_keep_stock(MemoryContext context);
+
+/*
+ * Route a stock context: adopt it, or defer that until its blocks pass
+ * goalloc.route_min_size.  False if it could not be adopted.
+ */
+extern bool goalloc_route_claim(MemoryContext context, ga_heap *heap,
+								int kind, int scope);
+
+/* Scope of an adopted or deferred context, else GOALLOC_SCOPE_NONE. */
+extern int	goalloc_route_scope(MemoryContext context);
 
 /* At the executor hooks: takeover in backend mode, deferred warnings. */
 extern void goalloc_route_safe_point(void);

@@ -2,10 +2,13 @@
 -- executor_routing: what goalloc.executor routes, seen from inside queries
 -- (goalloc_contexts() during the query), the query profile, and that
 -- nothing is left behind after errors.  Counts are printed as booleans.
+-- Every routed context is adopted at its first palloc here
+-- (goalloc.route_min_size = 0); route.sql has deferred adoption.
 --
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
 LOAD 'goalloc';
+SET goalloc.route_min_size = 0;
 SET max_parallel_workers_per_gather = 0;
 SET jit = off;
 SHOW goalloc.executor;

@@ -2,12 +2,16 @@
 -- route: goalloc.route (src/pg/goalloc_route.c).  Who may set it, the
 -- deprecated goalloc.executor alias, contexts made in the middle of a run
 -- (tuplesort's, the hash join's, the Generation "Caller tuples") served from
--- their first palloc, parallel workers, and a fresh backend in backend mode.
+-- their first palloc, parallel workers, and a fresh backend in backend mode;
+-- then deferred adoption (goalloc.route_min_size), which the first part
+-- turns off to see every routed context adopted.
 -- Counts are printed as booleans.
 --
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
+CREATE EXTENSION IF NOT EXISTS goalloc_regress;
 LOAD 'goalloc';
+SET goalloc.route_min_size = 0;
 SET max_parallel_workers_per_gather = 0;
 SET jit = off;
 SET goalloc.route = off;
@@ -132,7 +136,7 @@ SET goalloc.route = nonsense;
 
 -- A fresh connection with goalloc.route = backend: goalloc serves at least
 -- 90% of the contexts pg_backend_memory_contexts lists.
-\set conn 'dbname=' :DBNAME ' options=''-c session_preload_libraries=goalloc -c goalloc.route=backend'''
+\set conn 'dbname=' :DBNAME ' options=''-c session_preload_libraries=goalloc -c goalloc.route=backend -c goalloc.route_min_size=0'''
 \c :conn
 SET client_min_messages = warning;
 SELECT (SELECT count(*) FROM goalloc_contexts())::float8 /
@@ -140,5 +144,73 @@ SELECT (SELECT count(*) FROM goalloc_contexts())::float8 /
 SELECT count(*) FILTER (WHERE name IN ('TopMemoryContext', 'CacheMemoryContext', 'MessageContext', 'TopTransactionContext')) AS backend_contexts
   FROM goalloc_contexts();
 SELECT 'ErrorContext' IN (SELECT name FROM goalloc_contexts()) AS error_context;
-\c
+\set conn 'dbname=' :DBNAME ' options=''-c session_preload_libraries=goalloc'''
+\c :conn
+SET client_min_messages = error;
+SET max_parallel_workers_per_gather = 0;
+
+-- Deferred adoption, goalloc.route_min_size at its default (8 kB): a routed
+-- AllocSet stays an AllocSet while its blocks hold 8 kB, its keeper block,
+-- and is adopted when it takes a second block.  Chunks it got before and
+-- after are checked, freed in a random order, resized and reset alike.
+SHOW goalloc.route_min_size;
+SET goalloc.route = backend;
+SELECT deferred_total AS d0, deferred_adopted AS da0 FROM goalloc_route_status() \gset
+SELECT goalloc_context_create('deferred one', NULL, NULL, 'aset') AS h \gset
+SELECT goalloc_alloc(:h, 100, 40) > 0 AS small;
+SELECT 'deferred one' IN (SELECT name FROM goalloc_contexts()) AS adopted,
+       mem_allocated, is_goalloc FROM goalloc_context_info(:h);
+SELECT deferred_total > :d0 AS deferred FROM goalloc_route_status();
+SELECT goalloc_alloc(:h, 1000, 40) > 0 AS grown;
+SELECT 'deferred one' IN (SELECT name FROM goalloc_contexts()) AS adopted,
+       mem_allocated > 8192 AS past_min_size FROM goalloc_context_info(:h);
+SELECT deferred_adopted > :da0 AS deferred_adopted FROM goalloc_route_status();
+SELECT goalloc_alloc(:h, 300, 2000) > 0 AS after;
+SELECT goalloc_realloc(:h, 5000) > 0 AS resized;
+SELECT goalloc_free(:h, 1000, 7) AS freed;
+SELECT live_chunks, contains_all FROM goalloc_context_info(:h);
+SELECT goalloc_context_reset(:h);
+SELECT live_chunks, is_empty, mem_allocated <= 8192 + 65536 AS reset_gave_back
+  FROM goalloc_context_info(:h);
+SELECT goalloc_alloc(:h, 1000, 100) > 0 AS again;
+SELECT goalloc_free(:h, 100, 3) AS freed_again;
+SELECT goalloc_context_delete(:h);
+-- A chunk that grows by repalloc alone: once the context's blocks passed
+-- 8 kB, its next repalloc adopts it and moves the chunk into goalloc,
+-- contents and all, where goalloc.heap_limit applies.
+SELECT goalloc_context_create('one string', NULL, NULL, 'aset') AS h \gset
+SELECT goalloc_alloc(:h, 100) > 0 AS one_chunk;
+SELECT goalloc_realloc(:h, 1000000) > 0 AS grown_in_aset;
+SELECT 'one string' IN (SELECT name FROM goalloc_contexts()) AS adopted_yet;
+SET goalloc.heap_limit = '64MB';
+\set VERBOSITY terse
+SELECT goalloc_realloc(:h, 100000000) AS past_the_limit;
+\set VERBOSITY default
+RESET goalloc.heap_limit;
+SELECT 'one string' IN (SELECT name FROM goalloc_contexts()) AS adopted;
+SELECT goalloc_realloc(:h, 3000000) > 0 AS moved_in;
+SELECT goalloc_free(:h, 1) AS freed;
+SELECT goalloc_context_delete(:h);
+-- A routed query's small contexts stay AllocSets (more are deferred than
+-- adopted: the per-tuple contexts, say, while ExecutorState outgrows its
+-- keeper block); its sort is adopted.
+CREATE TEMP TABLE rt AS
+  SELECT g AS id, g % 500 AS k, md5(g::text) AS s FROM generate_series(1, 50000) g;
+SET goalloc.route = executor;
+SELECT deferred_total AS d0, deferred_adopted AS da0, adopted_total AS a0 FROM goalloc_route_status() \gset
+SELECT count(*) FROM rt WHERE id < 100;
+SELECT deferred_total - :d0 > adopted_total - :a0 AS more_deferred_than_adopted
+  FROM goalloc_route_status();
+SELECT rt_seen('TupleSort main') AS sort_main
+  FROM (SELECT id FROM rt ORDER BY s OFFSET 0) x WHERE id = 7;
+SELECT deferred_adopted > :da0 AS sort_adopted FROM goalloc_route_status();
+:left executor;
+SET goalloc.route = off;
+-- Only a superuser may change it; 0 adopts at the first palloc.
+CREATE ROLE regress_goalloc_route;
+SET ROLE regress_goalloc_route;
+SET goalloc.route_min_size = 0;
+RESET ROLE;
+DROP ROLE regress_goalloc_route;
+SET goalloc.route_min_size = -1;
 DROP FUNCTION rt_seen(text);

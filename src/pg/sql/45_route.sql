@@ -21,7 +21,10 @@ CREATE FUNCTION goalloc_route_status(
     OUT query_spans bigint,         -- spans held by contexts under routed queries
     OUT recycled bigint,            -- records of deleted adopted contexts kept
                                     -- for the next adoption, owner recycled
-    OUT recycled_bytes bigint)      -- nursery blocks those owners keep, bytes
+    OUT recycled_bytes bigint,      -- nursery blocks those owners keep, bytes
+    OUT deferred_total bigint,      -- routed contexts left stock until their
+                                    -- blocks pass goalloc.route_min_size
+    OUT deferred_adopted bigint)    -- of them, adopted once they did
 RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_route_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

@@ -9,8 +9,11 @@
 
 -- Session contexts, named by integer handles: they live under
 -- TopMemoryContext (or under another handle's context) until deleted.
+-- kind 'goalloc' (a goalloc context) or 'aset' (an AllocSet with the
+-- default sizes, which goalloc.route may adopt; keep_bytes must be NULL).
 CREATE FUNCTION goalloc_context_create(name text, parent integer DEFAULT NULL,
-                                       keep_bytes bigint DEFAULT NULL)
+                                       keep_bytes bigint DEFAULT NULL,
+                                       kind text DEFAULT 'goalloc')
 RETURNS integer
 AS 'MODULE_PATHNAME', 'goalloc_context_create'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -109,7 +112,7 @@ AS 'MODULE_PATHNAME', 'goalloc_regress_registry'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 -- Superusers only, unless granted.
-REVOKE ALL ON FUNCTION goalloc_context_create(text, integer, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_context_create(text, integer, bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_context_reset(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_context_delete(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_handles() FROM PUBLIC;

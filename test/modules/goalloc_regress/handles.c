@@ -260,7 +260,12 @@ forget_handles(List *dead)
 
 /*
  * goalloc_context_create(name text, parent int DEFAULT NULL,
- *						  keep_bytes bigint DEFAULT NULL) -> int
+ *						  keep_bytes bigint DEFAULT NULL,
+ *						  kind text DEFAULT 'goalloc') -> int
+ *
+ * kind 'aset' makes an AllocSet (default sizes) instead, for the tests of
+ * goalloc.route: the same handles work on it, so chunks it got as an
+ * AllocSet and chunks it got once adopted are checked alike.
  */
 Datum
 goalloc_context_create(PG_FUNCTION_ARGS)
@@ -272,7 +277,24 @@ goalloc_context_create(PG_FUNCTION_ARGS)
 	text	   *name_text;
 	char	   *name;
 	int32		handle = next_handle;
+	bool		aset = false;
 
+	if (!PG_ARGISNULL(3))
+	{
+		char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(3));
+
+		if (strcmp(kind, "aset") == 0)
+			aset = true;
+		else if (strcmp(kind, "goalloc") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("context kind must be \"goalloc\" or \"aset\", not \"%s\"",
+							kind)));
+		if (aset && !PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("keep_bytes applies to goalloc contexts only")));
+	}
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -318,7 +340,10 @@ goalloc_context_create(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		h = (HandleEntry *) hash_search(handle_table, &handle, HASH_ENTER, NULL);
-		if (PG_ARGISNULL(2))
+		if (aset)
+			cxt = AllocSetContextCreateInternal(pcxt, name,
+												ALLOCSET_DEFAULT_SIZES);
+		else if (PG_ARGISNULL(2))
 			cxt = GoAllocContextCreate(pcxt, name);
 		else
 			cxt = GoAllocContextCreateExtended(pcxt, name,
