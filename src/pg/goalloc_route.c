@@ -417,60 +417,31 @@ RouteDeferredRealloc(MemoryContext context, void *pointer, Size size,
 	return stock_tables[kind].realloc(context, pointer, size);
 }
 
-static void *
-RouteDeferredAllocAset(MemoryContext context, Size size)
-{
-	return RouteDeferredAlloc(context, size, GOALLOC_KIND_ASET);
+/*
+ * The entries of each stock type's tables: the server's (patched) alloc,
+ * the deferred tables' alloc and realloc.  A method gets no type argument,
+ * so each type has its own three, all alike.
+ */
+#define ROUTE_TYPE_ENTRIES(Type, kind) \
+static void * \
+RouteFirstAlloc##Type(MemoryContext context, Size size) \
+{ \
+	return RouteFirstAlloc(context, size, kind); \
+} \
+static void * \
+RouteDeferredAlloc##Type(MemoryContext context, Size size) \
+{ \
+	return RouteDeferredAlloc(context, size, kind); \
+} \
+static void * \
+RouteDeferredRealloc##Type(MemoryContext context, void *pointer, Size size) \
+{ \
+	return RouteDeferredRealloc(context, pointer, size, kind); \
 }
 
-static void *
-RouteDeferredAllocGeneration(MemoryContext context, Size size)
-{
-	return RouteDeferredAlloc(context, size, GOALLOC_KIND_GENERATION);
-}
-
-static void *
-RouteDeferredAllocSlab(MemoryContext context, Size size)
-{
-	return RouteDeferredAlloc(context, size, GOALLOC_KIND_SLAB);
-}
-
-static void *
-RouteDeferredReallocAset(MemoryContext context, void *pointer, Size size)
-{
-	return RouteDeferredRealloc(context, pointer, size, GOALLOC_KIND_ASET);
-}
-
-static void *
-RouteDeferredReallocGeneration(MemoryContext context, void *pointer, Size size)
-{
-	return RouteDeferredRealloc(context, pointer, size,
-								GOALLOC_KIND_GENERATION);
-}
-
-static void *
-RouteDeferredReallocSlab(MemoryContext context, void *pointer, Size size)
-{
-	return RouteDeferredRealloc(context, pointer, size, GOALLOC_KIND_SLAB);
-}
-
-static void *
-RouteFirstAllocAset(MemoryContext context, Size size)
-{
-	return RouteFirstAlloc(context, size, GOALLOC_KIND_ASET);
-}
-
-static void *
-RouteFirstAllocGeneration(MemoryContext context, Size size)
-{
-	return RouteFirstAlloc(context, size, GOALLOC_KIND_GENERATION);
-}
-
-static void *
-RouteFirstAllocSlab(MemoryContext context, Size size)
-{
-	return RouteFirstAlloc(context, size, GOALLOC_KIND_SLAB);
-}
+ROUTE_TYPE_ENTRIES(Aset, GOALLOC_KIND_ASET)
+ROUTE_TYPE_ENTRIES(Generation, GOALLOC_KIND_GENERATION)
+ROUTE_TYPE_ENTRIES(Slab, GOALLOC_KIND_SLAB)
 
 
 /* ----------
