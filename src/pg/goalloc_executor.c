@@ -938,8 +938,11 @@ goalloc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		 * wrapper is missing or had no memory for a record): the query's
 		 * contexts are goalloc's as soon as the query starts running, as
 		 * its views show.  O(the query's contexts), never other queries'.
+		 * Not with deferred adoption (goalloc.route_min_size): the walk
+		 * would only defer what the wrapper defers at the first palloc.
 		 */
-		goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
+		if (!goalloc_route_defers())
+			goalloc_adopt_tree(query_cxt, heap, GOALLOC_SCOPE_QUERY);
 		RegisterRoutedQuery(query_cxt);
 		if (top)
 			profile_cxt = query_cxt;

@@ -189,6 +189,9 @@ extern void goalloc_route_keep_stock(MemoryContext context);
 extern bool goalloc_route_claim(MemoryContext context, ga_heap *heap,
 								int kind, int scope);
 
+/* Is adoption deferred until contexts grow (goalloc.route_min_size)? */
+extern bool goalloc_route_defers(void);
+
 /* Scope of an adopted or deferred context, else GOALLOC_SCOPE_NONE. */
 extern int	goalloc_route_scope(MemoryContext context);
 

@@ -196,6 +196,17 @@ goalloc_route_scope(MemoryContext context)
 }
 
 /*
+ * goalloc_route_defers
+ *		Are routed contexts adopted late (goalloc.route_min_size > 0, and a
+ *		wrapper to adopt them)?
+ */
+bool
+goalloc_route_defers(void)
+{
+	return route_min_bytes > 0 && goalloc_route_patched;
+}
+
+/*
  * goalloc_route_claim
  *		Route a stock context (kind) for scope: adopt it now if its blocks
  *		pass goalloc.route_min_size (or that is 0, or there is no wrapper to
@@ -205,8 +216,7 @@ goalloc_route_scope(MemoryContext context)
 bool
 goalloc_route_claim(MemoryContext context, ga_heap *heap, int kind, int scope)
 {
-	if (route_min_bytes == 0 || context->mem_allocated > route_min_bytes ||
-		!goalloc_route_patched)
+	if (!goalloc_route_defers() || context->mem_allocated > route_min_bytes)
 		return goalloc_adopt_context(context, heap, kind, scope);
 	context->methods = &deferred_tables[kind][scope - GOALLOC_SCOPE_QUERY];
 	deferred_total++;
