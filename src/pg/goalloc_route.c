@@ -48,13 +48,14 @@
  * second block on; the chunks they got before stay AllocSet chunks
  * (adopted contexts dispatch free by address) until a repalloc moves them
  * into goalloc, and every context made under a deferred one classifies as
- * under a routed one.  0 adopts at the first palloc.  Adopting is
- * sound there: the wrapper is that context's own alloc entry, so none of
- * its methods is running.  RouteFirstAlloc never raises an error, never
- * pallocs (the record is malloc'd, the heap is made with
- * goalloc_backend_heap_try) and on any failure leaves the context stock.
- * It is called wherever PostgreSQL pallocs: in critical sections, inside
- * elog, during error recovery.
+ * under a routed one.  0 adopts at the first palloc.
+ *
+ * Adopting is sound in the wrappers: each is that context's own alloc (or
+ * realloc) entry, called before any of its methods runs.  They never raise
+ * an error, never palloc (the record is malloc'd, the heap is made with
+ * goalloc_backend_heap_try) and on any failure leave the context stock.
+ * They are called wherever PostgreSQL pallocs: in critical sections,
+ * inside elog, during error recovery.
  *
  * The wrapper does not classify (it only forwards to the stock alloc) when
  *	- the context's methods pointer is not the server's table: someone
@@ -123,8 +124,9 @@ static MemoryContextMethods *server_tables[GOALLOC_NKINDS];
 static MemoryContextMethods stock_tables[GOALLOC_NKINDS];
 
 /*
- * Deferred contexts: the unpatched copy but for alloc (RouteDeferredAlloc),
- * one per type and scope: [kind][scope - GOALLOC_SCOPE_QUERY].
+ * Deferred contexts: the unpatched copy but for alloc and realloc
+ * (RouteDeferredAlloc, RouteDeferredRealloc), one per type and scope:
+ * [kind][scope - GOALLOC_SCOPE_QUERY].
  */
 static MemoryContextMethods deferred_tables[GOALLOC_NKINDS][2];
 
@@ -136,8 +138,10 @@ MemoryContext goalloc_route_starting_parent = NULL;
 /* Backend mode: the tree is to be taken over at the next safe point */
 static bool takeover_pending = false;
 
-/* Bytes before a chunk of each stock type (GetMemoryChunkSpace less the
- * payload), measured on the probes */
+/*
+ * Bytes before a chunk of each stock type (GetMemoryChunkSpace less the
+ * payload), measured on the probes
+ */
 static Size stock_chunk_header[GOALLOC_NKINDS];
 
 /* Counters */
@@ -383,8 +387,10 @@ RouteOutgrown(MemoryContext context, int kind)
 	}
 }
 
-/* The calls that find the size passed: out of line, so that the fast
- * path below is a compare and a tail call */
+/*
+ * The calls that find the size passed: out of line, so that the fast path
+ * below is a compare and a tail call
+ */
 static pg_noinline void *
 RouteOutgrownAlloc(MemoryContext context, Size size, int kind)
 {
