@@ -205,7 +205,7 @@ ga_scavenge_maybe(ga_heap *h)
  *		max(retain, in use) idle pages backed for it (ga_scavenge_goal), up
  *		to half again, and empty spans in its cache, which an idle backend
  *		would hold for nothing.  If those pages pass keep_bytes by the
- *		slack, the cache is emptied, the idle pages are released down to
+ *		slack, ga_heap_scavenge runs: the cache is emptied, the idle pages are released down to
  *		keep_bytes, and the blocks of span structs left with no live span
  *		are unmapped.  A unit of work that left little idle (an OLTP
  *		transaction) keeps its cache and makes no system call.
@@ -213,15 +213,10 @@ ga_scavenge_maybe(ga_heap *h)
 size_t
 ga_heap_trim(ga_heap *h, size_t keep_bytes)
 {
-	size_t		keep = keep_bytes >> GA_PAGE_SHIFT;
-	size_t		released;
-
-	if (!past_goal(free_backed_pages(h) + h->span_cache_pages, keep, 0))
+	if (!past_goal(free_backed_pages(h) + h->span_cache_pages,
+				   keep_bytes >> GA_PAGE_SHIFT, 0))
 		return 0;
-	(void) ga_heap_flush_span_cache(h);
-	released = ga_scavenge_pages(h, keep);
-	(void) ga_span_structs_release(h);
-	return GA_PAGES_BYTES(released);
+	return ga_heap_scavenge(h, keep_bytes);
 }
 
 size_t
