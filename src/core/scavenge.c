@@ -205,10 +205,11 @@ ga_scavenge_maybe(ga_heap *h)
  *		max(retain, in use) idle pages backed for it (ga_scavenge_goal), up
  *		to half again, and empty spans in its cache, which an idle backend
  *		would hold for nothing.  If those pages pass keep_bytes by the
- *		slack, ga_heap_scavenge runs: the cache is emptied, the idle pages are released down to
- *		keep_bytes, and the blocks of span structs left with no live span
- *		are unmapped.  A unit of work that left little idle (an OLTP
- *		transaction) keeps its cache and makes no system call.
+ *		slack, ga_heap_scavenge runs: the cache is emptied, the idle pages
+ *		are released down to keep_bytes, and the blocks of span structs
+ *		left with no live span are unmapped.  A unit of work that left
+ *		little idle (an OLTP transaction) keeps its cache and makes no
+ *		system call.
  */
 size_t
 ga_heap_trim(ga_heap *h, size_t keep_bytes)
