@@ -372,7 +372,9 @@ typedef struct ga_map
  *
  * The struct heads the block; the bitmaps follow it (bits[0 .. nwords-1]
  * the starts, bits[nwords .. 2*nwords-1] the live chunks, nwords =
- * size / 512), then the chunks from offset first.
+ * size / 512), then the chunks from offset first.  Every live bit has its
+ * start bit set (the two are set together, and a start bit is cleared only
+ * where the live bit is clear), and no bit is set at or above the top.
  */
 typedef struct ga_nblock ga_nblock;
 

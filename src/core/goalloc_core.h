@@ -631,29 +631,45 @@ ga_nblock_chunk(const ga_nblock *b, const void *ptr, size_t hdr, uint32_t *gp)
 /*
  * ga_nursery_free_fast: pfree's first test for an owner in the nursery.  Is
  * ptr a live chunk of the owner's newest block?  Its address tells (the
- * block is the owner's, so no map and no span is read), then
- * ga_nblock_chunk.  A chunk with another chunk above it only loses its
- * live bit; the block's last chunk, or its only live one, goes to
- * ga_nursery_free, which lowers the top or empties the block.  False for
- * anything else, nothing changed: the caller goes on to the span path, and
- * ga_free_slow reports a bad pointer.
+ * block is the owner's, so no map and no span is read):
+ *
+ *	- its chunk would start at or above the block's first chunk and below
+ *	  the top, on a granule: one unsigned compare (a pointer below the
+ *	  block wraps) and one test of the low bits, since first and hdr are
+ *	  multiples of 8;
+ *	- the chunk is live: its live bit.  A live bit is set only where a
+ *	  start bit is (the two are set together, and a start bit is cleared
+ *	  only with a clear live bit), so the live bit alone says "a live chunk
+ *	  starts here".
+ *
+ * A chunk with another chunk starting above it in the same bitmap word
+ * only loses its live bit.  The block's last chunk, its only live one, or
+ * one whose successor starts in a later word goes to ga_nursery_free,
+ * which lowers the top or empties the block.  False for anything else,
+ * nothing changed: the caller goes on to the span path, and ga_free_slow
+ * tells a bad pointer's error (by ga_nblock_chunk, which tests each
+ * condition on its own).
  */
 static GA_INLINE bool
 ga_nursery_free_fast(ga_owner *owner, void *ptr, size_t hdr)
 {
 	ga_nblock  *b = owner->nursery;
+	uintptr_t	x;
 	uint32_t	g;
-	uint64_t	bit;
 	uint64_t   *live;
 
-	if (b == NULL || (uintptr_t) ptr - (uintptr_t) b >= b->size ||
-		ga_nblock_chunk(b, ptr, hdr, &g) != 0)
-		return false;			/* not in it (wraps below b), or bad */
-	bit = UINT64_C(1) << (g & 63);
+	if (b == NULL)
+		return false;
+	x = (uintptr_t) ptr - (uintptr_t) b - hdr - b->first;
+	if (x >= (uintptr_t) (b->top - b->first) || (x & 7) != 0)
+		return false;
+	g = (uint32_t) ((x + b->first) >> 3);
 	live = &b->bits[(b->size >> 9) + (g >> 6)];
-	if (GA_LIKELY(b->nlive > 1 && (b->bits[g >> 6] & ~(bit | (bit - 1))) != 0))
+	if (((*live >> (g & 63)) & 1) == 0)
+		return false;			/* freed, or not a chunk start */
+	if (GA_LIKELY(b->nlive > 1 && (b->bits[g >> 6] >> (g & 63)) > 1))
 	{
-		*live &= ~bit;			/* a chunk starts above it: not the last */
+		*live &= ~(UINT64_C(1) << (g & 63));	/* a chunk starts above it */
 		b->nlive--;
 		return true;
 	}

@@ -152,18 +152,6 @@ chunk_bytes(ga_nblock *b, uint32_t g)
 	return (next_start(b, g + 1) - g) * 8;
 }
 
-/* Mark every chunk of the block free. */
-static void
-nblock_clear(ga_nblock *b)
-{
-	uint32_t	used = (b->top + 511) / 512;	/* words chunks reached */
-
-	memset(nblock_starts(b), 0, used * sizeof(uint64_t));
-	memset(nblock_live(b), 0, used * sizeof(uint64_t));
-	b->top = b->first;
-	b->nlive = 0;
-}
-
 /* Give a block back to the pool. */
 static void
 nblock_release(ga_owner *o, ga_nblock *b)
@@ -367,7 +355,7 @@ ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g)
 		if (b != o->nursery)
 			nblock_drop(o, b);
 		else
-			nblock_clear(b);
+			ga_nblock_clear(b);
 		return;
 	}
 	if (next_start(b, g + 1) * 8 < b->top)
@@ -426,7 +414,7 @@ ga_nursery_reset(ga_owner *o)
 	if (keep != NULL)
 	{
 		keep->next = NULL;
-		nblock_clear(keep);
+		ga_nblock_clear(keep);
 	}
 }
 

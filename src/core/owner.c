@@ -288,11 +288,25 @@ void
 ga_owner_reset(ga_owner *o)
 {
 	uint64_t	dirty = o->dirty;
+	ga_nblock  *b = o->nursery;
 
+	o->link_key += GA_LINK_EPOCH;	/* forgotten links decode to nothing */
+
+	/*
+	 * The per-tuple pattern: an owner in the nursery whose one block holds
+	 * everything since the last reset.  No slot was taken since then
+	 * (dirty and reset_full are 0), so no span, window or free list has
+	 * changed: emptying the block is the whole reset.
+	 */
+	if (b != NULL && b->next == NULL && o->nursery_cap != 0 &&
+		(dirty | o->reset_full) == 0)
+	{
+		ga_nblock_clear(b);
+		return;
+	}
 	o->counted[0] |= dirty;
 	o->dirty = 0;
-	o->link_key += GA_LINK_EPOCH;	/* forgotten links decode to nothing */
-	if (o->nursery != NULL)
+	if (b != NULL)
 		ga_nursery_reset(o);
 	if (GA_UNLIKELY(o->reset_full != 0))
 	{
