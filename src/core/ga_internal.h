@@ -104,27 +104,22 @@ extern void ga_nursery_pool_init(ga_heap *h);
 /*
  * ga_nblock_clear: mark every chunk of a nursery block free (nursery.c's
  * resets, and ga_owner_reset's per-tuple path).  Only the bitmap words the
- * chunks reached can hold a bit, at least one since first > 0; a
- * per-tuple block reaches one or two, cleared by four stores where two
+ * chunks reached can hold a bit, at least one pair since first > 0; a
+ * per-tuple block reaches one or two pairs, cleared by four stores where
  * calls of memset cost the per-tuple reset a third of its instructions.
  */
 static inline void
 ga_nblock_clear(ga_nblock *b)
 {
 	uint32_t	used = (b->top + 511) / 512;
-	uint64_t   *starts = b->bits;
-	uint64_t   *live = b->bits + b->size / 512;
 
 	if (used <= 2)
 	{
-		starts[0] = live[0] = 0;
-		starts[used - 1] = live[used - 1] = 0;
+		b->bits[0] = b->bits[1] = 0;
+		b->bits[2 * used - 2] = b->bits[2 * used - 1] = 0;
 	}
 	else
-	{
-		memset(starts, 0, used * sizeof(uint64_t));
-		memset(live, 0, used * sizeof(uint64_t));
-	}
+		memset(b->bits, 0, 2 * (size_t) used * sizeof(uint64_t));
 	b->top = b->first;
 	b->nlive = 0;
 }

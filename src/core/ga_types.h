@@ -370,9 +370,12 @@ typedef struct ga_map
  * dead chunk below it, and a block whose last chunk goes is emptied.  A
  * reset empties the newest block and gives the others back.
  *
- * The struct heads the block; the bitmaps follow it (bits[0 .. nwords-1]
- * the starts, bits[nwords .. 2*nwords-1] the live chunks, nwords =
- * size / 512), then the chunks from offset first.  Every live bit has its
+ * The struct heads the block; the bitmaps follow it, nwords = size / 512
+ * words each, interleaved word by word (GA_NBLOCK_WORD: bits[2w] the
+ * starts of granules 64w .. 64w + 63, bits[2w + 1] their live bits), so
+ * that the bump and pfree find both words of a granule at one index and
+ * one cache line, without the block's size; then the chunks, from offset
+ * first.  Every live bit has its
  * start bit set (the two are set together, and a start bit is cleared only
  * where the live bit is clear), and no bit is set at or above the top.
  */
@@ -389,8 +392,13 @@ struct ga_nblock
 								 * first <= top <= size; no chunk starts at
 								 * or above it */
 	uint32_t	nlive;			/* live chunks */
-	uint64_t	bits[];			/* starts, then live; see above */
+	uint64_t	bits[];			/* starts and live, interleaved; see above */
 };
+
+/* Word w of block b's starts (which = 0) or live (which = 1) bitmap. */
+#define GA_NBLOCK_STARTS	0
+#define GA_NBLOCK_LIVE		1
+#define GA_NBLOCK_WORD(b, which, w)	((b)->bits[2 * (size_t) (w) + (which)])
 
 #define GA_NURSERY_FIRST	1024	/* the first block */
 #define GA_NURSERY_BLOCK_MAX 8192	/* blocks double up to this */

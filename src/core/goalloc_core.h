@@ -586,8 +586,8 @@ ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
 		return NULL;
 	g = b->top >> 3;
 	bit = UINT64_C(1) << (g & 63);
-	b->bits[g >> 6] |= bit;		/* a chunk starts here */
-	b->bits[(b->size >> 9) + (g >> 6)] |= bit;	/* and is live */
+	GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, g >> 6) |= bit;	/* a chunk starts here */
+	GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, g >> 6) |= bit;	/* and is live */
 	b->top += n;
 	b->nlive++;
 	owner->mallocs[c]++;		/* c is in counted: see ga_nursery_classes */
@@ -620,9 +620,9 @@ ga_nblock_chunk(const ga_nblock *b, const void *ptr, size_t hdr, uint32_t *gp)
 		return GA_ERR_DOUBLE_FREE;
 	g = (uint32_t) ((off - hdr) >> 3);
 	bit = UINT64_C(1) << (g & 63);
-	if ((b->bits[g >> 6] & bit) == 0)
+	if ((GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, g >> 6) & bit) == 0)
 		return GA_ERR_NOT_CHUNK_START;
-	if ((b->bits[(b->size >> 9) + (g >> 6)] & bit) == 0)
+	if ((GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, g >> 6) & bit) == 0)
 		return GA_ERR_DOUBLE_FREE;
 	*gp = g;
 	return 0;
@@ -664,10 +664,11 @@ ga_nursery_free_fast(ga_owner *owner, void *ptr, size_t hdr)
 	if (x >= (uintptr_t) (b->top - b->first) || (x & 7) != 0)
 		return false;
 	g = (uint32_t) ((x + b->first) >> 3);
-	live = &b->bits[(b->size >> 9) + (g >> 6)];
+	live = &GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, g >> 6);
 	if (((*live >> (g & 63)) & 1) == 0)
 		return false;			/* freed, or not a chunk start */
-	if (GA_LIKELY(b->nlive > 1 && (b->bits[g >> 6] >> (g & 63)) > 1))
+	if (GA_LIKELY(b->nlive > 1 &&
+				  (GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, g >> 6) >> (g & 63)) > 1))
 	{
 		*live &= ~(UINT64_C(1) << (g & 63));	/* a chunk starts above it */
 		b->nlive--;

@@ -43,34 +43,23 @@ nblock_words(uint32_t size)
 	return size / 512;
 }
 
-static inline uint64_t *
-nblock_starts(ga_nblock *b)
-{
-	return b->bits;
-}
-
-static inline uint64_t *
-nblock_live(ga_nblock *b)
-{
-	return b->bits + nblock_words(b->size);
-}
-
+/* Bit g of block b's bitmap which (GA_NBLOCK_STARTS or GA_NBLOCK_LIVE). */
 static inline bool
-bit_test(const uint64_t *bits, uint32_t g)
+bit_test(const ga_nblock *b, int which, uint32_t g)
 {
-	return (bits[g >> 6] >> (g & 63)) & 1;
+	return (GA_NBLOCK_WORD(b, which, g >> 6) >> (g & 63)) & 1;
 }
 
 static inline void
-bit_set(uint64_t *bits, uint32_t g)
+bit_set(ga_nblock *b, int which, uint32_t g)
 {
-	bits[g >> 6] |= UINT64_C(1) << (g & 63);
+	GA_NBLOCK_WORD(b, which, g >> 6) |= UINT64_C(1) << (g & 63);
 }
 
 static inline void
-bit_clear(uint64_t *bits, uint32_t g)
+bit_clear(ga_nblock *b, int which, uint32_t g)
 {
-	bits[g >> 6] &= ~(UINT64_C(1) << (g & 63));
+	GA_NBLOCK_WORD(b, which, g >> 6) &= ~(UINT64_C(1) << (g & 63));
 }
 
 /*
@@ -107,19 +96,18 @@ nursery_chunk_bytes(const ga_owner *o, size_t size)
 static uint32_t
 next_start(ga_nblock *b, uint32_t g)
 {
-	const uint64_t *starts = nblock_starts(b);
 	uint32_t	top = b->top >> 3;
 	uint32_t	w = g >> 6;
 	uint64_t	word;
 
 	if (g >= top)
 		return top;
-	word = starts[w] & (~UINT64_C(0) << (g & 63));
+	word = GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, w) & (~UINT64_C(0) << (g & 63));
 	while (word == 0)
 	{
 		if (++w * 64 >= top)
 			return top;
-		word = starts[w];
+		word = GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, w);
 	}
 	g = w * 64 + (uint32_t) __builtin_ctzll(word);
 	return g < top ? g : top;
@@ -129,18 +117,18 @@ next_start(ga_nblock *b, uint32_t g)
 static uint32_t
 prev_start(ga_nblock *b, uint32_t g)
 {
-	const uint64_t *starts = nblock_starts(b);
 	uint32_t	w = g >> 6;
 	uint64_t	word;
 
 	if (g == 0)
 		return 0;
-	word = (g & 63) ? starts[w] & ((UINT64_C(1) << (g & 63)) - 1) : 0;
+	word = (g & 63) ?
+		GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, w) & ((UINT64_C(1) << (g & 63)) - 1) : 0;
 	while (word == 0)
 	{
 		if (w == 0)
 			return 0;
-		word = starts[--w];
+		word = GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, --w);
 	}
 	return w * 64 + 63 - (uint32_t) __builtin_clzll(word);
 }
@@ -243,8 +231,8 @@ ga_nursery_alloc(ga_owner *o, size_t size)
 			return NULL;
 	}
 	g = b->top >> 3;
-	bit_set(nblock_starts(b), g);
-	bit_set(nblock_live(b), g);
+	bit_set(b, GA_NBLOCK_STARTS, g);
+	bit_set(b, GA_NBLOCK_LIVE, g);
 	b->top += (uint32_t) n;
 	b->nlive++;
 	o->mallocs[c]++;
@@ -347,9 +335,7 @@ nblock_drop(ga_owner *o, ga_nblock *b)
 void
 ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g)
 {
-	uint64_t   *starts = nblock_starts(b);
-
-	bit_clear(nblock_live(b), g);
+	bit_clear(b, GA_NBLOCK_LIVE, g);
 	if (--b->nlive == 0)
 	{
 		if (b != o->nursery)
@@ -362,9 +348,9 @@ ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g)
 		return;					/* not the last chunk */
 
 	/* the top comes down to the highest live chunk's end (nlive > 0) */
-	while (!bit_test(nblock_live(b), g))
+	while (!bit_test(b, GA_NBLOCK_LIVE, g))
 	{
-		bit_clear(starts, g);
+		bit_clear(b, GA_NBLOCK_STARTS, g);
 		b->top = g * 8;
 		g = prev_start(b, g);
 	}
@@ -454,7 +440,7 @@ ga_nursery_walk(const ga_owner *o, ga_object_visitor fn, void *arg)
 
 		for (w = 0; w < nw; w++)
 		{
-			uint64_t	word = nblock_live(b)[w];
+			uint64_t	word = GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, w);
 
 			while (word != 0)
 			{

@@ -681,9 +681,6 @@ check_nursery(ga_owner *owner, uint64_t *live, size_t *objects,
 
 	for (ga_nblock *b = owner->nursery; b != NULL; b = b->next)
 	{
-		uint32_t	nw = b->size / 512;
-		const uint64_t *starts = b->bits;
-		const uint64_t *lives = b->bits + nw;
 		uint32_t	nlive = 0;
 		uint32_t	last = 0;
 
@@ -696,8 +693,8 @@ check_nursery(ga_owner *owner, uint64_t *live, size_t *objects,
 		ok &= T_EQ(b->top % 8, 0);
 		for (uint32_t g = 0; g < b->size / 8; g++)
 		{
-			bool		st = (starts[g / 64] >> (g % 64)) & 1;
-			bool		lv = (lives[g / 64] >> (g % 64)) & 1;
+			bool		st = (GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, g / 64) >> (g % 64)) & 1;
+			bool		lv = (GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, g / 64) >> (g % 64)) & 1;
 
 			if (lv && !st)
 				ok &= T_FAIL("nursery: live granule %u starts no chunk", g);
@@ -710,7 +707,8 @@ check_nursery(ga_owner *owner, uint64_t *live, size_t *objects,
 				uint32_t	e = g + 1;
 				size_t		n;
 
-				while (e * 8 < b->top && !((starts[e / 64] >> (e % 64)) & 1))
+				while (e * 8 < b->top &&
+					   !((GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, e / 64) >> (e % 64)) & 1))
 					e++;
 				n = (size_t) (e - g) * 8;
 				ok &= T_EQ(ga_class_size[t_expected_class(n)], n);
@@ -723,7 +721,7 @@ check_nursery(ga_owner *owner, uint64_t *live, size_t *objects,
 		ok &= T_EQ(nlive, b->nlive);
 		/* the top chunk is live: a free of the last chunk lowers the top */
 		if (b->top > b->first)
-			ok &= T_CHECK((lives[last / 64] >> (last % 64)) & 1);
+			ok &= T_CHECK((GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, last / 64) >> (last % 64)) & 1);
 		if (b != owner->nursery)
 			ok &= T_CHECK(b->nlive > 0);	/* older blocks go when empty */
 	}
