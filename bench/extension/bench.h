@@ -115,6 +115,8 @@ extern void bench_finish(BenchRun *run, BenchResult *res, double t0, uint64 ops)
 extern void bench_run_rounds(const BenchSpec *spec, int reps,
 							 const bool *applies, BenchResult *res);
 extern int	bench_reps_arg(FunctionCallInfo fcinfo, int arg);
+extern void bench_allocators_arg(FunctionCallInfo fcinfo, int arg,
+								 bool *applies, const char *workload);
 extern void bench_put_rows(ReturnSetInfo *rsinfo, const char *workload,
 						   BenchResult *res);
 

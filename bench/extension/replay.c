@@ -4,7 +4,8 @@
  *	  Benchmark workload 8: a recorded query trace replayed on goalloc,
  *	  AllocSet, Generation and malloc.
  *
- *	goalloc_bench_trace(path text, loops int4 DEFAULT 1, reps int4 DEFAULT 3)
+ *	goalloc_bench_trace(path text, loops int4 DEFAULT 1, reps int4 DEFAULT 3,
+ *						allocators text[] DEFAULT NULL)
  *		a trace recorded by goalloc_record_trace() (record.c; format
  *		bench/common/gab_trace.h), replayed loops times per round; the
  *		columns of goalloc_bench, workload 'trace:<file name>'.
@@ -279,7 +280,8 @@ bench_trace_body(BenchRun *run, BenchAllocator a, const void *arg,
 }
 
 /*
- * goalloc_bench_trace(path text, loops int4 DEFAULT 1, reps int4 DEFAULT 3)
+ * goalloc_bench_trace(path text, loops int4 DEFAULT 1, reps int4 DEFAULT 3,
+ *					   allocators text[] DEFAULT NULL)
  *		Replays a recorded query trace loops times on goalloc, aset,
  *		generation and malloc (Slab's fixed chunk size does not fit), reps
  *		rounds; one row each, goalloc_bench's columns, with the median
@@ -312,10 +314,11 @@ goalloc_bench_trace(PG_FUNCTION_ARGS)
 				 errmsg("loops must be between 1 and %d, not %d",
 						BENCH_MAX_LOOPS, loops)));
 	reps = bench_reps_arg(fcinfo, 2);
-	InitMaterializedSRF(fcinfo, 0);
-	memset(res, 0, sizeof(res));
 	for (a = 0; a < BA_COUNT; a++)
 		applies[a] = (a != BA_SLAB);
+	bench_allocators_arg(fcinfo, 3, applies, "trace");
+	InitMaterializedSRF(fcinfo, 0);
+	memset(res, 0, sizeof(res));
 
 	buf = bench_trace_load(fcinfo, 0, &q, &path);
 	if (q.req_peak > BENCH_MAX_TRACE_PEAK)

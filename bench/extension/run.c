@@ -37,7 +37,9 @@
 #include <malloc.h>
 #include <time.h>
 
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -270,6 +272,70 @@ bench_run_rounds(const BenchSpec *spec, int reps, const bool *applies,
 			(ns[a][reps / 2 - 1] + ns[a][reps / 2]) / 2.0;
 	}
 	bench_settle();
+}
+
+/*
+ * bench_allocators_arg
+ *		The allocators argument of goalloc_bench and goalloc_bench_trace (a
+ *		text array; NULL runs every allocator that applies): applies[]
+ *		keeps only the allocators it names.  A name that is not an
+ *		allocator, one that does not apply to the workload (Slab has a
+ *		fixed chunk size), a NULL element and an empty array are errors.
+ *		One allocator alone gives a profiler (perf, callgrind) the run of
+ *		that allocator only; its ratios to AllocSet are then NULL.
+ */
+void
+bench_allocators_arg(FunctionCallInfo fcinfo, int arg, bool *applies,
+					 const char *workload)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	bool		named[BA_COUNT];
+	int			i;
+	int			a;
+
+	if (PG_ARGISNULL(arg))
+		return;
+	arr = PG_GETARG_ARRAYTYPE_P(arg);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("allocators must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &nelems);
+	if (nelems == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allocators must name at least one allocator")));
+	memset(named, 0, sizeof(named));
+	for (i = 0; i < nelems; i++)
+	{
+		char	   *name;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("allocators must not contain NULL")));
+		name = TextDatumGetCString(elems[i]);
+		for (a = 0; a < BA_COUNT; a++)
+			if (strcmp(name, bench_allocator_names[a]) == 0)
+				break;
+		if (a == BA_COUNT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown allocator \"%s\"", name),
+					 errhint("The allocators are goalloc, aset, generation, slab and malloc.")));
+		if (!applies[a])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("allocator \"%s\" does not apply to workload \"%s\"",
+							name, workload)));
+		named[a] = true;
+	}
+	for (a = 0; a < BA_COUNT; a++)
+		applies[a] = named[a];
 }
 
 /* The reps argument of goalloc_bench and goalloc_bench_trace. */

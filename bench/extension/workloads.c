@@ -520,15 +520,11 @@ bench_allocator_applies(BenchAllocator a, const gab_workload *wl)
  */
 static void
 bench_run_workload(const gab_workload *wl, double scale, int reps,
-				   BenchResult *res)
+				   const bool *applies, BenchResult *res)
 {
 	gab_wl_seq	t;
 	BenchSpec	spec;
-	bool		applies[BA_COUNT];
-	int			a;
 
-	for (a = 0; a < BA_COUNT; a++)
-		applies[a] = bench_allocator_applies((BenchAllocator) a, wl);
 	if (gab_wl_build(&t, wl, scale, bench_seq_mem) != 0)
 	{
 		bench_seq_free(&t);
@@ -568,10 +564,21 @@ bench_run_workload(const gab_workload *wl, double scale, int reps,
 	PG_END_TRY();
 }
 
+/* Every allocator the workload applies to. */
+static void
+bench_applies_all(const gab_workload *wl, bool *applies)
+{
+	int			a;
+
+	for (a = 0; a < BA_COUNT; a++)
+		applies[a] = bench_allocator_applies((BenchAllocator) a, wl);
+}
+
 /*
- * goalloc_bench(workload text, scale float8 DEFAULT 1.0, reps int4 DEFAULT 3)
- *		Replays one workload against every allocator, reps rounds; one row
- *		each, with the median round's time.
+ * goalloc_bench(workload text, scale float8 DEFAULT 1.0, reps int4 DEFAULT 3,
+ *				 allocators text[] DEFAULT NULL)
+ *		Replays one workload against every allocator (or those named), reps
+ *		rounds; one row each, with the median round's time.
  */
 Datum
 goalloc_bench(PG_FUNCTION_ARGS)
@@ -581,14 +588,17 @@ goalloc_bench(PG_FUNCTION_ARGS)
 	double		scale;
 	int			reps;
 	BenchResult res[BA_COUNT];
+	bool		applies[BA_COUNT];
 
 	wl = bench_workload_arg(fcinfo, 0);
 	scale = bench_scale_arg(fcinfo, 1, wl);
 	reps = bench_reps_arg(fcinfo, 2);
+	bench_applies_all(wl, applies);
+	bench_allocators_arg(fcinfo, 3, applies, wl->name);
 	InitMaterializedSRF(fcinfo, 0);
 	memset(res, 0, sizeof(res));
 
-	bench_run_workload(wl, scale, reps, res);
+	bench_run_workload(wl, scale, reps, applies, res);
 	bench_put_rows(rsinfo, wl->name, res);
 	return (Datum) 0;
 }
@@ -607,13 +617,15 @@ goalloc_bench_build_free(PG_FUNCTION_ARGS)
 	const gab_workload *wl = gab_workload_find("build_free");
 	double		scale;
 	BenchResult res[BA_COUNT];
+	bool		applies[BA_COUNT];
 	int			a;
 
 	scale = bench_scale_arg(fcinfo, 0, wl);
+	bench_applies_all(wl, applies);
 	InitMaterializedSRF(fcinfo, 0);
 	memset(res, 0, sizeof(res));
 
-	bench_run_workload(wl, scale, 1, res);
+	bench_run_workload(wl, scale, 1, applies, res);
 
 	for (a = 0; a < BA_COUNT; a++)
 	{

@@ -28,6 +28,23 @@ SELECT one.allocator, one.ops = five.ops AS same_ops,
   FROM one JOIN five USING (allocator)
  WHERE one.allocator <> 'malloc'
  ORDER BY 1;
+-- allocators: only those named run (one alone, for a profiler); the
+-- figures that depend on the trace only are the full run's, and without
+-- AllocSet the ratios to it are NULL
+WITH alone AS (SELECT * FROM goalloc_bench('fixed100', 0.01, 1, ARRAY['goalloc'])),
+     full_run AS (SELECT * FROM goalloc_bench('fixed100', 0.01, 1))
+SELECT alone.allocator, alone.ops = full_run.ops AS same_ops,
+       alone.peak_mem_allocated = full_run.peak_mem_allocated AS same_peak,
+       alone.ratio_to_aset IS NULL AS no_ratio
+  FROM alone JOIN full_run USING (allocator);
+SELECT allocator, ratio_to_aset IS NOT NULL AS has_ratio
+  FROM goalloc_bench('small_churn', 0.01, 1, ARRAY['aset', 'goalloc', 'aset'])
+ ORDER BY allocator;
+SELECT * FROM goalloc_bench('small_churn', 0.01, 1, ARRAY['slab']);
+SELECT * FROM goalloc_bench('small_churn', 0.01, 1, ARRAY['goalloc', 'jemalloc']);
+SELECT * FROM goalloc_bench('small_churn', 0.01, 1, ARRAY[]::text[]);
+SELECT * FROM goalloc_bench('small_churn', 0.01, 1, ARRAY['goalloc', NULL]);
+SELECT * FROM goalloc_bench('small_churn', 0.01, 1, ARRAY[['goalloc'], ['aset']]);
 -- bad arguments
 SELECT * FROM goalloc_bench(NULL);
 SELECT * FROM goalloc_bench('small_churn', NULL);

@@ -38,6 +38,14 @@ SELECT count(*) AS nrows, count(DISTINCT ops) AS distinct_ops,
        count(DISTINCT bytes_requested) AS distinct_req,
        min(bytes_requested) >= 5104 AS req_holds_a_text
   FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt');
+-- one allocator alone: its row only, the same ops and peak as in a full run
+WITH alone AS (SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, 1, ARRAY['generation'])),
+     full_run AS (SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, 1))
+SELECT alone.allocator, alone.ops = full_run.ops AS same_ops,
+       alone.peak_mem_allocated = full_run.peak_mem_allocated AS same_peak,
+       alone.ratio_to_aset IS NULL AS no_ratio
+  FROM alone JOIN full_run USING (allocator);
+SELECT * FROM goalloc_bench_trace('/tmp/goalloc_regress_trace.gaqt', 1, 1, ARRAY['slab']);
 -- nothing left behind by the replays
 SELECT ncontexts FROM goalloc_stats();
 

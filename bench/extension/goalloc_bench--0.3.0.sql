@@ -1,4 +1,4 @@
-/* bench/extension/goalloc_bench--0.2.0.sql */
+/* bench/extension/goalloc_bench--0.3.0.sql */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION goalloc_bench" to load this file. \quit
@@ -17,7 +17,7 @@
 -- function pins its search_path and qualifies every name it calls.
 
 CREATE FUNCTION goalloc_bench(workload text, scale float8 DEFAULT 1.0,
-	reps int4 DEFAULT 3,
+	reps int4 DEFAULT 3, allocators text[] DEFAULT NULL,
 	OUT workload text, OUT allocator text, OUT ns_per_op float8,
 	OUT ops int8, OUT bytes_requested int8, OUT peak_mem_allocated int8,
 	OUT overhead_pct float8, OUT mem_held_at_end int8,
@@ -26,8 +26,8 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_bench'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION goalloc_bench(text, float8, int4) IS
-'replay one workload (small_churn, mixed_churn, fixed100, per_tuple, build_free, repalloc_growth, large) against goalloc, aset, generation, slab and malloc, reps (1-99) interleaved rounds, median time; 0 < scale <= 100 (build_free: 4) lengthens it';
+COMMENT ON FUNCTION goalloc_bench(text, float8, int4, text[]) IS
+'replay one workload (small_churn, mixed_churn, fixed100, per_tuple, build_free, repalloc_growth, large) against goalloc, aset, generation, slab and malloc (or only the allocators named: one alone for a profiler), reps (1-99) interleaved rounds, median time; 0 < scale <= 100 (build_free: 4) lengthens it';
 
 CREATE FUNCTION goalloc_bench_build_free(scale float8 DEFAULT 1.0,
 	OUT allocator text, OUT phase text, OUT mem_allocated int8,
@@ -136,7 +136,7 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 -- interleaved rounds: the columns of goalloc_bench (median round's time),
 -- workload 'trace:<file name>'; one op is one record.
 CREATE FUNCTION goalloc_bench_trace(path text, loops int4 DEFAULT 1,
-	reps int4 DEFAULT 3,
+	reps int4 DEFAULT 3, allocators text[] DEFAULT NULL,
 	OUT workload text, OUT allocator text, OUT ns_per_op float8,
 	OUT ops int8, OUT bytes_requested int8, OUT peak_mem_allocated int8,
 	OUT overhead_pct float8, OUT mem_held_at_end int8,
@@ -145,11 +145,11 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'goalloc_bench_trace'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION goalloc_bench_trace(text, int4, int4) IS
-'workload 8: replay a query trace recorded by goalloc_record_trace against goalloc, aset, generation and malloc, 1-10000 loops, reps interleaved rounds, median time; the trace may peak at 1 GiB of live requests';
+COMMENT ON FUNCTION goalloc_bench_trace(text, int4, int4, text[]) IS
+'workload 8: replay a query trace recorded by goalloc_record_trace against goalloc, aset, generation and malloc (or only the allocators named), 1-10000 loops, reps interleaved rounds, median time; the trace may peak at 1 GiB of live requests';
 
 -- Superusers only.
-REVOKE ALL ON FUNCTION goalloc_bench(text, float8, int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_bench(text, float8, int4, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_bench_build_free(float8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_bench_all(float8, int4) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_bench_pairs(text, int8, int4) FROM PUBLIC;
@@ -157,4 +157,4 @@ REVOKE ALL ON FUNCTION goalloc_record_trace(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_trace_info(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_trace_contexts(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION goalloc_trace_sizes(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION goalloc_bench_trace(text, int4, int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION goalloc_bench_trace(text, int4, int4, text[]) FROM PUBLIC;
