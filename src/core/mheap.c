@@ -558,10 +558,25 @@ ga_span_struct_free(ga_heap *h, ga_span *s)
  * spans_inuse (one is in the middle of a change), nothing is touched.
  * O(structs mapped): for the points where the heap gives pages back.
  */
+#define SPANS_PER_BLOCK	((SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span))
+
+/* Live (not GA_SPAN_DEAD) structs of one block of span structs. */
+static size_t
+span_block_live(void *block)
+{
+	const ga_span *first = (const ga_span *) ((char *) block + SPAN_BLOCK_HDR);
+	size_t		n = 0;
+	size_t		i;
+
+	for (i = 0; i < SPANS_PER_BLOCK; i++)
+		n += first[i].state != GA_SPAN_DEAD;
+	return n;
+}
+
 size_t
 ga_span_structs_release(ga_heap *h)
 {
-	const size_t per_block = (SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span);
+	const size_t per_block = SPANS_PER_BLOCK;
 	ga_span    *freelist = NULL;
 	void	  **link;
 	void	   *block;
@@ -572,8 +587,7 @@ ga_span_structs_release(ga_heap *h)
 	if (h->spans_mapped - h->spans_inuse < per_block)
 		return 0;				/* no block can be all dead */
 	for (block = h->span_blocks; block != NULL; block = *(void **) block)
-		for (i = 0; i < per_block; i++)
-			live += ((ga_span *) ((char *) block + SPAN_BLOCK_HDR))[i].state != GA_SPAN_DEAD;
+		live += span_block_live(block);
 	if (live != h->spans_inuse)
 		return 0;
 
@@ -581,11 +595,8 @@ ga_span_structs_release(ga_heap *h)
 	while ((block = *link) != NULL)
 	{
 		ga_span    *first = (ga_span *) ((char *) block + SPAN_BLOCK_HDR);
-		size_t		n = 0;
 
-		for (i = 0; i < per_block; i++)
-			n += first[i].state != GA_SPAN_DEAD;
-		if (n == 0)
+		if (span_block_live(block) == 0)
 		{
 			*link = *(void **) block;
 			munmap(block, SPAN_BLOCK_SIZE);
