@@ -36,8 +36,10 @@
  * goalloc.route_min_size (8 kB: an AllocSet's default keeper block) gets
  * the deferred table of its type and scope: the unpatched copy but for
  * alloc and realloc (RouteDeferredAlloc, RouteDeferredRealloc), which adopt
- * the context at the first call after its mem_allocated passed the size,
- * and otherwise tail-call the stock method.  Most contexts of a
+ * the context at the first call after its mem_allocated passed the size, or
+ * at a request larger than the size (which AllocSet would serve with a
+ * block of its own, outside goalloc.heap_limit), and otherwise tail-call
+ * the stock method.  Most contexts of a
  * backend never do: a per-tuple or per-subtransaction context that lives
  * in its keeper block, a relcache entry's, a small query's.  AllocSet
  * serves those from the block it made with the context, and adopting
@@ -409,17 +411,22 @@ RouteOutgrownRealloc(MemoryContext context, void *pointer, Size size,
 /*
  * RouteDeferredAlloc, RouteDeferredRealloc
  *		The alloc and realloc entries of the deferred tables.  A context
- *		whose blocks passed the size at its last call is adopted, and the
- *		call goes through its new table; otherwise it goes to the stock
- *		method, a tail call after one compare.  realloc watches too: a
- *		context whose one chunk grows (a StringInfo) passes the size by
- *		repalloc alone, and its next repalloc moves the chunk into goalloc
- *		(AdoptedMoveIn).  Sound: no method of the context is running.
+ *		whose blocks passed the size at its last call, or whose request
+ *		alone passes it, is adopted, and the call goes through its new
+ *		table; otherwise it goes to the stock method, a tail call after two
+ *		compares.  The request's compare keeps a large chunk out of
+ *		AllocSet, where goalloc.heap_limit and the cluster budget would not
+ *		see it: repeat() building 100 MB in a per-tuple context that lives
+ *		in its keeper block.  realloc watches too: a context whose one chunk
+ *		grows (a StringInfo) passes the size by repalloc alone, and that
+ *		repalloc moves the chunk into goalloc (AdoptedMoveIn).  Sound: no
+ *		method of the context is running.
  */
 static inline void *
 RouteDeferredAlloc(MemoryContext context, Size size, int kind)
 {
-	if (unlikely(context->mem_allocated > route_min_bytes))
+	if (unlikely(context->mem_allocated > route_min_bytes ||
+				 size > route_min_bytes))
 		return RouteOutgrownAlloc(context, size, kind);
 	return stock_tables[kind].alloc(context, size);
 }
@@ -428,7 +435,8 @@ static inline void *
 RouteDeferredRealloc(MemoryContext context, void *pointer, Size size,
 					 int kind)
 {
-	if (unlikely(context->mem_allocated > route_min_bytes))
+	if (unlikely(context->mem_allocated > route_min_bytes ||
+				 size > route_min_bytes))
 		return RouteOutgrownRealloc(context, pointer, size, kind);
 	return stock_tables[kind].realloc(context, pointer, size);
 }

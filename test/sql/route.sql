@@ -180,7 +180,7 @@ SELECT goalloc_context_delete(:h);
 -- contents and all, where goalloc.heap_limit applies.
 SELECT goalloc_context_create('one string', NULL, NULL, 'aset') AS h \gset
 SELECT goalloc_alloc(:h, 100) > 0 AS one_chunk;
-SELECT goalloc_realloc(:h, 1000000) > 0 AS grown_in_aset;
+SELECT goalloc_realloc(:h, 8000) > 0 AS grown_in_aset;
 SELECT 'one string' IN (SELECT name FROM goalloc_contexts()) AS adopted_yet;
 SET goalloc.heap_limit = '64MB';
 \set VERBOSITY terse
@@ -190,6 +190,20 @@ RESET goalloc.heap_limit;
 SELECT 'one string' IN (SELECT name FROM goalloc_contexts()) AS adopted;
 SELECT goalloc_realloc(:h, 3000000) > 0 AS moved_in;
 SELECT goalloc_free(:h, 1) AS freed;
+SELECT goalloc_context_delete(:h);
+-- A request larger than 8 kB adopts a deferred context at once, by palloc
+-- or by repalloc: AllocSet would give it a block that no limit sees.
+SELECT goalloc_context_create('one large', NULL, NULL, 'aset') AS h \gset
+SELECT goalloc_alloc(:h, 100) > 0 AS one_chunk;
+SELECT 'one large' IN (SELECT name FROM goalloc_contexts()) AS adopted_yet;
+SELECT goalloc_realloc(:h, 1000000) > 0 AS grown;
+SELECT 'one large' IN (SELECT name FROM goalloc_contexts()) AS adopted_at_once,
+       live_chunks, contains_all FROM goalloc_context_info(:h);
+SELECT goalloc_context_delete(:h);
+SELECT goalloc_context_create('one large', NULL, NULL, 'aset') AS h \gset
+SELECT goalloc_alloc(:h, 100000) > 0 AS large_chunk;
+SELECT 'one large' IN (SELECT name FROM goalloc_contexts()) AS adopted_at_once,
+       live_chunks, contains_all FROM goalloc_context_info(:h);
 SELECT goalloc_context_delete(:h);
 -- A routed query's small contexts stay AllocSets (more are deferred than
 -- adopted: the per-tuple contexts, say, while ExecutorState outgrows its

@@ -4,7 +4,9 @@
 -- text rows, a hash join, a hash aggregate, array_agg and string_agg each
 -- stop with a clean ERROR at heap_limit = 48MB, the backend answers the
 -- next query, nothing of the query is left; without the limit the same
--- queries give the same answers as with routing off.
+-- queries give the same answers as with routing off.  So does a single
+-- large request in a context that goalloc had not adopted yet (deferred:
+-- its blocks are within goalloc.route_min_size), at the end.
 --
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS goalloc;
@@ -84,4 +86,33 @@ RESET goalloc.heap_limit;
 :q_array
 :q_string
 :left backend;
+SET goalloc.route = off;
+
+-- A request larger than goalloc.route_min_size in a context that still
+-- lives in its keeper block (deferred) adopts the context first, so the
+-- limit sees it: repeat() building 100 MB in the per-tuple context, and
+-- string_agg's StringInfo growing from 1 kB to 64 MB in one repalloc (the
+-- 40 MB repeat() goes to goalloc and fits).  Each stops at 48MB in both
+-- modes; without the limit, the answers are routing off's.
+\set q_repeat 'SELECT length(repeat(''x'', n)) FROM (SELECT 100 * 1024 * 1024 + g AS n FROM generate_series(0, 1) g) v;'
+\set q_grow 'SELECT length(string_agg(x, '''')) FROM (SELECT repeat(''y'', 40 * 1024 * 1024 + g) AS x FROM generate_series(0, 0) g) v;'
+:q_repeat
+:q_grow
+SET goalloc.route = executor;
+SET goalloc.heap_limit = '48MB';
+:q_repeat
+SELECT 'next' AS answered;
+:q_grow
+SELECT 'next' AS answered;
+SET goalloc.route = backend;
+:q_repeat
+SELECT 'next' AS answered;
+:q_grow
+SELECT 'next' AS answered;
+RESET goalloc.heap_limit;
+:q_repeat
+:q_grow
+SET goalloc.route = executor;
+:q_repeat
+:q_grow
 SET goalloc.route = off;
