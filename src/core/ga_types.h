@@ -377,7 +377,8 @@ typedef struct ga_map
  * one cache line, without the block's size; then the chunks, from offset
  * first.  Every live bit has its
  * start bit set (the two are set together, and a start bit is cleared only
- * where the live bit is clear), and no bit is set at or above the top.
+ * where the live bit is clear), and no bit is set at or above the top or
+ * below first (the granules of the header and the bitmaps themselves).
  */
 typedef struct ga_nblock ga_nblock;
 

@@ -633,14 +633,13 @@ ga_nblock_chunk(const ga_nblock *b, const void *ptr, size_t hdr, uint32_t *gp)
  * ptr a live chunk of the owner's newest block?  Its address tells (the
  * block is the owner's, so no map and no span is read):
  *
- *	- its chunk would start at or above the block's first chunk and below
- *	  the top, on a granule: one unsigned compare (a pointer below the
- *	  block wraps) and one test of the low bits, since first and hdr are
- *	  multiples of 8;
+ *	- its chunk would start below the block's top, on a granule: one
+ *	  unsigned compare (a pointer below the block wraps) and one test of
+ *	  the low bits, since the block and hdr are multiples of 8;
  *	- the chunk is live: its live bit.  A live bit is set only where a
  *	  start bit is (the two are set together, and a start bit is cleared
- *	  only with a clear live bit), so the live bit alone says "a live chunk
- *	  starts here".
+ *	  only with a clear live bit), and never below the block's first chunk
+ *	  (ga_nblock), so the live bit alone says "a live chunk starts here".
  *
  * A chunk with another chunk starting above it in the same bitmap word
  * only loses its live bit.  The block's last chunk, its only live one, or
@@ -654,16 +653,16 @@ static GA_INLINE bool
 ga_nursery_free_fast(ga_owner *owner, void *ptr, size_t hdr)
 {
 	ga_nblock  *b = owner->nursery;
-	uintptr_t	x;
+	uintptr_t	off;
 	uint32_t	g;
 	uint64_t   *live;
 
 	if (b == NULL)
 		return false;
-	x = (uintptr_t) ptr - (uintptr_t) b - hdr - b->first;
-	if (x >= (uintptr_t) (b->top - b->first) || (x & 7) != 0)
+	off = (uintptr_t) ptr - hdr - (uintptr_t) b;
+	if (off >= b->top || (off & 7) != 0)
 		return false;
-	g = (uint32_t) ((x + b->first) >> 3);
+	g = (uint32_t) (off >> 3);
 	live = &GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, g >> 6);
 	if (((*live >> (g & 63)) & 1) == 0)
 		return false;			/* freed, or not a chunk start */

@@ -93,7 +93,7 @@ nursery_chunk_bytes(const ga_owner *o, size_t size)
  * The first granule at or after g that starts a chunk; the block's top
  * granule if none does.
  */
-static uint32_t
+static inline uint32_t
 next_start(ga_nblock *b, uint32_t g)
 {
 	uint32_t	top = b->top >> 3;
@@ -114,7 +114,7 @@ next_start(ga_nblock *b, uint32_t g)
 }
 
 /* The last granule below g that starts a chunk; 0 if none (the header). */
-static uint32_t
+static inline uint32_t
 prev_start(ga_nblock *b, uint32_t g)
 {
 	uint32_t	w = g >> 6;
@@ -335,6 +335,8 @@ nblock_drop(ga_owner *o, ga_nblock *b)
 void
 ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g)
 {
+	uint32_t	top;
+
 	bit_clear(b, GA_NBLOCK_LIVE, g);
 	if (--b->nlive == 0)
 	{
@@ -344,16 +346,21 @@ ga_nursery_free(ga_owner *o, ga_nblock *b, uint32_t g)
 			ga_nblock_clear(b);
 		return;
 	}
-	if (next_start(b, g + 1) * 8 < b->top)
+	top = b->top >> 3;
+	if (next_start(b, g + 1) < top)
 		return;					/* not the last chunk */
 
-	/* the top comes down to the highest live chunk's end (nlive > 0) */
-	while (!bit_test(b, GA_NBLOCK_LIVE, g))
+	/*
+	 * The top comes down to the highest live chunk's end, over g and every
+	 * dead chunk below it; one is live (nlive > 0), so the walk stops.
+	 */
+	do
 	{
 		bit_clear(b, GA_NBLOCK_STARTS, g);
-		b->top = g * 8;
+		top = g;
 		g = prev_start(b, g);
-	}
+	} while (!bit_test(b, GA_NBLOCK_LIVE, g));
+	b->top = top * 8;
 }
 
 /*
