@@ -90,6 +90,30 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_route_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
+-- Every memory context of this backend, goalloc's or not, in
+-- pg_backend_memory_contexts' order, and how goalloc.route serves it.
+-- route: goalloc (a GoAlloc context), adopted (a stock type served by
+-- goalloc), deferred (routed, served by its type until its blocks pass
+-- goalloc.route_min_size), stock (left to its type: routing off, outside a
+-- routed query in executor mode, ErrorContext, ...), unclassified (no palloc
+-- since goalloc was loaded), other (a type goalloc does not know, or one
+-- wrapped by another).  goalloc.heap_limit and the cluster budget count
+-- the goalloc and adopted rows' goalloc memory; the deferred and stock rows'
+-- mem_allocated is outside them.
+CREATE FUNCTION goalloc_route_contexts(
+    OUT name text,
+    OUT ident text,
+    OUT parent text,
+    OUT level integer,          -- as in pg_backend_memory_contexts
+    OUT context_addr text,      -- joins goalloc_contexts (superusers only)
+    OUT type text,              -- AllocSet, Generation, Slab, GoAlloc
+    OUT route text,
+    OUT scope text,             -- query or backend (adopted, deferred)
+    OUT mem_allocated bigint)   -- the context's own figure
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'goalloc_views_route_contexts'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
 -- New in 0.2.0 (as 30_shared.sql of the install script): every process's
 -- goalloc memory, through shared memory (goalloc_shmem.c, goalloc_budget.c;
 -- needs shared_preload_libraries).
@@ -194,6 +218,7 @@ REVOKE ALL ON FUNCTION
     goalloc_contexts(), goalloc_scavenge(bigint),
     goalloc_executor_status(), goalloc_last_query_profile(),
     goalloc_last_query_large(), goalloc_route_status(),
+    goalloc_route_contexts(),
     goalloc_backends(), goalloc_cluster_memory(),
     goalloc_cluster_memory_reset()
 FROM PUBLIC;
@@ -204,6 +229,7 @@ GRANT EXECUTE ON FUNCTION
     goalloc_contexts(),
     goalloc_executor_status(), goalloc_last_query_profile(),
     goalloc_last_query_large(), goalloc_route_status(),
+    goalloc_route_contexts(),
     goalloc_backends(), goalloc_cluster_memory()
 TO pg_read_all_stats;
 GRANT SELECT ON goalloc_backends TO pg_read_all_stats;

@@ -195,6 +195,17 @@ extern bool goalloc_route_defers(void);
 /* Scope of an adopted or deferred context, else GOALLOC_SCOPE_NONE. */
 extern int	goalloc_route_scope(MemoryContext context);
 
+/* How goalloc.route serves a context (goalloc_route_state) */
+#define GOALLOC_ROUTED_GOALLOC		0	/* a GoAlloc context */
+#define GOALLOC_ROUTED_ADOPTED		1	/* a stock type served by goalloc */
+#define GOALLOC_ROUTED_DEFERRED		2	/* routed, served by its type until
+										 * its blocks pass route_min_size */
+#define GOALLOC_ROUTED_STOCK		3	/* classified stock, or no wrapper */
+#define GOALLOC_ROUTED_UNCLASSIFIED 4	/* no palloc since the wrapper */
+#define GOALLOC_ROUTED_OTHER		5	/* another type, or wrapped by
+										 * another (the trace recorder) */
+extern int	goalloc_route_state(MemoryContext context);
+
 /* At the executor hooks: takeover in backend mode, deferred warnings. */
 extern void goalloc_route_safe_point(void);
 

@@ -248,6 +248,33 @@ goalloc_route_stock_kind(const MemoryContextMethods *m)
 	return -1;
 }
 
+/*
+ * goalloc_route_state
+ *		How goalloc.route serves a context: GOALLOC_ROUTED_*, read off its
+ *		methods pointer alone.
+ */
+int
+goalloc_route_state(MemoryContext context)
+{
+	const MemoryContextMethods *m = context->methods;
+	int			k;
+
+	if (GoAllocContextIsGoAlloc(context))
+		return GOALLOC_ROUTED_GOALLOC;
+	if (goalloc_adopted_scope(context) != GOALLOC_SCOPE_NONE)
+		return GOALLOC_ROUTED_ADOPTED;
+	if (m >= &deferred_tables[0][0] &&
+		m < &deferred_tables[0][0] + 2 * GOALLOC_NKINDS)
+		return GOALLOC_ROUTED_DEFERRED;
+	if (IsStockCopy(m))
+		return GOALLOC_ROUTED_STOCK;
+	for (k = 0; k < GOALLOC_NKINDS; k++)
+		if (m == server_tables[k])
+			return goalloc_route_patched ?
+				GOALLOC_ROUTED_UNCLASSIFIED : GOALLOC_ROUTED_STOCK;
+	return GOALLOC_ROUTED_OTHER;
+}
+
 const MemoryContextMethods *
 goalloc_route_stock_table(int kind)
 {

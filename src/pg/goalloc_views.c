@@ -44,6 +44,13 @@
  *							own mcache and mcentral): spans, pages, bytes of
  *							live objects, mem_allocated, mallocs, frees, and
  *							its nursery blocks and the chunks they hold.
+ *	goalloc_route_contexts() one row per memory context of the backend,
+ *							goalloc's or not, as pg_backend_memory_contexts
+ *							lists them, with how goalloc.route serves it
+ *							(goalloc, adopted, deferred, stock,
+ *							unclassified, other), its scope and
+ *							mem_allocated: what goalloc.heap_limit does not
+ *							see is the deferred and stock rows' sum.
  *	goalloc_scavenge(keep)	Go's debug.FreeOSMemory (keep = 0): release idle
  *							pages to the OS until at most keep bytes of idle
  *							memory stay backed.  Returns the bytes released.
@@ -109,6 +116,7 @@ PG_FUNCTION_INFO_V1(goalloc_views_chunks);
 PG_FUNCTION_INFO_V1(goalloc_views_heap_map);
 PG_FUNCTION_INFO_V1(goalloc_views_stats);
 PG_FUNCTION_INFO_V1(goalloc_views_contexts);
+PG_FUNCTION_INFO_V1(goalloc_views_route_contexts);
 PG_FUNCTION_INFO_V1(goalloc_views_scavenge);
 
 
@@ -705,6 +713,129 @@ goalloc_views_contexts(PG_FUNCTION_ARGS)
 		values[12] = size_datum(r->st.nursery_bytes);
 		values[13] = size_datum(r->st.nursery_objects);
 		values[14] = size_datum(r->st.nursery_alloc_bytes);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+							 values, nulls);
+	}
+	MemoryContextDelete(scratch);
+	PG_RETURN_VOID();
+}
+
+
+/* ---- goalloc_route_contexts() ---- */
+
+typedef struct RouteRow
+{
+	MemoryContext cx;
+	int			state;			/* GOALLOC_ROUTED_* */
+	int			scope;			/* GOALLOC_SCOPE_* */
+} RouteRow;
+
+typedef struct RouteCollect
+{
+	RouteRow   *rows;			/* NULL: count only */
+	Size		n;
+	Size		cap;
+} RouteCollect;
+
+static void
+collect_route_row(MemoryContext c, void *arg)
+{
+	RouteCollect *rc = (RouteCollect *) arg;
+
+	if (rc->rows != NULL && rc->n < rc->cap)
+	{
+		rc->rows[rc->n].cx = c;
+		rc->rows[rc->n].state = goalloc_route_state(c);
+		rc->rows[rc->n].scope = goalloc_route_scope(c);
+	}
+	rc->n++;
+}
+
+/*
+ * A context's name as pg_backend_memory_contexts shows it: a dynahash
+ * context goes by its table's name (its ident), whose ident column is then
+ * NULL.
+ */
+static const char *
+context_label(MemoryContext c)
+{
+	if (c->ident != NULL && c->name != NULL &&
+		strcmp(c->name, "dynahash") == 0)
+		return c->ident;
+	return c->name;
+}
+
+static const char *
+context_type_name(MemoryContext c, int state)
+{
+	if (state == GOALLOC_ROUTED_GOALLOC)
+		return "GoAlloc";
+	switch (nodeTag(c))
+	{
+		case T_AllocSetContext:
+			return "AllocSet";
+		case T_GenerationContext:
+			return "Generation";
+		case T_SlabContext:
+			return "Slab";
+		default:
+			return NULL;
+	}
+}
+
+Datum
+goalloc_views_route_contexts(PG_FUNCTION_ARGS)
+{
+	static const char *const state_names[] = {
+		"goalloc", "adopted", "deferred", "stock", "unclassified", "other"
+	};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext scratch;
+	RouteCollect rc;
+	Size		i;
+
+	SetSingleFuncCall(fcinfo, 0);
+
+	/*
+	 * Count, then collect into the scratch AllocSet (kept stock, listed
+	 * too), so that building the result set, which pallocs and may adopt a
+	 * context, does not run inside the walk.
+	 */
+	scratch = scratch_context();
+	memset(&rc, 0, sizeof(rc));
+	goalloc_context_walk(TopMemoryContext, collect_route_row, &rc);
+	rc.cap = rc.n;
+	rc.n = 0;
+	rc.rows = MemoryContextAllocHuge(scratch,
+									 Max(rc.cap, 1) * sizeof(RouteRow));
+	goalloc_context_walk(TopMemoryContext, collect_route_row, &rc);
+	rc.n = Min(rc.n, rc.cap);
+
+	for (i = 0; i < rc.n; i++)
+	{
+		const RouteRow *r = &rc.rows[i];
+		MemoryContext cx = r->cx;
+		MemoryContext p;
+		int			level = 0;
+		Datum		values[9];
+		bool		nulls[9];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = text_or_null(context_label(cx), &nulls[0]);
+		values[1] = ident_datum(context_label(cx) == cx->ident ? NULL :
+								cx->ident, &nulls[1]);
+		values[2] = text_or_null(cx->parent ? context_label(cx->parent) : NULL,
+								 &nulls[2]);
+		for (p = cx->parent; p != NULL; p = p->parent)
+			level++;
+		values[3] = Int32GetDatum(level);
+		values[4] = address_datum((uintptr_t) cx, &nulls[4]);
+		values[5] = text_or_null(context_type_name(cx, r->state), &nulls[5]);
+		values[6] = CStringGetTextDatum(state_names[r->state]);
+		values[7] = text_or_null(r->scope == GOALLOC_SCOPE_QUERY ? "query" :
+								 r->scope == GOALLOC_SCOPE_BACKEND ?
+								 "backend" : NULL, &nulls[7]);
+		values[8] = size_datum(cx->mem_allocated);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 							 values, nulls);
 	}

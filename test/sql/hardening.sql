@@ -53,7 +53,10 @@ SELECT count(*) > 0 AS spans, bool_and(base IS NULL) AS base_hidden,
 SELECT bool_and(base IS NULL) AS arena_base_hidden FROM goalloc_arenas();
 SELECT bool_and(base IS NULL) AS chunk_base_hidden FROM goalloc_chunks();
 SELECT bool_and(context_addr IS NULL) AS context_addr_hidden FROM goalloc_contexts();
+SELECT count(*) > 0 AS contexts, bool_and(context_addr IS NULL) AS route_addr_hidden
+  FROM goalloc_route_contexts();
 RESET ROLE;
+SELECT bool_and(context_addr IS NOT NULL) AS route_addr_shown FROM goalloc_route_contexts();
 SELECT goalloc_context_delete(:h);
 
 -- At goalloc.heap_limit: an ERROR that names the limit, the request and

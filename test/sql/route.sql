@@ -175,6 +175,31 @@ SELECT live_chunks, is_empty, mem_allocated <= 8192 + 65536 AS reset_gave_back
 SELECT goalloc_alloc(:h, 1000, 100) > 0 AS again;
 SELECT goalloc_free(:h, 100, 3) AS freed_again;
 SELECT goalloc_context_delete(:h);
+-- goalloc_route_contexts() lists every context and how it is served: a
+-- deferred one, the same once grown (adopted), a GoAlloc context, and the
+-- backend's long-lived contexts as pg_backend_memory_contexts has them.
+SELECT goalloc_context_create('route view deferred', NULL, NULL, 'aset') AS hd \gset
+SELECT goalloc_context_create('route view goalloc') AS hg \gset
+SELECT goalloc_alloc(:hd, 100, 4) > 0 AND goalloc_alloc(:hg, 100, 4) > 0 AS allocated;
+SELECT name, type, route, scope, mem_allocated <= 8192 AS within_min_size
+  FROM goalloc_route_contexts() WHERE name LIKE 'route view %' ORDER BY name;
+SELECT goalloc_alloc(:hd, 1000, 40) > 0 AS grown;
+SELECT name, type, route, scope FROM goalloc_route_contexts()
+ WHERE name = 'route view deferred';
+SELECT goalloc_context_delete(:hd), goalloc_context_delete(:hg);
+SELECT count(*) AS listed FROM goalloc_route_contexts() WHERE name LIKE 'route view %';
+SELECT route IN ('goalloc', 'adopted', 'deferred', 'stock', 'unclassified', 'other')
+       AS known, count(*) > 0 AS some
+  FROM goalloc_route_contexts() GROUP BY 1;
+SELECT name, type, level FROM goalloc_route_contexts() WHERE level = 0;
+-- The same contexts as pg_backend_memory_contexts, named alike (dynahash
+-- contexts by their table), but for the function's own scratch context.
+SELECT name, level FROM goalloc_route_contexts()
+EXCEPT ALL
+SELECT name, level FROM pg_backend_memory_contexts;
+SELECT name, ident, parent, level FROM pg_backend_memory_contexts
+EXCEPT ALL
+SELECT name, ident, parent, level FROM goalloc_route_contexts();
 -- A chunk that grows by repalloc alone: once the context's blocks passed
 -- 8 kB, its next repalloc adopts it and moves the chunk into goalloc,
 -- contents and all, where goalloc.heap_limit applies.

@@ -28,3 +28,27 @@ CREATE FUNCTION goalloc_route_status(
 RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_route_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Every memory context of this backend, goalloc's or not, in
+-- pg_backend_memory_contexts' order, and how goalloc.route serves it.
+-- route: goalloc (a GoAlloc context), adopted (a stock type served by
+-- goalloc), deferred (routed, served by its type until its blocks pass
+-- goalloc.route_min_size), stock (left to its type: routing off, outside a
+-- routed query in executor mode, ErrorContext, ...), unclassified (no palloc
+-- since goalloc was loaded), other (a type goalloc does not know, or one
+-- wrapped by another).  goalloc.heap_limit and the cluster budget count
+-- the goalloc and adopted rows' goalloc memory; the deferred and stock rows'
+-- mem_allocated is outside them.
+CREATE FUNCTION goalloc_route_contexts(
+    OUT name text,
+    OUT ident text,
+    OUT parent text,
+    OUT level integer,          -- as in pg_backend_memory_contexts
+    OUT context_addr text,      -- joins goalloc_contexts (superusers only)
+    OUT type text,              -- AllocSet, Generation, Slab, GoAlloc
+    OUT route text,
+    OUT scope text,             -- query or backend (adopted, deferred)
+    OUT mem_allocated bigint)   -- the context's own figure
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'goalloc_views_route_contexts'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

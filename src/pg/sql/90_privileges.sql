@@ -10,6 +10,7 @@ REVOKE ALL ON FUNCTION
     goalloc_contexts(), goalloc_scavenge(bigint),
     goalloc_executor_status(), goalloc_last_query_profile(),
     goalloc_last_query_large(), goalloc_route_status(),
+    goalloc_route_contexts(),
     goalloc_backends(), goalloc_cluster_memory(),
     goalloc_cluster_memory_reset()
 FROM PUBLIC;
@@ -20,6 +21,7 @@ GRANT EXECUTE ON FUNCTION
     goalloc_contexts(),
     goalloc_executor_status(), goalloc_last_query_profile(),
     goalloc_last_query_large(), goalloc_route_status(),
+    goalloc_route_contexts(),
     goalloc_backends(), goalloc_cluster_memory()
 TO pg_read_all_stats;
 GRANT SELECT ON goalloc_backends TO pg_read_all_stats;
