@@ -1,7 +1,8 @@
 #!/bin/bash
 # scripts/setup.sh: install what goalloc needs (Debian 12), build and install
 # it, then show it working in a throw-away PostgreSQL 15 cluster with goalloc
-# preloaded.
+# preloaded.  jemalloc, mimalloc and tcmalloc are for the core benchmark,
+# which scripts/test.sh builds (bench-core-build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,8 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
 	build-essential clang libclang-rt-14-dev \
 	postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap \
-	libtap-parser-sourcehandler-pgtap-perl
+	libtap-parser-sourcehandler-pgtap-perl \
+	libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
 
 make
 $SUDO make install
