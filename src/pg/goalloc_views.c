@@ -41,9 +41,11 @@
  *							/memory/classes/heap/free), the goalloc-specific
  *							figures and the scavenger's.
  *	goalloc_contexts()		one row per live goalloc context (an owner: its
- *							own mcache and mcentral): spans, pages, bytes of
- *							live objects, mem_allocated, mallocs, frees, and
- *							its nursery blocks and the chunks they hold.
+ *							own mcache and mcentral), named as
+ *							pg_backend_memory_contexts names it: spans,
+ *							pages, bytes of live objects, mem_allocated,
+ *							mallocs, frees, and its nursery blocks and the
+ *							chunks they hold.
  *	goalloc_route_contexts() one row per memory context of the backend,
  *							goalloc's or not, as pg_backend_memory_contexts
  *							lists them, with how goalloc.route serves it
@@ -647,6 +649,41 @@ ident_datum(const char *ident, bool *isnull)
 	return PointerGetDatum(cstring_to_text_with_len(ident, len));
 }
 
+/*
+ * A context's name as pg_backend_memory_contexts shows it: a dynahash
+ * context goes by its table's name (its ident), whose ident column is then
+ * NULL.
+ */
+static const char *
+context_label(MemoryContext c)
+{
+	if (c->ident != NULL && c->name != NULL &&
+		strcmp(c->name, "dynahash") == 0)
+		return c->ident;
+	return c->name;
+}
+
+/*
+ * Columns 0 to 4 of a context's row, as pg_backend_memory_contexts has
+ * the first four: name, ident, parent, level; then its address.
+ */
+static void
+context_columns(MemoryContext cx, Datum *values, bool *nulls)
+{
+	const char *name = context_label(cx);
+	MemoryContext p;
+	int			level = 0;
+
+	values[0] = text_or_null(name, &nulls[0]);
+	values[1] = ident_datum(name == cx->ident ? NULL : cx->ident, &nulls[1]);
+	values[2] = text_or_null(cx->parent ? context_label(cx->parent) : NULL,
+							 &nulls[2]);
+	for (p = cx->parent; p != NULL; p = p->parent)
+		level++;
+	values[3] = Int32GetDatum(level);
+	values[4] = address_datum((uintptr_t) cx, &nulls[4]);
+}
+
 Datum
 goalloc_views_contexts(PG_FUNCTION_ARGS)
 {
@@ -681,22 +718,13 @@ goalloc_views_contexts(PG_FUNCTION_ARGS)
 	{
 		const ContextRow *r = &rows[i];
 		MemoryContext cx = r->cx;
-		MemoryContext p;
-		int			level = 0;
 		Datum		values[15];
 		bool		nulls[15];
 
 		memset(nulls, 0, sizeof(nulls));
 		if (cx != NULL)
 		{
-			values[0] = text_or_null(cx->name, &nulls[0]);
-			values[1] = ident_datum(cx->ident, &nulls[1]);
-			values[2] = text_or_null(cx->parent ? cx->parent->name : NULL,
-									 &nulls[2]);
-			for (p = cx->parent; p != NULL; p = p->parent)
-				level++;
-			values[3] = Int32GetDatum(level);
-			values[4] = address_datum((uintptr_t) cx, &nulls[4]);
+			context_columns(cx, values, nulls);
 			values[9] = size_datum(cx->mem_allocated);
 		}
 		else
@@ -751,20 +779,6 @@ collect_route_row(MemoryContext c, void *arg)
 	rc->n++;
 }
 
-/*
- * A context's name as pg_backend_memory_contexts shows it: a dynahash
- * context goes by its table's name (its ident), whose ident column is then
- * NULL.
- */
-static const char *
-context_label(MemoryContext c)
-{
-	if (c->ident != NULL && c->name != NULL &&
-		strcmp(c->name, "dynahash") == 0)
-		return c->ident;
-	return c->name;
-}
-
 static const char *
 context_type_name(MemoryContext c, int state)
 {
@@ -815,21 +829,11 @@ goalloc_views_route_contexts(PG_FUNCTION_ARGS)
 	{
 		const RouteRow *r = &rc.rows[i];
 		MemoryContext cx = r->cx;
-		MemoryContext p;
-		int			level = 0;
 		Datum		values[9];
 		bool		nulls[9];
 
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = text_or_null(context_label(cx), &nulls[0]);
-		values[1] = ident_datum(context_label(cx) == cx->ident ? NULL :
-								cx->ident, &nulls[1]);
-		values[2] = text_or_null(cx->parent ? context_label(cx->parent) : NULL,
-								 &nulls[2]);
-		for (p = cx->parent; p != NULL; p = p->parent)
-			level++;
-		values[3] = Int32GetDatum(level);
-		values[4] = address_datum((uintptr_t) cx, &nulls[4]);
+		context_columns(cx, values, nulls);
 		values[5] = text_or_null(context_type_name(cx, r->state), &nulls[5]);
 		values[6] = CStringGetTextDatum(state_names[r->state]);
 		values[7] = text_or_null(r->scope == GOALLOC_SCOPE_QUERY ? "query" :

@@ -200,6 +200,15 @@ SELECT name, level FROM pg_backend_memory_contexts;
 SELECT name, ident, parent, level FROM pg_backend_memory_contexts
 EXCEPT ALL
 SELECT name, ident, parent, level FROM goalloc_route_contexts();
+-- goalloc_contexts() names them alike: an adopted dynahash context by its
+-- table (some are adopted by now), never as 'dynahash'.
+SELECT count(*) > 0 AS adopted_hash_tables FROM goalloc_route_contexts()
+ WHERE route = 'adopted' AND parent IS NOT NULL AND ident IS NULL
+   AND name IN ('Relcache by OID', 'smgr relation table', 'Portal hash',
+                'LOCALLOCK hash', 'Timezones', 'CFuncHash');
+SELECT name, ident, parent, level FROM goalloc_contexts() WHERE name IS NOT NULL
+EXCEPT ALL
+SELECT name, ident, parent, level FROM pg_backend_memory_contexts;
 -- A chunk that grows by repalloc alone: once the context's blocks passed
 -- 8 kB, its next repalloc adopts it and moves the chunk into goalloc,
 -- contents and all, where goalloc.heap_limit applies.
