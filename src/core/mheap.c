@@ -59,6 +59,7 @@
 
 #define SPAN_BLOCK_SIZE ((size_t) 64 << 10)
 #define SPAN_BLOCK_HDR	64		/* link to the next block, padded */
+#define SPANS_PER_BLOCK	((SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span))
 
 /*
  * Map size bytes: readable and writable, or (prot_none) address space only.
@@ -507,22 +508,20 @@ ga_span_struct_alloc(ga_heap *h)
 	if (s == NULL)
 	{
 		char	   *block = os_map(SPAN_BLOCK_SIZE);
-		size_t		n;
 		size_t		i;
 
 		if (block == NULL)
 			return NULL;
 		*(void **) block = h->span_blocks;
 		h->span_blocks = block;
-		n = (SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < SPANS_PER_BLOCK; i++)
 		{
 			ga_span    *x = (ga_span *) (block + SPAN_BLOCK_HDR) + i;
 
 			x->next = h->span_freelist;
 			h->span_freelist = x;
 		}
-		h->spans_mapped += n;
+		h->spans_mapped += SPANS_PER_BLOCK;
 		s = h->span_freelist;
 	}
 	h->span_freelist = s->next;
@@ -558,7 +557,6 @@ ga_span_struct_free(ga_heap *h, ga_span *s)
  * spans_inuse (one is in the middle of a change), nothing is touched.
  * O(structs mapped): for the points where the heap gives pages back.
  */
-#define SPANS_PER_BLOCK	((SPAN_BLOCK_SIZE - SPAN_BLOCK_HDR) / sizeof(ga_span))
 
 /* Live (not GA_SPAN_DEAD) structs of one block of span structs. */
 static size_t
@@ -576,7 +574,6 @@ span_block_live(void *block)
 size_t
 ga_span_structs_release(ga_heap *h)
 {
-	const size_t per_block = SPANS_PER_BLOCK;
 	ga_span    *freelist = NULL;
 	void	  **link;
 	void	   *block;
@@ -584,7 +581,7 @@ ga_span_structs_release(ga_heap *h)
 	size_t		unmapped = 0;
 	size_t		i;
 
-	if (h->spans_mapped - h->spans_inuse < per_block)
+	if (h->spans_mapped - h->spans_inuse < SPANS_PER_BLOCK)
 		return 0;				/* no block can be all dead */
 	for (block = h->span_blocks; block != NULL; block = *(void **) block)
 		live += span_block_live(block);
@@ -600,11 +597,11 @@ ga_span_structs_release(ga_heap *h)
 		{
 			*link = *(void **) block;
 			munmap(block, SPAN_BLOCK_SIZE);
-			h->spans_mapped -= per_block;
+			h->spans_mapped -= SPANS_PER_BLOCK;
 			unmapped += SPAN_BLOCK_SIZE;
 			continue;
 		}
-		for (i = 0; i < per_block; i++)
+		for (i = 0; i < SPANS_PER_BLOCK; i++)
 			if (first[i].state == GA_SPAN_DEAD)
 			{
 				first[i].next = freelist;

@@ -185,6 +185,14 @@ IsStockCopy(const MemoryContextMethods *m)
 	return m >= &stock_tables[0] && m < &stock_tables[GOALLOC_NKINDS];
 }
 
+/* Is this one of the deferred tables (a deferred context)? */
+static inline bool
+IsDeferredTable(const MemoryContextMethods *m)
+{
+	return m >= &deferred_tables[0][0] &&
+		m < &deferred_tables[0][0] + 2 * GOALLOC_NKINDS;
+}
+
 /*
  * goalloc_route_scope
  *		Why a context is routed: the scope of an adopted context or of a
@@ -195,8 +203,7 @@ goalloc_route_scope(MemoryContext context)
 {
 	const MemoryContextMethods *m = context->methods;
 
-	if (m >= &deferred_tables[0][0] &&
-		m < &deferred_tables[0][0] + 2 * GOALLOC_NKINDS)
+	if (IsDeferredTable(m))
 		return GOALLOC_SCOPE_QUERY + (int) ((m - &deferred_tables[0][0]) % 2);
 	return goalloc_adopted_scope(context);
 }
@@ -257,21 +264,18 @@ int
 goalloc_route_state(MemoryContext context)
 {
 	const MemoryContextMethods *m = context->methods;
-	int			k;
 
 	if (GoAllocContextIsGoAlloc(context))
 		return GOALLOC_ROUTED_GOALLOC;
 	if (goalloc_adopted_scope(context) != GOALLOC_SCOPE_NONE)
 		return GOALLOC_ROUTED_ADOPTED;
-	if (m >= &deferred_tables[0][0] &&
-		m < &deferred_tables[0][0] + 2 * GOALLOC_NKINDS)
+	if (IsDeferredTable(m))
 		return GOALLOC_ROUTED_DEFERRED;
 	if (IsStockCopy(m))
 		return GOALLOC_ROUTED_STOCK;
-	for (k = 0; k < GOALLOC_NKINDS; k++)
-		if (m == server_tables[k])
-			return goalloc_route_patched ?
-				GOALLOC_ROUTED_UNCLASSIFIED : GOALLOC_ROUTED_STOCK;
+	if (goalloc_route_stock_kind(m) >= 0)	/* the server's table */
+		return goalloc_route_patched ?
+			GOALLOC_ROUTED_UNCLASSIFIED : GOALLOC_ROUTED_STOCK;
 	return GOALLOC_ROUTED_OTHER;
 }
 
@@ -449,11 +453,16 @@ RouteOutgrownRealloc(MemoryContext context, void *pointer, Size size,
  *		repalloc moves the chunk into goalloc (AdoptedMoveIn).  Sound: no
  *		method of the context is running.
  */
+static inline bool
+RouteDeferredOutgrown(MemoryContext context, Size size)
+{
+	return context->mem_allocated > route_min_bytes || size > route_min_bytes;
+}
+
 static inline void *
 RouteDeferredAlloc(MemoryContext context, Size size, int kind)
 {
-	if (unlikely(context->mem_allocated > route_min_bytes ||
-				 size > route_min_bytes))
+	if (unlikely(RouteDeferredOutgrown(context, size)))
 		return RouteOutgrownAlloc(context, size, kind);
 	return stock_tables[kind].alloc(context, size);
 }
@@ -462,8 +471,7 @@ static inline void *
 RouteDeferredRealloc(MemoryContext context, void *pointer, Size size,
 					 int kind)
 {
-	if (unlikely(context->mem_allocated > route_min_bytes ||
-				 size > route_min_bytes))
+	if (unlikely(RouteDeferredOutgrown(context, size)))
 		return RouteOutgrownRealloc(context, pointer, size, kind);
 	return stock_tables[kind].realloc(context, pointer, size);
 }
