@@ -85,7 +85,11 @@ CREATE FUNCTION goalloc_route_status(
     OUT recycled_bytes bigint,      -- nursery blocks those owners keep, bytes
     OUT deferred_total bigint,      -- routed contexts left stock until their
                                     -- blocks pass goalloc.route_min_size
-    OUT deferred_adopted bigint)    -- of them, adopted once they did
+    OUT deferred_adopted bigint,    -- of them, adopted once they did
+    OUT deferred_inline boolean)    -- a deferred AllocSet's palloc that fits
+                                    -- its newest block is served inline (the
+                                    -- server's AllocSet layout passed the
+                                    -- check at load)
 RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_route_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

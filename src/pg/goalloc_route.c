@@ -39,7 +39,10 @@
  * the context at the first call after its mem_allocated passed the size, or
  * at a request larger than the size (which AllocSet would serve with a
  * block of its own, outside goalloc.heap_limit), and otherwise tail-call
- * the stock method.  Most contexts of a
+ * the stock method.  A deferred AllocSet's alloc goes further: a request
+ * that fits the newest block or a freelist is served inline, as
+ * AllocSetAlloc would (goalloc_aset.h, its layout checked at load), so the
+ * palloc makes one indirect branch, not two.  Most contexts of a
  * backend never do: a per-tuple or per-subtransaction context that lives
  * in its keeper block, a relcache entry's, a small query's.  AllocSet
  * serves those from the block it made with the context, and adopting
@@ -106,6 +109,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "goalloc_aset.h"
 #include "goalloc_internal.h"
 
 /* GUCs */
@@ -133,6 +137,12 @@ static MemoryContextMethods stock_tables[GOALLOC_NKINDS];
 static MemoryContextMethods deferred_tables[GOALLOC_NKINDS][2];
 
 bool		goalloc_route_patched = false;
+
+/*
+ * A deferred AllocSet's palloc is served inline (goalloc_aset.h): the
+ * server's AllocSet layout passed RouteAsetLayoutOk at load
+ */
+static bool route_aset_inline = false;
 
 /* Set by the ExecutorStart hook around standard_ExecutorStart */
 MemoryContext goalloc_route_starting_parent = NULL;
@@ -502,6 +512,33 @@ ROUTE_TYPE_ENTRIES(Aset, GOALLOC_KIND_ASET)
 ROUTE_TYPE_ENTRIES(Generation, GOALLOC_KIND_GENERATION)
 ROUTE_TYPE_ENTRIES(Slab, GOALLOC_KIND_SLAB)
 
+#ifdef GOALLOC_ASET_INLINE
+/*
+ * RouteDeferredAllocAsetInline
+ *		The deferred AllocSet table's alloc entry once the layout has been
+ *		checked: a context that has not outgrown the size and a request that
+ *		AllocSet cuts from a block take the chunk inline (goalloc_aset.h);
+ *		anything else -- a new block, a chunk of its own, an adoption -- goes
+ *		to RouteDeferredAlloc as before.  A context's blocks grow only there,
+ *		so the adoption rule is unchanged.
+ */
+static void *
+RouteDeferredAllocAsetInline(MemoryContext context, Size size)
+{
+	GaAset	   *set = (GaAset *) context;
+	void	   *p;
+
+	if (likely(!RouteDeferredOutgrown(context, size) &&
+			   size <= set->allocChunkLimit))
+	{
+		p = goalloc_aset_take(set, size);
+		if (likely(p != NULL))
+			return p;
+	}
+	return RouteDeferredAlloc(context, size, GOALLOC_KIND_ASET);
+}
+#endif
+
 
 /* ----------
  * Backend mode: taking over the contexts classified before
@@ -662,6 +699,76 @@ RouteProbe(MemoryContext probe, int kind)
 }
 
 /*
+ * RouteAsetLayoutOk
+ *		Does the server's AllocSet match goalloc_aset.h?  On a probe context,
+ *		before any table is patched: its header fields, then chunks made by
+ *		AllocSetAlloc and by goalloc_aset_take side by side, freed by
+ *		AllocSetFree, measured by AllocSetGetChunkSpace and taken again from
+ *		the freelist, must be where and what the other expects.
+ */
+static bool
+RouteAsetLayoutOk(void)
+{
+#ifdef GOALLOC_ASET_INLINE
+	MemoryContext probe;
+	GaAset	   *set;
+	GaAsetBlock *keeper;
+	char	   *a;
+	char	   *b;
+	char	   *c;
+	bool		ok;
+
+	probe = AllocSetContextCreate(TopMemoryContext, "goalloc aset probe",
+								  ALLOCSET_SMALL_SIZES);
+	set = (GaAset *) probe;
+	keeper = set->keeper;
+	ok = keeper != NULL && set->blocks == keeper && keeper->aset == set &&
+		keeper->next == NULL &&
+		set->initBlockSize == ALLOCSET_SMALL_INITSIZE &&
+		set->maxBlockSize == ALLOCSET_SMALL_MAXSIZE &&
+		set->allocChunkLimit >= 64 && set->allocChunkLimit <= 8192;
+	if (ok)
+	{
+		/* AllocSetAlloc cuts a 32-byte chunk from the keeper block */
+		a = MemoryContextAlloc(probe, 24);
+		ok = ((GaAsetChunk *) a)[-1].size == 32 &&
+			((GaAsetChunk *) a)[-1].aset == set &&
+			keeper->freeptr == a + 32;
+	}
+	if (ok)
+	{
+		/* the inline path cuts the next, as AllocSetAlloc would */
+		b = goalloc_aset_take(set, 20);
+		ok = b == a + 32 + sizeof(GaAsetChunk) &&
+			keeper->freeptr == b + 32 &&
+			GetMemoryChunkContext(b) == probe &&
+			GetMemoryChunkSpace(b) == 32 + sizeof(GaAsetChunk);
+	}
+	if (ok)
+	{
+		/* AllocSetFree files b under 32 bytes; both paths take it back */
+		pfree(b);
+		c = goalloc_aset_take(set, 32);
+		ok = c == b && set->freelist[2] == NULL;
+		if (ok)
+		{
+			pfree(c);
+			c = MemoryContextAlloc(probe, 17);
+			ok = c == b;
+			pfree(a);
+			pfree(c);
+			ok = ok && set->freelist[2] == (GaAsetChunk *) c - 1 &&
+				set->freelist[2]->aset == (GaAsetChunk *) a - 1;
+		}
+	}
+	MemoryContextDelete(probe);
+	return ok;
+#else
+	return false;
+#endif
+}
+
+/*
  * RoutePatchTables
  *		Find the three stock tables, copy them, patch their alloc entries.
  *		All or nothing: a table that cannot be patched leaves the others
@@ -704,6 +811,14 @@ RoutePatchTables(void)
 		deferred_tables[k][0].realloc = deferred_realloc[k];
 		deferred_tables[k][1] = deferred_tables[k][0];
 	}
+#ifdef GOALLOC_ASET_INLINE
+	if (RouteAsetLayoutOk())
+	{
+		deferred_tables[GOALLOC_KIND_ASET][0].alloc = RouteDeferredAllocAsetInline;
+		deferred_tables[GOALLOC_KIND_ASET][1].alloc = RouteDeferredAllocAsetInline;
+		route_aset_inline = true;
+	}
+#endif
 
 	for (k = 0; k < GOALLOC_NKINDS; k++)
 	{
@@ -732,8 +847,8 @@ Datum
 goalloc_route_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[17];
-	bool		nulls[17];
+	Datum		values[18];
+	bool		nulls[18];
 	ga_heap    *heap = goalloc_backend_heap(false);
 	uint64		query_spans = 0;
 	const GoAllocAdoptCounters *c = &goalloc_adopt_counters;
@@ -771,6 +886,7 @@ goalloc_route_status(PG_FUNCTION_ARGS)
 	values[14] = Int64GetDatum((int64) c->recycled_bytes);
 	values[15] = Int64GetDatum((int64) deferred_total);
 	values[16] = Int64GetDatum((int64) deferred_adopted);
+	values[17] = BoolGetDatum(route_aset_inline);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -175,6 +175,39 @@ SELECT live_chunks, is_empty, mem_allocated <= 8192 + 65536 AS reset_gave_back
 SELECT goalloc_alloc(:h, 1000, 100) > 0 AS again;
 SELECT goalloc_free(:h, 100, 3) AS freed_again;
 SELECT goalloc_context_delete(:h);
+-- While it is deferred, an AllocSet's pallocs that fit its newest block are
+-- served inline, by goalloc's copy of the two cases of AllocSetAlloc that
+-- need no new block (src/pg/goalloc_aset.h): a chunk cut from the block, or
+-- one taken back from AllocSet's freelist of its size.  aset.c frees,
+-- resizes and resets them, so they must be AllocSet's own: the sizes
+-- (chunk_space: a power of two of 8 bytes or more, plus AllocSet's 16-byte
+-- header), the contents after frees in a random order and the chunks taken
+-- back, repallocs that stay and that move, a reset, all within the
+-- keeper block (mem_allocated 8192, still deferred); then growth adopts it.
+SELECT deferred_inline FROM goalloc_route_status();
+SELECT goalloc_context_create('deferred inline', NULL, NULL, 'aset') AS h \gset
+SELECT goalloc_alloc(:h, 1, 10) + goalloc_alloc(:h, 9, 20) +
+       goalloc_alloc(:h, 100, 10) + goalloc_alloc(:h, 1000, 3) AS cut;
+SELECT live_chunks, chunk_space, last_chunk_space, mem_allocated, contains_all
+  FROM goalloc_context_info(:h);
+SELECT goalloc_free(:h, 25, 11) AS freed;
+SELECT goalloc_alloc(:h, 16, 12) + goalloc_alloc(:h, 128, 4) AS taken_back;
+SELECT live_chunks, chunk_space, last_chunk_space, mem_allocated, contains_all
+  FROM goalloc_context_info(:h);
+SELECT route FROM goalloc_route_contexts() WHERE name = 'deferred inline';
+SELECT goalloc_realloc(:h, 12) AS resized_to_12,
+       goalloc_realloc(:h, 40) AS resized_to_40;
+SELECT live_chunks, mem_allocated, contains_all FROM goalloc_context_info(:h);
+SELECT goalloc_free(:h, 1000, 12) AS freed;
+SELECT goalloc_context_reset(:h);
+SELECT goalloc_alloc(:h, 200, 25) AS after_reset;
+SELECT live_chunks, chunk_space, mem_allocated, contains_all, is_goalloc
+  FROM goalloc_context_info(:h);
+SELECT goalloc_alloc(:h, 200, 30) AS grown;
+SELECT route FROM goalloc_route_contexts() WHERE name = 'deferred inline';
+SELECT live_chunks, contains_all FROM goalloc_context_info(:h);
+SELECT goalloc_free(:h, 1000, 13) AS freed;
+SELECT goalloc_context_delete(:h);
 -- goalloc_route_contexts() lists every context and how it is served: a
 -- deferred one, the same once grown (adopted), a GoAlloc context, and the
 -- backend's long-lived contexts as pg_backend_memory_contexts has them.
