@@ -242,16 +242,29 @@ goalloc_heap_error(void *arg, ga_error_kind kind, const ga_owner *owner,
  *		routed, and goalloc_heap_unavailable_warning() reports it once.  A
  *		process forked from one that had a heap gets its own.
  */
+static pg_noinline ga_heap *BackendHeapCreate(void);
+
 ga_heap *
 goalloc_backend_heap_try(void)
 {
-	ga_heap_config cfg;
-	ga_heap    *heap;
-
-	if (backend_heap != NULL && backend_heap_pid == MyProcPid)
+	/* the route's first-alloc wrapper asks for every new context */
+	if (likely(backend_heap != NULL && backend_heap_pid == MyProcPid))
 		return backend_heap;
 	if (heap_failed_pid == MyProcPid)
 		return NULL;
+	return BackendHeapCreate();
+}
+
+/*
+ * BackendHeapCreate
+ *		goalloc_backend_heap_try's first call in a process: out of line, so
+ *		that the calls that find the heap made need no stack frame.
+ */
+static pg_noinline ga_heap *
+BackendHeapCreate(void)
+{
+	ga_heap_config cfg;
+	ga_heap    *heap;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.retain_bytes = (size_t) goalloc_retain_kb * 1024;

@@ -17,6 +17,19 @@
 #include "goalloc_core.h"
 
 /*
+ * The PostgreSQL layer's own names stay inside goalloc.so, as the core's do
+ * (goalloc_core.h): PostgreSQL 15's PGXS exports every global symbol of a
+ * module, so each call between its files went through the PLT, and no
+ * function of a file was inlined into its callers there (it could have been
+ * interposed).  Hidden, they are direct calls, and the compiler may inline
+ * them.  What other libraries and the server call stays exported: the API
+ * of goalloc.h, _PG_init and the SQL functions (PG_FUNCTION_INFO_V1).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(hidden)
+#endif
+
+/*
  * A goalloc context: PostgreSQL's context header followed by the core's
  * owner (mcache + mcentral).  One malloc, like aset.c's context header.
  * ga_owner.user points back at the context.
@@ -236,5 +249,9 @@ extern GoAllocAdoptCounters goalloc_adopt_counters;
 typedef void (*goalloc_context_visitor) (MemoryContext context, void *arg);
 extern void goalloc_context_walk(MemoryContext root,
 								 goalloc_context_visitor visit, void *arg);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #endif							/* GOALLOC_INTERNAL_H */
