@@ -433,7 +433,11 @@ typedef struct ga_mcache
 	ga_mcentral central[GA_NUM_CLASSES];
 	uint64_t	used[2];		/* classes with a span: bit c of used[c>>6] */
 	size_t		mcache_pages;	/* pages of the spans in alloc[] */
+	struct ga_mcache *pool_next;	/* in the heap's mcache_pool; else NULL */
 } ga_mcache;
+
+/* mcaches a heap keeps from destroyed owners (ga_heap.mcache_pool) */
+#define GA_MCACHE_POOL_MAX	8
 
 /*
  * ga_owner: what PostgreSQL calls a memory context: its mcache and
@@ -697,6 +701,16 @@ struct ga_heap
 	 * in heap_inuse like any other.
 	 */
 	ga_owner	nursery_pool;
+
+	/*
+	 * mcaches of destroyed owners, kept for the next owner to take a span
+	 * (ga_owner_get_mcache), at most GA_MCACHE_POOL_MAX: a context that
+	 * outgrows the nursery in every query (an OLTP query's ExecutorState)
+	 * would otherwise malloc, clear and free 3.3 kB each time.  Each is as
+	 * ga_owner_get_mcache makes one with freelists: every class empty.
+	 */
+	ga_mcache  *mcache_pool;
+	uint32_t	mcache_pool_count;
 
 	/* Owners and the counts of those already destroyed. */
 	ga_owner   *owners;

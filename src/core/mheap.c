@@ -251,6 +251,13 @@ ga_heap_destroy(ga_heap *h)
 		}
 	if (h->nursery_pool.mc != &ga_empty_mcache)
 		free(h->nursery_pool.mc);
+	while (h->mcache_pool != NULL)
+	{
+		ga_mcache  *mc = h->mcache_pool;
+
+		h->mcache_pool = mc->pool_next;
+		free(mc);
+	}
 
 	while (ar)
 	{

@@ -99,9 +99,24 @@ ga_owner_disable_freelists(ga_owner *o)
 bool
 ga_owner_get_mcache(ga_owner *o)
 {
-	ga_mcache  *mc = malloc(sizeof(ga_mcache));
+	ga_heap    *h = o->heap;
+	ga_mcache  *mc = h->mcache_pool;
 	int			c;
 
+	if (mc != NULL)
+	{
+		/* a destroyed owner's, emptied by owner_retire */
+		h->mcache_pool = mc->pool_next;
+		h->mcache_pool_count--;
+		mc->pool_next = NULL;
+		if (o->no_freelists)
+			for (c = 0; c < GA_NUM_CLASSES; c++)
+				mc->freelist[c].limit = 0;
+		o->mc = mc;
+		return true;
+	}
+
+	mc = malloc(sizeof(ga_mcache));
 	if (mc == NULL)
 		return false;
 	memset(mc, 0, sizeof(ga_mcache));
@@ -112,6 +127,30 @@ ga_owner_get_mcache(ga_owner *o)
 	}
 	o->mc = mc;
 	return true;
+}
+
+/*
+ * mcache_put
+ *		A retired owner's mcache, every class emptied (owner_retire), goes to
+ *		the heap's pool as ga_owner_get_mcache would make it, or is freed if
+ *		the pool is full.
+ */
+static void
+mcache_put(ga_heap *h, ga_mcache *mc, bool no_freelists)
+{
+	int			c;
+
+	if (h->mcache_pool_count >= GA_MCACHE_POOL_MAX)
+	{
+		free(mc);
+		return;
+	}
+	if (no_freelists)
+		for (c = 0; c < GA_NUM_CLASSES; c++)
+			mc->freelist[c].limit = ga_class_freelist_limit[c];
+	mc->pool_next = h->mcache_pool;
+	h->mcache_pool = mc;
+	h->mcache_pool_count++;
 }
 
 /*
@@ -381,7 +420,7 @@ owner_retire(ga_owner *o, bool keep_block)
 		o->next->prev = o->prev;
 	h->nowners--;
 	if (o->mc != &ga_empty_mcache)
-		free(o->mc);
+		mcache_put(h, o->mc, o->no_freelists);
 	o->mc = &ga_empty_mcache;
 }
 

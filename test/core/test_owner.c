@@ -203,6 +203,107 @@ test_owner_churn(void)
 	T_EQ(errs.n, 0);
 }
 
+
+/*
+ * Is mc as ga_owner_get_mcache makes one for an owner with free lists:
+ * every class without span, free list or mcentral spans, default limits?
+ */
+static bool
+mcache_pristine(const ga_mcache *mc, bool no_freelists)
+{
+	if (mc->used[0] != 0 || mc->used[1] != 0 || mc->mcache_pages != 0)
+		return false;
+	for (int c = 0; c < GA_NUM_CLASSES; c++)
+	{
+		if (mc->alloc[c] != &ga_empty_span ||
+			mc->freelist[c].head != NULL || mc->freelist[c].count != 0 ||
+			mc->freelist[c].pops != 0 ||
+			mc->freelist[c].limit !=
+			(no_freelists ? 0 : ga_class_freelist_limit[c]) ||
+			mc->central[c].partial != NULL || mc->central[c].full != NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A destroyed owner's mcache goes to the heap's pool, emptied, and the next
+ * owner to take a span takes it instead of a new one: as fresh as a new one
+ * (an owner without free lists gets limits of 0, and gives the defaults
+ * back), its counts start at 0, and the pool keeps at most
+ * GA_MCACHE_POOL_MAX (the rest are freed; the heap frees the pool).
+ */
+static void
+test_mcache_pool(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o,
+				many[GA_MCACHE_POOL_MAX + 3];
+	t_rng		r = {11};
+	void	  **v = calloc(3000, sizeof(void *));
+	ga_mcache  *first;
+	ga_owner_stats os;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	populate(&o, &r, 3000, v);
+	for (int i = 0; i < 3000; i += 2)
+		ga_free(&o, v[i]);
+	for (int i = 0; i < 3000; i += 2)
+		v[i] = ga_alloc(&o, 48);	/* free lists in use: pops */
+	first = o.mc;
+	T_CHECK(first->freelist[ga_size_class(48 + 8)].pops > 0);
+	T_CHECK(first != &ga_empty_mcache);
+	T_EQ(h->mcache_pool_count, 0);
+	ga_owner_destroy(&o);
+	T_EQ(h->mcache_pool_count, 1);
+	T_CHECK(h->mcache_pool == first);
+	T_CHECK(mcache_pristine(first, false));
+
+	/* the next owner takes it, and works as with a new one */
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	T_CHECK(o.mc == &ga_empty_mcache);
+	populate(&o, &r, 3000, v);
+	T_CHECK(o.mc == first);
+	T_EQ(h->mcache_pool_count, 0);
+	T_CHECK(first->pool_next == NULL);
+	for (int i = 0; i < 3000; i += 3)
+		ga_free(&o, v[i]);
+	os = t_ostats(&o);
+	T_EQ(os.mallocs, 3000);
+	T_EQ(os.frees, 1000);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	T_CHECK(mcache_pristine(h->mcache_pool, false));
+
+	/* an owner without free lists: limits 0 while it has it */
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_owner_disable_freelists(&o);
+	populate(&o, &r, 500, v);
+	T_CHECK(o.mc == first);
+	for (int c = 0; c < GA_NUM_CLASSES; c++)
+		T_EQ(o.mc->freelist[c].limit, 0);
+	for (int i = 0; i < 500; i++)
+		ga_free(&o, v[i]);
+	T_EQ(t_ostats(&o).objects, 0);
+	ga_owner_destroy(&o);
+	T_CHECK(mcache_pristine(h->mcache_pool, false));
+
+	/* at most GA_MCACHE_POOL_MAX stay */
+	for (int k = 0; k < GA_MCACHE_POOL_MAX + 3; k++)
+	{
+		ga_owner_init(&many[k], h, 8, GA_DEFAULT_KEEP);
+		T_CHECK(ga_alloc(&many[k], 100) != NULL);
+	}
+	T_EQ(h->mcache_pool_count, 0);
+	for (int k = 0; k < GA_MCACHE_POOL_MAX + 3; k++)
+		ga_owner_destroy(&many[k]);
+	T_EQ(h->mcache_pool_count, GA_MCACHE_POOL_MAX);
+	t_check_heap(h);
+	ga_heap_destroy(h);			/* frees the pool: ASan's leak check */
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
 int
 main(void)
 {
@@ -211,5 +312,6 @@ main(void)
 	T_RUN(test_reset_reuses_kept_spans);
 	T_RUN(test_destroy);
 	T_RUN(test_owner_churn);
+	T_RUN(test_mcache_pool);
 	return t_finish();
 }
