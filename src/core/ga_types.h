@@ -717,6 +717,10 @@ struct ga_heap
 	size_t		nowners;
 	uint64_t	owners_created; /* owners ever initialized: seeds link_key */
 	ga_class_counts retired[GA_NUM_CLASSES];
+	uint64_t	retired_changed[2]; /* classes whose retired counts moved
+									 * since the embedder last cleared this:
+									 * bit c of [c >> 6] (a per-query
+									 * profile then copies only those) */
 	uint64_t	retired_large_total;	/* cumulative large bytes */
 
 	ga_error_fn on_error;

@@ -376,6 +376,7 @@ retire_counts(ga_owner *o, unsigned first, uint64_t mask)
 			continue;			/* a nursery class not used */
 		h->retired[c].mallocs += mallocs;
 		h->retired[c].frees += mallocs; /* all freed now */
+		h->retired_changed[c >> 6] |= UINT64_C(1) << (c & 63);
 		o->mallocs[c] = 0;
 		if (o->mc != &ga_empty_mcache)
 			o->mc->freelist[c].pops = 0;

@@ -137,6 +137,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "port/pg_bitutils.h"
 #include "utils/tuplestore.h"
 
 #include "goalloc_internal.h"
@@ -219,6 +220,21 @@ static LargeCounts profile_large;
 static uint64 profile_contexts = 0;
 static uint64 profile_start_adopted = 0;
 
+/*
+ * What a profile copies is what moved: the heap marks the classes whose
+ * retired counts changed (retired_changed), AdoptedCountLarge the buckets
+ * (large_changed).  ProfileBegin brings profile_start up to date for those
+ * only and clears the marks, ProfileEnd subtracts for those only, so that a
+ * one-row query does not copy and subtract 68 classes and 48 buckets twice
+ * (4 kB).  profile_heap is the heap profile_start was first copied whole
+ * from; the *_nonzero masks are the entries of the last profile that are not
+ * 0, to be cleared by the next.
+ */
+static ga_heap *profile_heap = NULL;
+static uint64 large_changed = 0;
+static uint64 profile_nonzero[2];
+static uint64 profile_large_nonzero = 0;
+
 /* The methods of an adopted context */
 static void *AdoptedAlloc(MemoryContext context, Size size);
 static void AdoptedFree(MemoryContext context, void *pointer);
@@ -293,6 +309,7 @@ AdoptedCountLarge(Size size)
 
 	large_counts.mallocs[k]++;
 	large_counts.bytes[k] += size;
+	large_changed |= UINT64CONST(1) << k;
 }
 
 /*
@@ -834,9 +851,35 @@ RegisterRoutedQuery(MemoryContext query_cxt)
 static void
 ProfileBegin(ga_heap *heap)
 {
-	memcpy(profile_start, heap->retired, sizeof(profile_start));
+	uint64		m;
+	int			w;
+
+	if (heap != profile_heap)
+	{
+		memcpy(profile_start, heap->retired, sizeof(profile_start));
+		profile_start_large = large_counts;
+		profile_heap = heap;
+	}
+	else
+	{
+		for (w = 0; w < 2; w++)
+			for (m = heap->retired_changed[w]; m != 0; m &= m - 1)
+			{
+				int			c = w * 64 + pg_rightmost_one_pos64(m);
+
+				profile_start[c] = heap->retired[c];
+			}
+		for (m = large_changed; m != 0; m &= m - 1)
+		{
+			int			k = pg_rightmost_one_pos64(m);
+
+			profile_start_large.mallocs[k] = large_counts.mallocs[k];
+			profile_start_large.bytes[k] = large_counts.bytes[k];
+		}
+	}
+	heap->retired_changed[0] = heap->retired_changed[1] = 0;
+	large_changed = 0;
 	profile_start_total_alloc = heap->retired_large_total;
-	profile_start_large = large_counts;
 	profile_start_adopted = goalloc_adopt_counters.total;
 }
 
@@ -845,23 +888,43 @@ ProfileEnd(void)
 {
 	ga_heap    *heap = goalloc_backend_heap(false);
 	const ga_class_counts *now;
+	uint64		m;
+	int			w;
 	int			c;
 
-	if (heap == NULL)
+	if (heap == NULL || heap != profile_heap)
 		return;
 	now = heap->retired;
 
-	for (c = 0; c < GA_NUM_CLASSES; c++)
+	/* the last profile's entries go; the marks left since Begin are this one's */
+	for (w = 0; w < 2; w++)
 	{
-		profile_counts[c].mallocs = now[c].mallocs - profile_start[c].mallocs;
-		profile_counts[c].frees = now[c].frees - profile_start[c].frees;
+		for (m = profile_nonzero[w]; m != 0; m &= m - 1)
+		{
+			c = w * 64 + pg_rightmost_one_pos64(m);
+			profile_counts[c].mallocs = profile_counts[c].frees = 0;
+		}
+		for (m = heap->retired_changed[w]; m != 0; m &= m - 1)
+		{
+			c = w * 64 + pg_rightmost_one_pos64(m);
+			profile_counts[c].mallocs = now[c].mallocs - profile_start[c].mallocs;
+			profile_counts[c].frees = now[c].frees - profile_start[c].frees;
+		}
+		profile_nonzero[w] = heap->retired_changed[w];
 	}
 	profile_large_bytes = heap->retired_large_total - profile_start_total_alloc;
-	for (c = 0; c < LARGE_BUCKETS; c++)
+	for (m = profile_large_nonzero; m != 0; m &= m - 1)
 	{
+		c = pg_rightmost_one_pos64(m);
+		profile_large.mallocs[c] = profile_large.bytes[c] = 0;
+	}
+	for (m = large_changed; m != 0; m &= m - 1)
+	{
+		c = pg_rightmost_one_pos64(m);
 		profile_large.mallocs[c] = large_counts.mallocs[c] - profile_start_large.mallocs[c];
 		profile_large.bytes[c] = large_counts.bytes[c] - profile_start_large.bytes[c];
 	}
+	profile_large_nonzero = large_changed;
 	profile_contexts = goalloc_adopt_counters.total - profile_start_adopted;
 	profile_valid = true;
 }

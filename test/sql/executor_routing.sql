@@ -77,6 +77,20 @@ SELECT (SELECT count(*) > 0 AND bool_and(bytes >= mallocs * size_from)
           FROM goalloc_last_query_large()) AS large_sizes,
        (SELECT mallocs > 0 AND bytes >= 32768 * mallocs
           FROM goalloc_last_query_profile() WHERE sizeclass = 0) AS large_objects;
+-- Each profile is its query's alone (a profile copies and subtracts only
+-- the classes and buckets that moved): the query that read string_agg's
+-- made no large object, and its profile shows none of string_agg's.
+SELECT coalesce(sum(mallocs) FILTER (WHERE sizeclass = 0), 0) AS large_objects,
+       count(*) > 0 AS classes, bool_and(mallocs = frees) AS all_freed
+  FROM goalloc_last_query_profile();
+SELECT count(*) AS large_buckets FROM goalloc_last_query_large();
+-- Two runs of one query have one profile each, the same (after a first
+-- run that warms the backend's caches).
+SELECT sum(mallocs) AS m FROM goalloc_last_query_profile() \gset
+SELECT sum(mallocs) AS m FROM goalloc_last_query_profile() \gset
+SELECT sum(mallocs) AS m2 FROM goalloc_last_query_profile() \gset
+SELECT sum(mallocs) AS m3 FROM goalloc_last_query_profile() \gset
+SELECT :m2 = :m3 AS same, :m2 > 0 AS some;
 
 -- Errors: every adopted context goes with its portal, (sub)transaction.
 CREATE FUNCTION rt_errors() RETURNS int LANGUAGE plpgsql AS $$
