@@ -65,9 +65,12 @@ extern const MemoryContextMethods GoAllocMethods;
  *		is in the nursery, then its mcache span.  The chunk's header word is
  *		set to context.  NULL when both decline, for the caller's slow path,
  *		which it reaches by a tail call so that its method needs no stack
- *		frame.
+ *		frame.  Always inlined: gcc kept one out-of-line copy for
+ *		goalloc_executor.c's callers, so an adopted context's palloc made a
+ *		call and saved three registers (541,000 calls, 17 instructions each,
+ *		in 3,000 one-row lookups in backend mode).
  */
-static inline void *
+static pg_attribute_always_inline void *
 goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
 {
 	void	   *p = NULL;
