@@ -717,7 +717,8 @@ ga_alloc(ga_owner *owner, size_t size)
  * ga_free_spans: the span by the heap's flat spans map (one compare, one
  * load), the slot index by multiplication (Go's divMul), then the bit test
  * that catches a double free, and the link test for a slot that is on the
- * free list already (ga_types.h).  The pointer goes on its class's free
+ * free list already (ga_types.h): ga_span_of_live_slot, which
+ * ga_chunk_size_spans shares.  The pointer goes on its class's free
  * list (ga_free_validated).  Any check that fails, a payload whose first
  * word looks like a link, and a large object go to the slow path, which
  * tells which error it was, if any.
@@ -737,14 +738,14 @@ ga_alloc(ga_owner *owner, size_t size)
  * line arrives, and for a nursery chunk it saves the map, the pool's span
  * and the call into ga_free_slow.
  */
-static GA_INLINE void
-ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
+static GA_INLINE ga_span *
+ga_span_of_live_slot(const ga_map *map, const ga_owner *owner,
+					 const void *ptr, size_t hdr)
 {
 	uintptr_t	a = (uintptr_t) ptr;
 	uintptr_t	roff = a - map->region_base;
 	ga_span    *s;
-	ga_owner   *o;
-	ga_owner   *tested;
+	const ga_owner *tested;
 	uintptr_t	off;
 	uint64_t	prod;
 	unsigned	idx;
@@ -755,21 +756,20 @@ ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	 * the load below faults: such a pointer is not reported.)
 	 */
 	if (GA_UNLIKELY(roff >= map->region_size))
-		goto slow;
+		return NULL;
 	s = map->spans_map[roff >> GA_PAGE_SHIFT];
-	o = s->owner;
 
 	/*
-	 * Once the test has passed, o is the caller's owner; GA_OPAQUE keeps
-	 * the compiler from reading through the caller's pointer, which may
-	 * still be on its way, instead of the span's.  A page that is no
+	 * Once the test has passed, s->owner is the caller's owner; GA_OPAQUE
+	 * keeps the compiler from reading through the caller's pointer, which
+	 * may still be on its way, instead of the span's.  A page that is no
 	 * in-use span of this owner (a free run, a cached span, ga_empty_span,
 	 * another owner's) has another owner or none, and fails it.
 	 */
-	tested = o;
+	tested = s->owner;
 	GA_OPAQUE(tested);
 	if (GA_UNLIKELY(tested != owner))
-		goto slow;
+		return NULL;
 	off = a - s->base - hdr;
 	prod = (uint64_t) (uint32_t) off * s->divmul;
 	idx = (unsigned) (prod >> 32);
@@ -782,7 +782,7 @@ ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	 * A large span has divmul 0, which no offset passes.
 	 */
 	if (GA_UNLIKELY(!ga_slot_start(prod, s->divmul)))
-		goto slow;
+		return NULL;
 
 	/*
 	 * No compare with nelems: a slot start has idx <= nelems, and bit
@@ -790,18 +790,45 @@ ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	 * the array (ga_types.h; test_sizeclass checks that it fits).
 	 */
 	if (GA_UNLIKELY((s->alloc_bits[idx >> 6] & (UINT64_C(1) << (idx & 63))) == 0))
-		goto slow;
+		return NULL;
 
 	/*
 	 * ptr is now a live slot of a live span: its first word may be read.
 	 * A listed slot's bit is still set; its link gives it away.
 	 */
-	if (GA_UNLIKELY(ga_link_suspect(o, ptr)))
-		goto slow;
-	ga_free_validated(o, s, ptr);
-	return;
-slow:
-	ga_free_slow(owner, ptr);
+	if (GA_UNLIKELY(ga_link_suspect(s->owner, ptr)))
+		return NULL;
+	return s;
+}
+
+static GA_INLINE void
+ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
+{
+	ga_span    *s = ga_span_of_live_slot(map, owner, ptr, hdr);
+
+	if (GA_LIKELY(s != NULL))
+		ga_free_validated(s->owner, s, ptr);
+	else
+		ga_free_slow(owner, ptr);
+}
+
+/*
+ * ga_chunk_size_spans: ga_chunk_size for an embedder's GetMemoryChunkSpace,
+ * with ga_free_spans' checks inline: a live slot of one of the owner's
+ * spans is its class's size without a call.  Anything else (a large
+ * object, a nursery chunk, a suspect, an error) takes ga_chunk_size's full
+ * lookup, which also walks the class's free list, and returns 0 for a
+ * pointer that is no live chunk of the owner's.
+ */
+static GA_INLINE size_t
+ga_chunk_size_spans(const ga_map *map, ga_owner *owner, const void *ptr,
+					size_t hdr)
+{
+	ga_span    *s = ga_span_of_live_slot(map, owner, ptr, hdr);
+
+	if (GA_LIKELY(s != NULL))
+		return s->elemsize;
+	return ga_chunk_size(owner, ptr);
 }
 
 /*

@@ -877,8 +877,9 @@ GoAllocGetChunkSpace(MemoryContext context, void *pointer)
 	Size		space;
 	char		name[GOALLOC_LOG_NAME_LEN];
 
-	space = ga_chunk_size(&set->owner, pointer);
-	if (space == 0)
+	space = ga_chunk_size_spans(&set->owner.map, &set->owner, pointer,
+								set->owner.hdr);
+	if (unlikely(space == 0))
 	{
 		goalloc_log_name(context->name, name, sizeof(name));
 		elog(ERROR, "GetMemoryChunkSpace called with invalid pointer in goalloc context \"%s\"",

@@ -283,11 +283,24 @@ AdoptedOf(MemoryContext context)
 	return (GoAllocAdopted *) context->methods;
 }
 
-/* Is this pointer a goalloc chunk (else: one of the AllocSet's)? */
+/*
+ * Is this pointer a goalloc chunk (else: one of the stock type's)?  The
+ * heap's region, from the owner's copy of its map, answers for every chunk
+ * but a huge one without a call (AdoptedInRegion); ga_heap_contains asks
+ * the same first, then looks for a huge arena.
+ */
+static inline bool
+AdoptedInRegion(GoAllocAdopted *a, const void *pointer)
+{
+	return (uintptr_t) pointer - a->owner.map.region_base <
+		a->owner.map.region_size;
+}
+
 static inline bool
 AdoptedIsOurs(GoAllocAdopted *a, const void *pointer)
 {
-	return ga_heap_contains(a->owner.heap, pointer);
+	return AdoptedInRegion(a, pointer) ||
+		ga_heap_contains(a->owner.heap, pointer);
 }
 
 /*
@@ -383,6 +396,21 @@ AdoptedAlloc(MemoryContext context, Size size)
  * AdoptedFree
  *		By address: goalloc's chunks to the owner, the rest to the AllocSet.
  */
+static pg_noinline void
+AdoptedFreeOutside(MemoryContext context, void *pointer)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+
+	if (ga_heap_contains(a->owner.heap, pointer))
+		ga_free_spans(&a->owner.map, &a->owner, pointer, GOALLOC_CHUNKHDRSZ);
+	else
+		a->orig->free_p(context, pointer);
+}
+
+/*
+ * (A chunk outside the heap's region, a huge one or the stock type's, goes
+ * out of line, so that the paths of the others need no stack frame.)
+ */
 static void
 AdoptedFree(MemoryContext context, void *pointer)
 {
@@ -392,10 +420,10 @@ AdoptedFree(MemoryContext context, void *pointer)
 	if (a->owner.nursery_cap != 0 &&
 		ga_nursery_free_fast(&a->owner, pointer, GOALLOC_CHUNKHDRSZ))
 		return;
-	if (AdoptedIsOurs(a, pointer))
+	if (likely(AdoptedInRegion(a, pointer)))
 		ga_free_spans(&a->owner.map, &a->owner, pointer, GOALLOC_CHUNKHDRSZ);
 	else
-		a->orig->free_p(context, pointer);
+		AdoptedFreeOutside(context, pointer);
 }
 
 /*
@@ -534,8 +562,9 @@ AdoptedGetChunkSpace(MemoryContext context, void *pointer)
 	if (!AdoptedIsOurs(a, pointer))
 		return a->orig->get_chunk_space(context, pointer);
 
-	space = ga_chunk_size(&a->owner, pointer);
-	if (space == 0)
+	space = ga_chunk_size_spans(&a->owner.map, &a->owner, pointer,
+								GOALLOC_CHUNKHDRSZ);
+	if (unlikely(space == 0))
 		elog(ERROR, "GetMemoryChunkSpace called with invalid pointer in adopted context \"%s\"",
 			 context->name);
 	return space;

@@ -199,6 +199,7 @@ test_sweep_reuse(void)
 	t_check_owner(&o, NULL);
 	t_check_heap(h);
 	ga_owner_destroy(&o);
+	ga_heap_destroy(h);			/* and the mcache the heap keeps */
 }
 
 /*

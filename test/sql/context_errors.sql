@@ -17,6 +17,8 @@ SELECT goalloc_misuse('wrong_context');
 SELECT goalloc_misuse('not_allocated');
 SELECT goalloc_misuse('repalloc_freed');
 SELECT goalloc_misuse('repalloc_interior');
+SELECT goalloc_misuse('chunk_space_freed');
+SELECT goalloc_misuse('chunk_space_interior');
 SELECT goalloc_misuse('no_such_kind');
 -- Without goalloc.check an overrun within the slot goes unnoticed
 SELECT goalloc_misuse('overrun');

@@ -84,6 +84,8 @@ misuse_emit_log_hook(ErrorData *edata)
  *	overrun				write one byte past the requested size, then pfree
  *	overrun_repalloc	the same, then repalloc
  *	overrun_reset		the same, then reset the context
+ *	chunk_space_freed	GetMemoryChunkSpace of a freed slot of a span
+ *	chunk_space_interior	the same of a pointer inside a live slot
  *	wipe				pfree, then look at the freed bytes: 'wiped' if all
  *						are 0x7F (goalloc.check), 'not wiped' otherwise
  * The error kinds raise an ERROR; the others return 'done', the answer, or
@@ -145,6 +147,29 @@ goalloc_misuse(PG_FUNCTION_ARGS)
 		pfree(p);
 		p = repalloc(p, 200);
 		pfree(q);
+	}
+	else if (strcmp(kind, "chunk_space_freed") == 0 ||
+			 strcmp(kind, "chunk_space_interior") == 0)
+	{
+		int			i;
+
+		/* past the nursery, so that p is a slot of a span of cxt's */
+		for (i = 0; i < 20; i++)
+			(void) MemoryContextAlloc(cxt, 2000);
+		p = MemoryContextAlloc(cxt, 100);
+		q = MemoryContextAlloc(cxt, 100);
+		if (GetMemoryChunkSpace(p) != GetMemoryChunkSpace(q))
+			elog(ERROR, "two 100-byte chunks of different space");
+		if (strcmp(kind, "chunk_space_freed") == 0)
+		{
+			pfree(p);
+			(void) GetMemoryChunkSpace(p);
+		}
+		else
+		{
+			*(MemoryContext *) (p + 16) = cxt;
+			(void) GetMemoryChunkSpace(p + 24);
+		}
 	}
 	else if (strcmp(kind, "repalloc_interior") == 0)
 	{
