@@ -134,10 +134,10 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "port/pg_bitutils.h"
 #include "utils/tuplestore.h"
 
 #include "goalloc_internal.h"
@@ -393,8 +393,10 @@ AdoptedAlloc(MemoryContext context, Size size)
 }
 
 /*
- * AdoptedFree
- *		By address: goalloc's chunks to the owner, the rest to the AllocSet.
+ * AdoptedFreeOutside
+ *		AdoptedFree of a chunk outside the heap's region: a huge one, or the
+ *		stock type's.  Out of line, so that the paths of the others need no
+ *		stack frame.
  */
 static pg_noinline void
 AdoptedFreeOutside(MemoryContext context, void *pointer)
@@ -408,8 +410,9 @@ AdoptedFreeOutside(MemoryContext context, void *pointer)
 }
 
 /*
- * (A chunk outside the heap's region, a huge one or the stock type's, goes
- * out of line, so that the paths of the others need no stack frame.)
+ * AdoptedFree
+ *		By address: goalloc's chunks to the owner, the rest to the stock
+ *		type.
  */
 static void
 AdoptedFree(MemoryContext context, void *pointer)
