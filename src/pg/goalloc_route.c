@@ -516,11 +516,11 @@ ROUTE_TYPE_ENTRIES(Slab, GOALLOC_KIND_SLAB)
 /*
  * RouteDeferredAllocAsetInline
  *		The deferred AllocSet table's alloc entry once the layout has been
- *		checked: a context that has not outgrown the size and a request that
- *		AllocSet cuts from a block take the chunk inline (goalloc_aset.h);
- *		anything else -- a new block, a chunk of its own, an adoption -- goes
- *		to RouteDeferredAlloc as before.  A context's blocks grow only there,
- *		so the adoption rule is unchanged.
+ *		checked: RouteDeferredAlloc's adoption test first, then a request
+ *		that AllocSet cuts from a block or takes from a freelist is served
+ *		inline (goalloc_aset.h); anything else -- a new block, a chunk of its
+ *		own -- goes to AllocSetAlloc as before.  A context's blocks grow only
+ *		there, so the adoption rule is unchanged.
  */
 static void *
 RouteDeferredAllocAsetInline(MemoryContext context, Size size)
@@ -528,14 +528,15 @@ RouteDeferredAllocAsetInline(MemoryContext context, Size size)
 	GaAset	   *set = (GaAset *) context;
 	void	   *p;
 
-	if (likely(!RouteDeferredOutgrown(context, size) &&
-			   size <= set->allocChunkLimit))
+	if (unlikely(RouteDeferredOutgrown(context, size)))
+		return RouteOutgrownAlloc(context, size, GOALLOC_KIND_ASET);
+	if (likely(size <= set->allocChunkLimit))
 	{
 		p = goalloc_aset_take(set, size);
 		if (likely(p != NULL))
 			return p;
 	}
-	return RouteDeferredAlloc(context, size, GOALLOC_KIND_ASET);
+	return stock_tables[GOALLOC_KIND_ASET].alloc(context, size);
 }
 #endif
 
