@@ -50,7 +50,7 @@ take_slot(ga_owner *o, ga_span *s, unsigned c, unsigned idx)
 static void *
 alloc_slow(ga_owner *o, unsigned c)
 {
-	ga_span    *s = o->mc->alloc[c];
+	ga_span    *s = o->mc->freelist[c].span;
 	int			idx;
 
 	/* whatever happens below, the window leaves word 0 (owner.c's reset) */
@@ -78,7 +78,7 @@ alloc_slow(ga_owner *o, unsigned c)
 			idx = ga_span_next_free(s);
 			return take_slot(o, s, c, (unsigned) idx);
 		}
-		o->mc->alloc[c] = &ga_empty_span;
+		o->mc->freelist[c].span = &ga_empty_span;
 		o->mc->mcache_pages -= s->npages;
 		if (nfree < s->partial_at)
 		{
@@ -105,7 +105,7 @@ alloc_slow(ga_owner *o, unsigned c)
 	}
 	ga_span_set_state(s, GA_SPAN_MCACHE);
 	ga_span_prepare(s);
-	o->mc->alloc[c] = s;
+	o->mc->freelist[c].span = s;
 	o->mc->mcache_pages += s->npages;
 	if (o->mc->mcache_pages > o->keep_pages)
 		o->reset_full |= GA_RESET_REST;
@@ -185,7 +185,7 @@ ga_alloc_any(ga_owner *o, size_t size)
 		return alloc_large(o, size);
 	c = ga_size_class(n);
 	if (o->mc->freelist[c].head != NULL)
-		return ga_freelist_pop(o, &o->mc->freelist[c]);
+		return ga_freelist_pop(o, &o->mc->freelist[c], false);
 	return alloc_slow(o, c);
 }
 

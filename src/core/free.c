@@ -42,7 +42,7 @@ ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 
 	if (!ga_link_suspect(o, payload))
 		return false;
-	for (p = fl->head; p != NULL && n < fl->count; n++)
+	for (p = fl->head; p != NULL && n < ga_freelist_count(fl); n++)
 	{
 		if (p == payload)
 			return true;
@@ -260,6 +260,40 @@ ga_owns(const ga_owner *o, const void *ptr)
 	if (kind == GA_IN_NURSERY)
 		return ga_nursery_find(o, s, ptr, &g, false) != NULL;
 	return kind == 0;
+}
+
+/*
+ * ga_heap_report_listed
+ *		The owner of an in-use span at ptr, if any, looks the pointer up as
+ *		its free would (ga_lookup_chunk); a nursery block's span is the
+ *		pool's, whose chunks are never listed.
+ */
+void
+ga_heap_report_listed(const ga_heap *h, const void *ptr)
+{
+	uintptr_t	a = (uintptr_t) ptr;
+	ga_arena   *ar = ga_arena_of(h, a);
+	ga_span    *s;
+	const ga_owner *o = NULL;
+	ga_error_kind kind = GA_ERR_NOT_IN_HEAP;
+	unsigned	idx;
+
+	if (ar != NULL)
+	{
+		kind = GA_ERR_NOT_ALLOCATED;
+		s = ar->spans[(a - ar->base) >> ar->page_shift];
+		if (s != NULL && a - s->base < ga_span_bytes(s) &&
+			s->state >= GA_SPAN_MCACHE && s->state <= GA_SPAN_LARGE &&
+			s->owner != &h->nursery_pool)
+		{
+			o = s->owner;
+			kind = ga_lookup_chunk(o, ptr, &s, &idx);
+			if (kind == 0 || kind == GA_IN_NURSERY)
+				kind = GA_ERR_DOUBLE_FREE;	/* its header says freed */
+		}
+	}
+	if (h->on_error)
+		h->on_error(h->error_arg, kind, o, ptr);
 }
 
 /*

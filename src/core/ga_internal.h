@@ -196,7 +196,7 @@ ga_span_bytes(const ga_span *s)
 static inline uint64_t
 ga_owner_mallocs(const ga_owner *o, unsigned c)
 {
-	return o->mallocs[c] + o->mc->freelist[c].pops;
+	return o->mallocs[c] + ga_freelist_pops(&o->mc->freelist[c]);
 }
 
 static inline void

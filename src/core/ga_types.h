@@ -292,16 +292,42 @@ typedef struct ga_class_counts
  * sweep and freed unwritten (or with its low bytes written), decodes to
  * no address and is not mistaken for a listed one.  Statistics and
  * walkers count a listed slot as free.
+ *
+ * Marked lists.  An embedder whose free is dispatched on the word before
+ * the payload (PostgreSQL's pfree reads the owning context there) may give
+ * the owner a list_mark (ga_owner_set_list_mark): every push then writes
+ * the mark into that word, and every allocation the embedder hands out
+ * writes its own word there again.  A listed payload then never reaches the
+ * owner's free again, since the embedder's dispatch sends it to whatever
+ * the mark names (PostgreSQL: a context whose methods report the double
+ * free), and its fast path (ga_free_marked) leaves the link test out: one
+ * load of the payload, two of the owner and a compare fewer, the store of
+ * the mark to a line the embedder has just read.
  */
 typedef struct ga_freelist
 {
 	void	   *head;			/* payload of the slot freed last; NULL if
 								 * the list is empty */
-	uint64_t	pops;			/* allocations the list has served: the
-								 * class's mallocs counter for them */
-	uint32_t	count;			/* slots on the list, <= limit */
-	uint32_t	limit;			/* see GA_FREELIST_BYTES */
+	uint64_t	tally;			/* three counts in one word, so that a push
+								 * and a pop each write it once:
+								 *	bits 0-7	room: slots the list may
+								 *				still take (limit - count)
+								 *	bits 8-15	limit: see GA_FREELIST_BYTES
+								 *	bits 16-63	pops: allocations the list
+								 *				has served, the class's
+								 *				mallocs counter for them
+								 * (ga_freelist_room and the others in
+								 * goalloc_core.h read them) */
+	ga_span    *span;			/* the class's mcache span (Go's
+								 * mcache.alloc[c]), here so that a palloc
+								 * reads one entry of its class, list or
+								 * window: ga_empty_span if none */
 } ga_freelist;
+
+#define GA_TALLY_LIMIT_SHIFT	8
+#define GA_TALLY_POPS_SHIFT		16
+#define GA_TALLY_FIELD			UINT64_C(0xFF)	/* room, limit */
+#define GA_TALLY_POP			((UINT64_C(1) << GA_TALLY_POPS_SHIFT) + 1)
 
 #define GA_LINK_KEY			UINT64_C(0xC3A5C85C97CB3127)
 
@@ -412,13 +438,14 @@ struct ga_nblock
 
 /*
  * ga_mcache: an owner's mcache (Go's mcache.alloc[]: the span each class
- * allocates from, and the free lists) and its mcentral per class, with
- * what goes with them.  An empty alloc slot points at a shared read-only
- * dummy span whose alloc_cache is 0, so the fast path needs no NULL test
- * (Go's emptymspan).  The free lists come first, so that a span can hold
- * its list's place as a small scaled index (ga_span.freelist_words).
+ * allocates from, freelist[c].span, beside the class's free list) and its
+ * mcentral per class, with what goes with them.  An empty span slot points
+ * at a shared read-only dummy span whose alloc_cache is 0, so the fast
+ * path needs no NULL test (Go's emptymspan).  The free lists come first,
+ * so that a span can hold its list's place as a small scaled index
+ * (ga_span.freelist_words).
  *
- * 3.3 kB, most of an owner's size: an owner gets its own only when it
+ * 2.7 kB, most of an owner's size: an owner gets its own only when it
  * takes its first span (Go allocates its mcaches off the heap too, with
  * fixalloc); until then it points at ga_empty_mcache, shared and never
  * written, whose lists are empty and whose slots hold the dummy span, so
@@ -427,12 +454,13 @@ struct ga_nblock
  */
 typedef struct ga_mcache
 {
-	ga_freelist freelist[GA_NUM_CLASSES];	/* slots freed last, per class;
-											 * first, see ga_owner_freelist */
-	ga_span    *alloc[GA_NUM_CLASSES];	/* the mcache */
+	ga_freelist freelist[GA_NUM_CLASSES];	/* the mcache: per class, its
+											 * span and the slots freed
+											 * last; first, see
+											 * ga_owner_freelist */
 	ga_mcentral central[GA_NUM_CLASSES];
 	uint64_t	used[2];		/* classes with a span: bit c of used[c>>6] */
-	size_t		mcache_pages;	/* pages of the spans in alloc[] */
+	size_t		mcache_pages;	/* pages of the mcache spans */
 	struct ga_mcache *pool_next;	/* in the heap's mcache_pool; else NULL */
 } ga_mcache;
 
@@ -473,6 +501,9 @@ struct ga_owner
 	uintptr_t	region_end;		/* map.region_base + map.region_size */
 
 	ga_map		map;			/* the heap's, for ga_free */
+	uintptr_t	list_mark;		/* 0, or written into the word before a
+								 * payload that goes on a free list (see
+								 * ga_freelist, "Marked lists") */
 	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
 	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
 	bool		no_freelists;	/* ga_owner_disable_freelists was called */
@@ -706,7 +737,7 @@ struct ga_heap
 	 * mcaches of destroyed owners, kept for the next owner to take a span
 	 * (ga_owner_get_mcache), at most GA_MCACHE_POOL_MAX: a context that
 	 * outgrows the nursery in every query (an OLTP query's ExecutorState)
-	 * would otherwise malloc, clear and free 3.3 kB each time.  Each is as
+	 * would otherwise malloc, clear and free 2.7 kB each time.  Each is as
 	 * ga_owner_get_mcache makes one with freelists: every class empty.
 	 */
 	ga_mcache  *mcache_pool;

@@ -208,6 +208,16 @@ extern void ga_owner_enable_nursery(ga_owner *owner);
 extern void ga_owner_disable_freelists(ga_owner *owner);
 
 /*
+ * Marked lists (ga_types.h, ga_freelist): every payload that goes on one of
+ * the owner's free lists gets mark, not 0, in the word before it, which the
+ * embedder's header must have room for (hdr >= 8); false, nothing set, if
+ * it has not.  The embedder must write that word at every allocation, and
+ * may then free by ga_free_marked.  Before any free; again after
+ * ga_owner_reuse.
+ */
+extern bool ga_owner_set_list_mark(ga_owner *owner, uintptr_t mark);
+
+/*
  * Where to mirror the owner's held bytes (npages * 8K): PostgreSQL's
  * mem_allocated.  Setting it stores the owner's bytes now; afterwards each
  * change is added to it as a delta.  NULL to stop.
@@ -250,6 +260,17 @@ extern bool ga_owns(const ga_owner *owner, const void *ptr);
  * an error.
  */
 extern bool ga_heap_contains(const ga_heap *heap, const void *ptr);
+
+/*
+ * An embedder with marked lists (ga_owner_set_list_mark) was handed ptr,
+ * whose header word holds the mark: report through the heap's error
+ * callback what the owner of the span at ptr would find there (for a
+ * listed chunk, GA_ERR_DOUBLE_FREE; a live chunk with the mark in its
+ * header can only be one whose header was overwritten, reported so too),
+ * or GA_ERR_NOT_IN_HEAP / GA_ERR_NOT_ALLOCATED with no owner.  Changes
+ * nothing; returns if the callback does.
+ */
+extern void ga_heap_report_listed(const ga_heap *heap, const void *ptr);
 
 /* ---- Statistics and walkers (stats.c) ---- */
 
@@ -441,16 +462,92 @@ ga_link_suspect(const ga_owner *owner, const void *payload)
 	return (ga_link_word(payload) ^ owner->link_key) < owner->region_end;
 }
 
-/* Unlink the head of a non-empty free list. */
+/*
+ * The free list's tally (ga_types.h): room, limit, count, pops.  A list's
+ * limit is set while it is empty (ga_freelist_set_limit), and a reset
+ * empties it with its room back to the limit (ga_freelist_forget).
+ */
+static GA_INLINE uint32_t
+ga_freelist_room(const ga_freelist *fl)
+{
+	return (uint32_t) (fl->tally & GA_TALLY_FIELD);
+}
+
+static GA_INLINE uint32_t
+ga_freelist_limit(const ga_freelist *fl)
+{
+	return (uint32_t) ((fl->tally >> GA_TALLY_LIMIT_SHIFT) & GA_TALLY_FIELD);
+}
+
+static GA_INLINE uint32_t
+ga_freelist_count(const ga_freelist *fl)
+{
+	return ga_freelist_limit(fl) - ga_freelist_room(fl);
+}
+
+static GA_INLINE uint64_t
+ga_freelist_pops(const ga_freelist *fl)
+{
+	return fl->tally >> GA_TALLY_POPS_SHIFT;
+}
+
+/* An empty list of this limit (at most GA_TALLY_FIELD), its pops kept. */
+static GA_INLINE void
+ga_freelist_set_limit(ga_freelist *fl, uint32_t limit)
+{
+	fl->tally = (fl->tally & ~((GA_TALLY_FIELD << GA_TALLY_LIMIT_SHIFT) |
+							   GA_TALLY_FIELD)) |
+		((uint64_t) limit << GA_TALLY_LIMIT_SHIFT) | limit;
+}
+
+/* Fold the pops elsewhere: the list's count of them starts again at 0. */
+static GA_INLINE void
+ga_freelist_clear_pops(ga_freelist *fl)
+{
+	fl->tally &= (UINT64_C(1) << GA_TALLY_POPS_SHIFT) - 1;
+}
+
+/*
+ * Drop every listed slot (a reset frees them with their spans): room back
+ * to the limit.  A reset does it for every class it visits, so on a
+ * little-endian machine it is a copy of the limit's byte into the room's,
+ * two instructions instead of six.
+ */
+static GA_INLINE void
+ga_freelist_forget(ga_freelist *fl)
+{
+	fl->head = NULL;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	((uint8_t *) &fl->tally)[0] = ((uint8_t *) &fl->tally)[1];
+#else
+	fl->tally = (fl->tally & ~GA_TALLY_FIELD) | ga_freelist_limit(fl);
+#endif
+}
+
+/*
+ * Unlink the head of a non-empty free list.  Its link is cleared, so that
+ * it no longer looks listed to ga_link_suspect, unless keep_link: an owner
+ * with marked lists, whose fast free makes no link test, and for whose
+ * other lookups a payload freed unwritten only costs a scan of the list.
+ * That store cost small churn 0.5-0.7 ns of 8.5 a pair (docs/design.md).
+ */
 static GA_INLINE void *
-ga_freelist_take(const ga_owner *owner, ga_freelist *fl)
+ga_freelist_unlink(const ga_owner *owner, ga_freelist *fl, bool keep_link)
 {
 	void	   *p = fl->head;
 
 	fl->head = ga_link_next(owner, p);
-	memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
-	fl->count--;
+	if (!keep_link)
+		memset(p, 0, sizeof(uintptr_t));	/* no longer looks linked */
 	return p;
+}
+
+/* The same, for a slot that leaves the list without an allocation. */
+static GA_INLINE void *
+ga_freelist_take(const ga_owner *owner, ga_freelist *fl)
+{
+	fl->tally++;				/* room */
+	return ga_freelist_unlink(owner, fl, false);
 }
 
 /*
@@ -459,19 +556,19 @@ ga_freelist_take(const ga_owner *owner, ga_freelist *fl)
  * not touched.
  */
 static GA_INLINE void *
-ga_freelist_pop(const ga_owner *owner, ga_freelist *fl)
+ga_freelist_pop(const ga_owner *owner, ga_freelist *fl, bool keep_link)
 {
-	fl->pops++;
-	return ga_freelist_take(owner, fl);
+	fl->tally += GA_TALLY_POP;	/* pops and room, one write */
+	return ga_freelist_unlink(owner, fl, keep_link);
 }
 
-/* Put a validated payload on a list that has room (count < limit). */
+/* Put a validated payload on a list that has room. */
 static GA_INLINE void
 ga_freelist_push(const ga_owner *owner, ga_freelist *fl, void *payload)
 {
 	ga_link_set(owner, payload, fl->head);
 	fl->head = payload;
-	fl->count++;
+	fl->tally--;				/* room, which was not 0 */
 }
 
 /*
@@ -488,22 +585,48 @@ ga_owner_freelist(ga_owner *o, const ga_span *s)
 }
 
 /*
- * ga_free_validated: a payload that ga_free has validated (a live slot of
- * small span s, not listed) goes on its class's free list, or, when the
- * list is full, is freed for real.  The fast path and ga_free_slow share it.
+ * ga_mark_listed: write an owner's list mark into the word before a payload
+ * that goes on a free list (ga_types.h, "Marked lists").
  */
 static GA_INLINE void
-ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
+ga_mark_listed(void *payload, uintptr_t mark)
+{
+	memcpy((char *) payload - sizeof(mark), &mark, sizeof(mark));
+}
+
+/*
+ * ga_free_validated: a payload that ga_free has validated (a live slot of
+ * small span s, not listed) goes on its class's free list, marked if the
+ * owner marks its lists, or, when the list is full, is freed for real.
+ * The fast paths and ga_free_slow share it; mark is the owner's list_mark,
+ * a constant where the caller knows it.
+ */
+static GA_INLINE void
+ga_free_validated_mark(ga_owner *owner, ga_span *s, void *ptr, uintptr_t mark)
 {
 	ga_freelist *fl = ga_owner_freelist(owner, s);
 
 	/* a list of limit 0 (ga_owner_disable_freelists) is always full */
-	if (GA_UNLIKELY(fl->count >= fl->limit))
+	if (GA_UNLIKELY(ga_freelist_room(fl) == 0))
 	{
 		ga_free_unlisted(owner, s, ptr);
 		return;
 	}
+	if (mark != 0)
+		ga_mark_listed(ptr, mark);
 	ga_freelist_push(owner, fl, ptr);
+}
+
+static GA_INLINE void
+ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
+{
+	/*
+	 * GA_OPAQUE: where ga_free is given a non-heap object (a test's
+	 * ga_free(o, &o), an error), gcc would warn of the mark's store before
+	 * it, on a path the checks never let such a pointer reach.
+	 */
+	GA_OPAQUE(ptr);
+	ga_free_validated_mark(owner, s, ptr, owner->list_mark);
 }
 
 /*
@@ -513,10 +636,12 @@ ga_free_validated(ga_owner *owner, ga_span *s, void *ptr)
  * allocated.  NULL when the window is empty.  Only mallocs are counted
  * here, a pop by the list itself; frees are derived (mallocs minus the
  * objects the spans hold, see stats.c).  The caller has checked
- * GA_FAST_SIZE(size, hdr).
+ * GA_FAST_SIZE(size, hdr).  ga_alloc_fast_marked is the same for an owner
+ * with marked lists (ga_owner_set_list_mark), which leaves a popped
+ * payload's link as it is (ga_freelist_unlink).
  */
 static GA_INLINE void *
-ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
+ga_alloc_fast_lists(ga_owner *owner, size_t size, size_t hdr, bool marked)
 {
 	/*
 	 * 1 <= size + hdr <= GA_FAST_MAX (GA_FAST_SIZE): the index is inside
@@ -535,14 +660,14 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 
 	/* freed last: still allocated in its span, likely still cached */
 	if (fl->head != NULL)
-		return ga_freelist_pop(owner, fl);
+		return ga_freelist_pop(owner, fl, marked);
 
 	/*
 	 * No NULL test: an mcache slot without a span points at ga_empty_span,
 	 * whose alloc_cache is 0; an owner without a span at ga_empty_mcache,
 	 * whose lists are empty and whose slots are all that span.
 	 */
-	s = mc->alloc[c];
+	s = mc->freelist[c].span;
 	cache = s->alloc_cache;
 	if (GA_UNLIKELY(cache == 0))
 		return NULL;
@@ -562,6 +687,18 @@ ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
 	 */
 	GA_ASSUME(p != NULL);
 	return p;
+}
+
+static GA_INLINE void *
+ga_alloc_fast(ga_owner *owner, size_t size, size_t hdr)
+{
+	return ga_alloc_fast_lists(owner, size, hdr, false);
+}
+
+static GA_INLINE void *
+ga_alloc_fast_marked(ga_owner *owner, size_t size, size_t hdr)
+{
+	return ga_alloc_fast_lists(owner, size, hdr, true);
 }
 
 /*
@@ -739,8 +876,8 @@ ga_alloc(ga_owner *owner, size_t size)
  * and the call into ga_free_slow.
  */
 static GA_INLINE ga_span *
-ga_span_of_live_slot(const ga_map *map, const ga_owner *owner,
-					 const void *ptr, size_t hdr)
+ga_span_of_slot(const ga_map *map, const ga_owner *owner,
+				const void *ptr, size_t hdr, bool link_test)
 {
 	uintptr_t	a = (uintptr_t) ptr;
 	uintptr_t	roff = a - map->region_base;
@@ -794,11 +931,19 @@ ga_span_of_live_slot(const ga_map *map, const ga_owner *owner,
 
 	/*
 	 * ptr is now a live slot of a live span: its first word may be read.
-	 * A listed slot's bit is still set; its link gives it away.
+	 * A listed slot's bit is still set; its link gives it away.  An owner
+	 * with marked lists never gets a listed payload here (ga_types.h).
 	 */
-	if (GA_UNLIKELY(ga_link_suspect(s->owner, ptr)))
+	if (link_test && GA_UNLIKELY(ga_link_suspect(s->owner, ptr)))
 		return NULL;
 	return s;
+}
+
+static GA_INLINE ga_span *
+ga_span_of_live_slot(const ga_map *map, const ga_owner *owner,
+					 const void *ptr, size_t hdr)
+{
+	return ga_span_of_slot(map, owner, ptr, hdr, true);
 }
 
 static GA_INLINE void
@@ -841,6 +986,50 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 	if (owner->nursery_cap != 0 && ga_nursery_free_fast(owner, ptr, hdr))
 		return;
 	ga_free_spans(map, owner, ptr, hdr);
+}
+
+/*
+ * ga_free_marked, ga_free_spans_marked: ga_free_mapped and ga_free_spans
+ * for an owner whose lists carry mark, its list_mark
+ * (ga_owner_set_list_mark), which the embedder passes as a constant.  The embedder dispatches its free on the word before the
+ * payload, so a listed payload never comes here (ga_types.h, "Marked
+ * lists"): the link test is left out, and the push writes the mark.  Every
+ * other check is ga_free_mapped's.
+ */
+static GA_INLINE void
+ga_free_spans_marked(const ga_map *map, ga_owner *owner, void *ptr,
+					 size_t hdr, uintptr_t mark)
+{
+	ga_span    *s = ga_span_of_slot(map, owner, ptr, hdr, false);
+
+	if (GA_LIKELY(s != NULL))
+		ga_free_validated_mark(s->owner, s, ptr, mark);
+	else
+		ga_free_slow(owner, ptr);
+}
+
+static GA_INLINE void
+ga_free_marked(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr,
+			   uintptr_t mark)
+{
+	if (owner->nursery_cap != 0 && ga_nursery_free_fast(owner, ptr, hdr))
+		return;
+	ga_free_spans_marked(map, owner, ptr, hdr, mark);
+}
+
+/*
+ * ga_chunk_size_marked: ga_chunk_size_spans for an owner with marked lists
+ * (a listed payload's size is never asked of it).
+ */
+static GA_INLINE size_t
+ga_chunk_size_marked(const ga_map *map, ga_owner *owner, const void *ptr,
+					 size_t hdr)
+{
+	ga_span    *s = ga_span_of_slot(map, owner, ptr, hdr, false);
+
+	if (GA_LIKELY(s != NULL))
+		return s->elemsize;
+	return ga_chunk_size(owner, ptr);
 }
 
 static GA_INLINE void

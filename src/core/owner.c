@@ -87,7 +87,23 @@ ga_owner_disable_freelists(ga_owner *o)
 	if (o->mc == &ga_empty_mcache)
 		return;					/* ga_owner_get_mcache sees the flag */
 	for (c = 0; c < GA_NUM_CLASSES; c++)
-		o->mc->freelist[c].limit = 0;
+		ga_freelist_set_limit(&o->mc->freelist[c], 0);
+}
+
+/*
+ * ga_owner_set_list_mark
+ *		Give the owner marked lists (ga_types.h, ga_freelist): the word
+ *		before each payload it lists gets mark.  Only an owner whose header
+ *		holds that word, and only before the owner frees anything: a payload
+ *		listed unmarked would reach ga_free_marked again.
+ */
+bool
+ga_owner_set_list_mark(ga_owner *o, uintptr_t mark)
+{
+	if (o->hdr < sizeof(uintptr_t) || mark == 0)
+		return false;
+	o->list_mark = mark;
+	return true;
 }
 
 /*
@@ -111,7 +127,7 @@ ga_owner_get_mcache(ga_owner *o)
 		mc->pool_next = NULL;
 		if (o->no_freelists)
 			for (c = 0; c < GA_NUM_CLASSES; c++)
-				mc->freelist[c].limit = 0;
+				ga_freelist_set_limit(&mc->freelist[c], 0);
 		o->mc = mc;
 		return true;
 	}
@@ -122,8 +138,9 @@ ga_owner_get_mcache(ga_owner *o)
 	memset(mc, 0, sizeof(ga_mcache));
 	for (c = 0; c < GA_NUM_CLASSES; c++)
 	{
-		mc->alloc[c] = &ga_empty_span;
-		mc->freelist[c].limit = o->no_freelists ? 0 : ga_class_freelist_limit[c];
+		mc->freelist[c].span = &ga_empty_span;
+		ga_freelist_set_limit(&mc->freelist[c], o->no_freelists ? 0 :
+							  ga_class_freelist_limit[c]);
 	}
 	o->mc = mc;
 	return true;
@@ -147,7 +164,8 @@ mcache_put(ga_heap *h, ga_mcache *mc, bool no_freelists)
 	}
 	if (no_freelists)
 		for (c = 0; c < GA_NUM_CLASSES; c++)
-			mc->freelist[c].limit = ga_class_freelist_limit[c];
+			ga_freelist_set_limit(&mc->freelist[c],
+								  ga_class_freelist_limit[c]);
 	mc->pool_next = h->mcache_pool;
 	h->mcache_pool = mc;
 	h->mcache_pool_count++;
@@ -197,17 +215,6 @@ ga_owner_release_span(ga_owner *o, ga_span *s)
 		ga_heap_put_class_span(o->heap, s);
 }
 
-/*
- * A reset frees every listed slot with the rest of its span: drop the list
- * (pops, the mallocs it served, stays).
- */
-static inline void
-forget_freelist(ga_freelist *fl)
-{
-	fl->head = NULL;
-	fl->count = 0;
-}
-
 static void
 release_list(ga_owner *o, ga_span **head)
 {
@@ -226,9 +233,10 @@ release_list(ga_owner *o, ga_span **head)
 static inline void
 reset_class(ga_owner *o, unsigned c)
 {
-	ga_span    *s = o->mc->alloc[c];
+	ga_span    *s = o->mc->freelist[c].span;
 
-	forget_freelist(&o->mc->freelist[c]);
+	/* a reset frees every listed slot with the rest of its span */
+	ga_freelist_forget(&o->mc->freelist[c]);
 
 	if (o->mc->central[c].partial != NULL)
 		release_list(o, &o->mc->central[c].partial);
@@ -244,7 +252,7 @@ reset_class(ga_owner *o, unsigned c)
 		ga_span_clear(s);
 		return;
 	}
-	o->mc->alloc[c] = &ga_empty_span;
+	o->mc->freelist[c].span = &ga_empty_span;
 	o->mc->mcache_pages -= s->npages;
 	ga_used_clear(o, c);
 	ga_owner_release_span(o, s);
@@ -273,9 +281,10 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
 static inline void
 clear_window(ga_owner *o, size_t c)
 {
-	ga_span    *s = o->mc->alloc[c];
+	ga_span    *s = o->mc->freelist[c].span;
 
-	forget_freelist(&o->mc->freelist[c]);
+	/* a reset frees every listed slot with the rest of its span */
+	ga_freelist_forget(&o->mc->freelist[c]);
 	s->alloc_cache = ga_class_empty_cache[c];
 	s->alloc_bits[0] = 0;
 	s->window_base = 0;
@@ -356,30 +365,57 @@ ga_owner_reset(ga_owner *o)
 }
 
 /*
+ * retire_class
+ *		Move class c's count from the owner to the heap's: every object of
+ *		it is freed now.
+ */
+static inline void
+retire_class(ga_owner *o, unsigned c)
+{
+	ga_heap    *h = o->heap;
+	uint64_t	mallocs = ga_owner_mallocs(o, c);
+
+	if (mallocs == 0)
+		return;					/* a nursery class not used */
+	h->retired[c].mallocs += mallocs;
+	h->retired[c].frees += mallocs; /* all freed now */
+	h->retired_changed[c >> 6] |= UINT64_C(1) << (c & 63);
+	o->mallocs[c] = 0;
+	if (o->mc != &ga_empty_mcache)
+		ga_freelist_clear_pops(&o->mc->freelist[c]);
+}
+
+/*
  * retire_counts
- *		Move the counts of the classes first + (bits of mask) from the
- *		owner to the heap's: every object is freed now.  Only classes in
- *		counted can have one, so an owner that used three classes visits
- *		three, not GA_NUM_CLASSES.
+ *		retire_class for the classes first + (bits of mask).  Only classes
+ *		in counted can have a count, so an owner that used three classes
+ *		visits three, not GA_NUM_CLASSES.  An owner that held a nursery
+ *		block has every nursery class in counted (ga_nursery_classes),
+ *		about 37, of which a per-query context uses a few: the classes are
+ *		taken four at a time, and four whose counts are all 0 (one OR of
+ *		their counters; a class outside counted has 0 too) are skipped
+ *		together.
  */
 static void
 retire_counts(ga_owner *o, unsigned first, uint64_t mask)
 {
-	ga_heap    *h = o->heap;
+	const ga_freelist *fl = o->mc->freelist;	/* ga_empty_mcache's: 0 */
 
-	for (; mask != 0; mask &= mask - 1)
+	while (mask != 0)
 	{
-		unsigned	c = first + (unsigned) __builtin_ctzll(mask);
-		uint64_t	mallocs = ga_owner_mallocs(o, c);
+		unsigned	g = (unsigned) __builtin_ctzll(mask) & ~3u;
+		unsigned	c = first + g;
+		uint64_t	four = (mask >> g) & 15;
 
-		if (mallocs == 0)
-			continue;			/* a nursery class not used */
-		h->retired[c].mallocs += mallocs;
-		h->retired[c].frees += mallocs; /* all freed now */
-		h->retired_changed[c >> 6] |= UINT64_C(1) << (c & 63);
-		o->mallocs[c] = 0;
-		if (o->mc != &ga_empty_mcache)
-			o->mc->freelist[c].pops = 0;
+		mask &= ~(UINT64_C(15) << g);
+		if (c + 4 <= GA_NUM_CLASSES &&
+			(o->mallocs[c] | o->mallocs[c + 1] | o->mallocs[c + 2] |
+			 o->mallocs[c + 3] |
+			 ((fl[c].tally | fl[c + 1].tally | fl[c + 2].tally |
+			   fl[c + 3].tally) >> GA_TALLY_POPS_SHIFT)) == 0)
+			continue;
+		for (; four != 0; four &= four - 1)
+			retire_class(o, c + (unsigned) __builtin_ctzll(four));
 	}
 }
 

@@ -158,7 +158,7 @@ ga_sizeclasses_init(void)
 	for (c = 0; c < 64; c++)
 		ga_fast.class_bit[c] = UINT64_C(1) << c;
 	for (c = 0; c < GA_NUM_CLASSES; c++)
-		ga_empty_mcache.alloc[c] = &ga_empty_span;
+		ga_empty_mcache.freelist[c].span = &ga_empty_span;
 
 	sizeclasses_ready = true;
 }

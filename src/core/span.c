@@ -53,6 +53,10 @@ ga_mcache	ga_empty_mcache;
 /* ga_owner_freelist's layout: the lists first, a class's index in a byte */
 _Static_assert(offsetof(ga_mcache, freelist) == 0,
 			   "the free lists must start the mcache");
+_Static_assert(GA_FREELIST_MAX <= GA_TALLY_FIELD,
+			   "a list's limit and room fit their bytes of the tally");
+_Static_assert(GA_TALLY_FIELD == 0xFF && GA_TALLY_LIMIT_SHIFT == 8,
+			   "ga_freelist_forget copies the tally's byte 1 into byte 0");
 _Static_assert(sizeof(ga_freelist) == GA_FREELIST_WORDS * sizeof(uint64_t),
 			   "a free list must be whole words");
 _Static_assert((GA_NUM_CLASSES - 1) * GA_FREELIST_WORDS <= UINT8_MAX,

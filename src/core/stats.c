@@ -83,10 +83,10 @@ ga_owner_read_class_counts(const ga_owner *o,
 		if (c == 0)
 			live = list_objects(o->large);
 		else
-			live = o->mc->alloc[c]->alloc_count +
+			live = o->mc->freelist[c].span->alloc_count +
 				list_objects(o->mc->central[c].partial) +
 				list_objects(o->mc->central[c].full) -
-				o->mc->freelist[c].count + nursery[c];
+				ga_freelist_count(&o->mc->freelist[c]) + nursery[c];
 		out[c].mallocs = ga_owner_mallocs(o, (unsigned) c);
 		out[c].frees = out[c].mallocs - live;
 	}
@@ -237,7 +237,7 @@ span_listed(const ga_span *s)
 	if (o == NULL || s->sizeclass == 0)
 		return 0;
 	fl = &o->mc->freelist[s->sizeclass];
-	for (p = fl->head, i = 0; p != NULL && i < fl->count; i++)
+	for (p = fl->head, i = 0; p != NULL && i < ga_freelist_count(fl); i++)
 	{
 		if ((uintptr_t) p - s->base < ga_span_bytes(s))
 			n++;
@@ -318,7 +318,7 @@ ga_owner_walk_spans(const ga_owner *o, ga_span_visitor fn, void *arg)
 
 	for (c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		if (o->mc->alloc[c] != &ga_empty_span && !visit(o->mc->alloc[c], fn, arg))
+		if (o->mc->freelist[c].span != &ga_empty_span && !visit(o->mc->freelist[c].span, fn, arg))
 			return;
 		if (!walk_list(o->mc->central[c].partial, fn, arg) ||
 			!walk_list(o->mc->central[c].full, fn, arg))
@@ -349,8 +349,8 @@ ga_owner_walk_objects(const ga_owner *o, ga_object_visitor fn, void *arg)
 
 	for (c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		if (o->mc->alloc[c] != &ga_empty_span &&
-			!walk_span_objects(o, o->mc->alloc[c], fn, arg))
+		if (o->mc->freelist[c].span != &ga_empty_span &&
+			!walk_span_objects(o, o->mc->freelist[c].span, fn, arg))
 			return;
 		for (s = o->mc->central[c].partial; s != NULL; s = s->next)
 			if (!walk_span_objects(o, s, fn, arg))

@@ -404,7 +404,8 @@ AdoptedFreeOutside(MemoryContext context, void *pointer)
 	GoAllocAdopted *a = AdoptedOf(context);
 
 	if (ga_heap_contains(a->owner.heap, pointer))
-		ga_free_spans(&a->owner.map, &a->owner, pointer, GOALLOC_CHUNKHDRSZ);
+		ga_free_spans_marked(&a->owner.map, &a->owner, pointer,
+							 GOALLOC_CHUNKHDRSZ, GOALLOC_LIST_MARK);
 	else
 		a->orig->free_p(context, pointer);
 }
@@ -424,7 +425,8 @@ AdoptedFree(MemoryContext context, void *pointer)
 		ga_nursery_free_fast(&a->owner, pointer, GOALLOC_CHUNKHDRSZ))
 		return;
 	if (likely(AdoptedInRegion(a, pointer)))
-		ga_free_spans(&a->owner.map, &a->owner, pointer, GOALLOC_CHUNKHDRSZ);
+		ga_free_spans_marked(&a->owner.map, &a->owner, pointer,
+							 GOALLOC_CHUNKHDRSZ, GOALLOC_LIST_MARK);
 	else
 		AdoptedFreeOutside(context, pointer);
 }
@@ -565,8 +567,8 @@ AdoptedGetChunkSpace(MemoryContext context, void *pointer)
 	if (!AdoptedIsOurs(a, pointer))
 		return a->orig->get_chunk_space(context, pointer);
 
-	space = ga_chunk_size_spans(&a->owner.map, &a->owner, pointer,
-								GOALLOC_CHUNKHDRSZ);
+	space = ga_chunk_size_marked(&a->owner.map, &a->owner, pointer,
+								 GOALLOC_CHUNKHDRSZ);
 	if (unlikely(space == 0))
 		elog(ERROR, "GetMemoryChunkSpace called with invalid pointer in adopted context \"%s\"",
 			 context->name);
@@ -699,6 +701,7 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 		memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
 		ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 	}
+	ga_owner_set_list_mark(&a->owner, GOALLOC_LIST_MARK);
 
 	a->orig = goalloc_route_stock_table(kind);
 	a->context = context;

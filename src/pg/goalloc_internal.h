@@ -62,8 +62,10 @@ extern const MemoryContextMethods GoAllocMethods;
  * goalloc_alloc_inline
  *		The inline paths of a palloc that goalloc serves, for a goalloc
  *		context and an adopted one alike: the owner's nursery block while it
- *		is in the nursery, then its mcache span.  The chunk's header word is
- *		set to context.  NULL when both decline, for the caller's slow path,
+ *		is in the nursery, then its mcache span (whose owner has marked
+ *		lists: a payload popped from one keeps its stale link, and its
+ *		header word, the list mark, becomes context again).  The chunk's
+ *		header word is set to context.  NULL when both decline, for the caller's slow path,
  *		which it reaches by a tail call so that its method needs no stack
  *		frame.  Always inlined: gcc kept one out-of-line copy for
  *		goalloc_executor.c's callers, so an adopted context's palloc made a
@@ -80,12 +82,21 @@ goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
 		if (owner->nursery_cap != 0)
 			p = ga_nursery_bump(owner, size, GOALLOC_CHUNKHDRSZ);
 		if (p == NULL)
-			p = ga_alloc_fast(owner, size, GOALLOC_CHUNKHDRSZ);
+			p = ga_alloc_fast_marked(owner, size, GOALLOC_CHUNKHDRSZ);
 		if (likely(p != NULL))
 			((MemoryContext *) p)[-1] = context;
 	}
 	return p;
 }
+
+/*
+ * The listed-chunk marker (goalloc_context.c): the header word of a chunk
+ * on its owner's free list, for every owner but a goalloc.check context's
+ * (which lists nothing).  GOALLOC_LIST_MARK is the owners' list_mark.
+ */
+extern MemoryContextData GoAllocListedChunk;
+
+#define GOALLOC_LIST_MARK	((uintptr_t) &GoAllocListedChunk)
 
 /*
  * The backend's heap (Go's mheap_): created on first use.  A backend forked

@@ -16,7 +16,7 @@
  *							mSpanInUse): the owning context, arena, base,
  *							pages, spanclass and sizeclass, object size,
  *							slots (nelems), live objects (allocCount), and
- *							where the span is: "mcache" (mcache.alloc[]),
+ *							where the span is: "mcache" (its mcache slot),
  *							"partial"/"full" (mcentral's partial/full sets),
  *							"large" (a large object), "cached" (empty span
  *							kept by the heap).  Free page runs are not spans

@@ -556,7 +556,7 @@ check_triggers(const ga_owner *owner)
 
 	for (int c = 1; c < GA_NUM_CLASSES; c++)
 	{
-		const ga_span *s = owner->mc->alloc[c];
+		const ga_span *s = owner->mc->freelist[c].span;
 
 		if (s->owner != NULL)
 		{
@@ -601,7 +601,7 @@ check_fast_reset(const ga_owner *owner)
 	for (; fast != 0; fast &= fast - 1)
 	{
 		int			c = __builtin_ctzll(fast);
-		const ga_span *s = owner->mc->alloc[c];
+		const ga_span *s = owner->mc->freelist[c].span;
 
 		if (!T_CHECK(s->owner == owner))
 		{
@@ -633,8 +633,10 @@ check_freelists(const ga_owner *owner)
 		const char *p;
 		uint32_t	n = 0;
 
-		ok &= T_CHECK(fl->limit == ga_class_freelist_limit[c] || fl->limit == 0);
-		for (p = fl->head; p != NULL && n <= fl->count;
+		ok &= T_CHECK(ga_freelist_limit(fl) == ga_class_freelist_limit[c] ||
+					  ga_freelist_limit(fl) == 0);
+		ok &= T_LE(ga_freelist_room(fl), ga_freelist_limit(fl));
+		for (p = fl->head; p != NULL && n <= ga_freelist_count(fl);
 			 p = ga_link_next(owner, p))
 		{
 			const ga_span *s;
@@ -655,11 +657,17 @@ check_freelists(const ga_owner *owner)
 			ok &= T_EQ(off, (uintptr_t) idx * s->elemsize);
 			ok &= T_CHECK((s->alloc_bits[idx >> 6] >> (idx & 63)) & 1);
 			ok &= T_CHECK(ga_link_suspect(owner, p));
+			if (owner->list_mark != 0)
+			{
+				uintptr_t	w;
+
+				memcpy(&w, p - sizeof(w), sizeof(w));
+				ok &= T_EQ(w, owner->list_mark);	/* marked lists */
+			}
 		}
-		ok &= T_EQ(n, fl->count);
-		ok &= T_LE(fl->count, fl->limit);
+		ok &= T_EQ(n, ga_freelist_count(fl));
 		/* a listed slot was allocated since the last reset: a reset visits */
-		if (fl->count > 0)
+		if (ga_freelist_count(fl) > 0)
 			ok &= T_CHECK(c < 64 ? ((owner->dirty | owner->reset_full) >> c) & 1 :
 						  (owner->dirty_high >> (c - 64)) & 1);
 	}
@@ -765,7 +773,7 @@ t_check_owner(ga_owner *owner, const size_t *mirror)
 		if (s->state == GA_SPAN_MCACHE)
 		{
 			nmcache[s->sizeclass]++;
-			ok &= T_EQ(owner->mc->alloc[s->sizeclass]->base, s->base);
+			ok &= T_EQ(owner->mc->freelist[s->sizeclass].span->base, s->base);
 		}
 	}
 	ok &= T_EQ(pages, os.npages);

@@ -215,10 +215,11 @@ mcache_pristine(const ga_mcache *mc, bool no_freelists)
 		return false;
 	for (int c = 0; c < GA_NUM_CLASSES; c++)
 	{
-		if (mc->alloc[c] != &ga_empty_span ||
-			mc->freelist[c].head != NULL || mc->freelist[c].count != 0 ||
-			mc->freelist[c].pops != 0 ||
-			mc->freelist[c].limit !=
+		if (mc->freelist[c].span != &ga_empty_span ||
+			mc->freelist[c].head != NULL ||
+			ga_freelist_count(&mc->freelist[c]) != 0 ||
+			ga_freelist_pops(&mc->freelist[c]) != 0 ||
+			ga_freelist_limit(&mc->freelist[c]) !=
 			(no_freelists ? 0 : ga_class_freelist_limit[c]) ||
 			mc->central[c].partial != NULL || mc->central[c].full != NULL)
 			return false;
@@ -251,7 +252,7 @@ test_mcache_pool(void)
 	for (int i = 0; i < 3000; i += 2)
 		v[i] = ga_alloc(&o, 48);	/* free lists in use: pops */
 	first = o.mc;
-	T_CHECK(first->freelist[ga_size_class(48 + 8)].pops > 0);
+	T_CHECK(ga_freelist_pops(&first->freelist[ga_size_class(48 + 8)]) > 0);
 	T_CHECK(first != &ga_empty_mcache);
 	T_EQ(h->mcache_pool_count, 0);
 	ga_owner_destroy(&o);
@@ -281,7 +282,7 @@ test_mcache_pool(void)
 	populate(&o, &r, 500, v);
 	T_CHECK(o.mc == first);
 	for (int c = 0; c < GA_NUM_CLASSES; c++)
-		T_EQ(o.mc->freelist[c].limit, 0);
+		T_EQ(ga_freelist_limit(&o.mc->freelist[c]), 0);
 	for (int i = 0; i < 500; i++)
 		ga_free(&o, v[i]);
 	T_EQ(t_ostats(&o).objects, 0);

@@ -135,12 +135,12 @@ test_sweep_reuse(void)
 		p[i] = ga_alloc(&o, 100);
 	ga_free(&o, p[3]);
 	T_CHECK(!ga_owns(&o, p[3]));
-	T_EQ(o.mc->freelist[c].count, 1);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 1);
 
 	/* the list: the next allocation of the class */
 	T_CHECK((q = ga_alloc(&o, 100)) == p[3]);
 	T_CHECK(ga_owns(&o, q));
-	T_EQ(o.mc->freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 0);
 	ga_free(&o, p[3]);
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 9);
@@ -152,12 +152,12 @@ test_sweep_reuse(void)
 	T_CHECK(!ga_owns(&o, p[2]) && !ga_owns(&o, p[7]));
 	T_CHECK((q = ga_alloc(&o, 100)) == p[7]);
 	T_CHECK((q = ga_alloc(&o, 100)) == p[2]);
-	T_EQ(o.mc->freelist[c].count, 1);	/* p[3] */
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 1);	/* p[3] */
 	t_check_owner(&o, NULL);
 
 	/* flushed, p[3] is really free: its bit is clear */
 	ga_owner_flush_freelists(&o);
-	T_EQ(o.mc->freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 0);
 	T_CHECK(!ga_owns(&o, p[3]));
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.mallocs, 13);		/* a flush allocates nothing */
@@ -265,8 +265,8 @@ test_freelist(void)
 		p[i] = ga_alloc(&o, 48);
 	for (uint32_t i = 0; i < limit + 5; i++)
 		ga_free(&o, p[i]);
-	T_EQ(o.mc->freelist[c].count, limit);
-	T_EQ(o.mc->alloc[c]->alloc_count, limit);	/* the last 5 went for real */
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), limit);
+	T_EQ(o.mc->freelist[c].span->alloc_count, limit);	/* the last 5 went for real */
 	ga_owner_read_stats(&o, &os);
 	T_EQ(os.objects, 0);
 	T_CHECK(ga_owner_is_empty(&o));
@@ -287,14 +287,14 @@ test_freelist(void)
 	ga_free(&o, p[limit - 2]);
 	T_EQ(errs.n, 0);
 	T_CHECK(!ga_owns(&o, p[limit - 1]) && !ga_owns(&o, p[limit - 2]));
-	T_EQ(o.mc->freelist[c].count, limit);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), limit);
 	t_check_owner(&o, NULL);
 
 	/* a reset forgets the list */
 	ga_alloc(&o, 48);
-	T_CHECK(o.mc->freelist[c].count > 1);
+	T_CHECK(ga_freelist_count(&o.mc->freelist[c]) > 1);
 	ga_owner_reset(&o);
-	T_EQ(o.mc->freelist[c].count, 0);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 0);
 	T_CHECK(o.mc->freelist[c].head == NULL);
 	t_check_owner(&o, NULL);
 
@@ -318,7 +318,7 @@ test_freelist(void)
 		for (uint32_t i = 0; i < limit + 5; i++)
 			ga_free(&o, p[i]);
 		T_EQ(errs.n, 0);
-		T_EQ(o.mc->freelist[c].count, limit);
+		T_EQ(ga_freelist_count(&o.mc->freelist[c]), limit);
 		t_check_owner(&o, NULL);
 	}
 	ga_owner_destroy(&o);
@@ -328,12 +328,95 @@ test_freelist(void)
 	ga_owner_disable_freelists(&o);
 	p[0] = ga_alloc(&o, 48);
 	ga_free(&o, p[0]);
-	T_EQ(o.mc->freelist[c].count, 0);
-	T_EQ(o.mc->alloc[c]->alloc_count, 0);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 0);
+	T_EQ(o.mc->freelist[c].span->alloc_count, 0);
 	ga_free(&o, p[0]);
 	T_EQ(errs.n, 1);			/* the bit test */
 	errs.n = 0;
 	t_check_owner(&o, NULL);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+}
+
+/*
+ * Marked lists (ga_owner_set_list_mark): a listed payload gets the mark in
+ * the word before it, by the inline free and by the core's own frees (a
+ * realloc that moves); the marked fast paths leave a popped payload's link
+ * and serve it as any live chunk; ga_heap_report_listed tells what a marked
+ * pointer is.
+ */
+static void
+test_marked_lists(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	ga_owner	o0;
+	const uintptr_t mark = UINT64_C(0x5EED5EED5EED5EE0);
+	unsigned	c = ga_size_class(48 + 8);
+	uint64_t	word;
+	char	   *p,
+			   *q,
+			   *r;
+	char		outside[16];
+
+	ga_owner_init(&o0, h, 0, GA_DEFAULT_KEEP);
+	T_CHECK(!ga_owner_set_list_mark(&o0, mark));	/* no header word */
+	ga_owner_destroy(&o0);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	T_CHECK(!ga_owner_set_list_mark(&o, 0));
+	T_CHECK(ga_owner_set_list_mark(&o, mark));
+
+	p = ga_alloc(&o, 48);
+	q = ga_alloc(&o, 48);		/* keeps the span in use */
+	memset(p - 8, 0xAB, 8);		/* the embedder's header word */
+	ga_free_marked(&o.map, &o, p, 8, mark);
+	memcpy(&word, p - 8, sizeof(word));
+	T_EQ(word, mark);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 1);
+	T_CHECK(!ga_owns(&o, p));	/* listed: free to the caller */
+
+	/* popped by the marked fast path: its link stays, it is live */
+	r = ga_alloc_fast_marked(&o, 48, 8);
+	T_CHECK(r == p);
+	T_CHECK(ga_link_suspect(&o, r));	/* the end of the list, kept */
+	T_CHECK(ga_owns(&o, r));
+	T_EQ(ga_chunk_size_marked(&o.map, &o, r, 8), ga_class_size[c]);
+	T_EQ(ga_chunk_size(&o, r), ga_class_size[c]);	/* after a scan */
+	T_CHECK(ga_realloc(&o, r, 50) == r);
+	ga_free_marked(&o.map, &o, r, 8, mark);
+	T_EQ(errs.n, 0);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 1);
+
+	/* what the embedder's marker asks: a listed chunk is a double free */
+	ga_heap_report_listed(h, p);
+	T_EQ(errs.n, 1);
+	T_EQ(errs.kind, GA_ERR_DOUBLE_FREE);
+	T_CHECK(errs.owner == &o);
+	ga_heap_report_listed(h, outside);
+	T_EQ(errs.n, 2);
+	T_EQ(errs.kind, GA_ERR_NOT_IN_HEAP);
+	T_CHECK(errs.owner == NULL);
+	errs.n = 0;
+
+	/* a realloc that moves frees the old slot by the core's own path */
+	r = ga_alloc(&o, 48);
+	T_CHECK(r == p);
+	memset(r - 8, 0xAB, 8);
+	r = ga_realloc(&o, r, 200);
+	T_CHECK(r != NULL && r != p);
+	memcpy(&word, p - 8, sizeof(word));
+	T_EQ(word, mark);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 1);
+	ga_free_marked(&o.map, &o, r, 8, mark);
+	ga_free_marked(&o.map, &o, q, 8, mark);
+	T_EQ(errs.n, 0);
+	t_check_owner(&o, NULL);
+
+	/* the mark goes with ga_owner_reuse, which clears it */
+	ga_owner_recycle(&o);
+	ga_owner_reuse(&o, 8, GA_DEFAULT_KEEP);
+	T_EQ(o.list_mark, 0);
 	ga_owner_destroy(&o);
 	t_check_heap(h);
 	ga_heap_destroy(h);
@@ -724,6 +807,7 @@ main(void)
 	T_RUN(test_fill_span_every_class);
 	T_RUN(test_sweep_reuse);
 	T_RUN(test_freelist);
+	T_RUN(test_marked_lists);
 	T_RUN(test_reuse_before_new_span);
 	T_RUN(test_mcentral_transitions);
 	T_RUN(test_mixed_classes_walk);

@@ -19,6 +19,15 @@ SELECT goalloc_misuse('repalloc_freed');
 SELECT goalloc_misuse('repalloc_interior');
 SELECT goalloc_misuse('chunk_space_freed');
 SELECT goalloc_misuse('chunk_space_interior');
+-- A chunk on its context's free list carries goalloc's marker in its header
+-- word: a second pfree, a repalloc or a size asked is reported by the
+-- marker's methods, naming the context, as the context would
+SELECT goalloc_misuse('listed_double_free');
+SELECT goalloc_misuse('listed_repalloc');
+SELECT goalloc_misuse('listed_chunk_space');
+SELECT goalloc_misuse('listed_after_move');
+-- and a slot taken back unwritten from the list is a live chunk again
+SELECT goalloc_misuse('stale_link');
 SELECT goalloc_misuse('no_such_kind');
 -- Without goalloc.check an overrun within the slot goes unnoticed
 SELECT goalloc_misuse('overrun');

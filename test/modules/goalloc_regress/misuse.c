@@ -86,6 +86,18 @@ misuse_emit_log_hook(ErrorData *edata)
  *	overrun_reset		the same, then reset the context
  *	chunk_space_freed	GetMemoryChunkSpace of a freed slot of a span
  *	chunk_space_interior	the same of a pointer inside a live slot
+ *	listed_double_free	pfree twice of a slot of a span (past the nursery),
+ *						which the first pfree put on the free list: its
+ *						header word must then be goalloc's listed-chunk
+ *						marker, not the context, which is checked first
+ *	listed_repalloc		the same, then repalloc
+ *	listed_chunk_space	the same, then GetMemoryChunkSpace
+ *	listed_after_move	repalloc that moves such a slot (the core frees and
+ *						lists the old one), then pfree of the old pointer
+ *	stale_link			a slot taken back from the free list and not
+ *						written keeps its link word (marked lists): it must
+ *						still be freed, repalloc'd in place and measured as
+ *						a live chunk ('done'), its header the context again
  *	wipe				pfree, then look at the freed bytes: 'wiped' if all
  *						are 0x7F (goalloc.check), 'not wiped' otherwise
  * The error kinds raise an ERROR; the others return 'done', the answer, or
@@ -170,6 +182,58 @@ goalloc_misuse(PG_FUNCTION_ARGS)
 			*(MemoryContext *) (p + 16) = cxt;
 			(void) GetMemoryChunkSpace(p + 24);
 		}
+	}
+	else if (strncmp(kind, "listed_", 7) == 0 ||
+			 strcmp(kind, "stale_link") == 0)
+	{
+		int			i;
+		char	   *r0;
+
+		/* past the nursery, so that p is a slot of a span of cxt's */
+		for (i = 0; i < 20; i++)
+			(void) MemoryContextAlloc(cxt, 2000);
+		p = MemoryContextAlloc(cxt, 100);
+		q = MemoryContextAlloc(cxt, 100);	/* keeps the span in use */
+		if (strcmp(kind, "listed_after_move") == 0)
+		{
+			/* the core's own free lists the old slot (move_chunk) */
+			r0 = repalloc(p, 300);
+			if (r0 == p)
+				elog(ERROR, "repalloc to another class did not move the chunk");
+		}
+		else
+			pfree(p);
+		if (GetMemoryChunkContext(p) == cxt)
+			elog(ERROR, "a listed chunk's header still names its context");
+		if (strcmp(kind, "listed_after_move") == 0)
+			pfree(p);
+		if (strcmp(kind, "listed_double_free") == 0)
+			pfree(p);
+		else if (strcmp(kind, "listed_repalloc") == 0)
+			p = repalloc(p, 200);
+		else if (strcmp(kind, "listed_chunk_space") == 0)
+			(void) GetMemoryChunkSpace(p);
+		else if (strcmp(kind, "stale_link") == 0)
+		{
+			char	   *r = MemoryContextAlloc(cxt, 100);
+			Size		space = GetMemoryChunkSpace(q);
+
+			if (r != p)
+				elog(ERROR, "the free list did not hand the slot back");
+			if (GetMemoryChunkContext(r) != cxt)
+				elog(ERROR, "an allocated chunk's header is not its context");
+			if (GetMemoryChunkSpace(r) != space)
+				elog(ERROR, "the slot taken back measures %zu, not %zu",
+					 GetMemoryChunkSpace(r), space);
+			if (repalloc(r, 101) != r)
+				elog(ERROR, "repalloc within the class moved the chunk");
+			pfree(r);			/* listed again, unwritten */
+			r = MemoryContextAlloc(cxt, 100);
+			if (r != p)
+				elog(ERROR, "the free list did not hand the slot back twice");
+			pfree(r);
+		}
+		pfree(q);
 	}
 	else if (strcmp(kind, "repalloc_interior") == 0)
 	{
