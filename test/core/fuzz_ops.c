@@ -69,6 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m_init(st, NOWN, false);
 	st->edges_only = true;
 	st->nursery_mask = hdrs;	/* owner i in the nursery: bit i */
+	st->marked_mask = hdrs >> 4;	/* marked lists: bit 4 + i */
 	for (int i = 0; i < NOWN; i++)
 		m_owner_create(st, i, 8 * ((hdrs >> (2 * i)) & 3), (i & 1) ? 0 : GA_DEFAULT_KEEP);
 

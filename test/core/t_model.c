@@ -253,6 +253,9 @@ m_owner_create(m_state *st, int i, size_t hdr, size_t keep)
 	mo->recycled = false;
 	if ((st->nursery_mask >> (i % 32)) & 1)
 		ga_owner_enable_nursery(&mo->o);
+	mo->marked = ((st->marked_mask >> (i % 32)) & 1) && hdr >= sizeof(uint64_t);
+	if (mo->marked)
+		T_CHECK(ga_owner_set_list_mark(&mo->o, M_MARK));
 	ga_owner_set_mirror(&mo->o, &mo->mirror);
 	mo->live = true;
 	T_EQ(mo->mirror, mo->o.nursery_bytes);	/* a reused owner's kept block */
@@ -288,6 +291,36 @@ count_class_malloc(m_state *st, m_owner *mo, size_t size)
 	st->g_class_mallocs[c]++;
 }
 
+/*
+ * A marked owner's palloc, as PostgreSQL's layer composes it
+ * (goalloc_alloc_inline): the nursery's bump, the marked fast path (a
+ * popped payload keeps its link), else the slow path.
+ */
+static void *
+alloc_marked(ga_owner *o, size_t size)
+{
+	void	   *p = NULL;
+
+	if (GA_FAST_SIZE(size, o->hdr))
+	{
+		if (o->nursery_cap != 0)
+			p = ga_nursery_bump(o, size, o->hdr);
+		if (p == NULL)
+			p = ga_alloc_fast_marked(o, size, o->hdr);
+	}
+	return p != NULL ? p : ga_alloc_any(o, size);
+}
+
+/* The word before a payload: a marked owner's header word */
+static uint64_t
+header_word(const uint8_t *p)
+{
+	uint64_t	w;
+
+	memcpy(&w, p - sizeof(w), sizeof(w));
+	return w;
+}
+
 bool
 m_alloc(m_state *st, int i, size_t size, bool zero)
 {
@@ -297,7 +330,12 @@ m_alloc(m_state *st, int i, size_t size, bool zero)
 
 	if (!mo->live)
 		return false;
-	p = zero ? ga_alloc_zero(&mo->o, size) : ga_alloc(&mo->o, size);
+	if (zero)
+		p = ga_alloc_zero(&mo->o, size);
+	else if (mo->marked)
+		p = alloc_marked(&mo->o, size);
+	else
+		p = ga_alloc(&mo->o, size);
 	if (p == NULL)
 	{
 		st->nulls++;
@@ -328,7 +366,13 @@ m_free(m_state *st, int i, size_t k)
 		return;
 	k %= mo->n;
 	verify_chunk(st, mo, &mo->ch[k], SIZE_MAX);
-	ga_free(&mo->o, mo->ch[k].p);
+	if (mo->marked)
+	{
+		T_CHECK(header_word(mo->ch[k].p) != M_MARK);	/* a live chunk's */
+		ga_free_marked(&mo->o.map, &mo->o, mo->ch[k].p, mo->hdr, M_MARK);
+	}
+	else
+		ga_free(&mo->o, mo->ch[k].p);
 	T_CHECK(!ga_owns(&mo->o, mo->ch[k].p));
 	mo->frees++;
 	st->g_frees++;
@@ -529,10 +573,23 @@ expected_after_free(m_state *st, m_owner *mo, const void *ptr)
 	return k;
 }
 
+/*
+ * A bad pointer given to owner mo's free and realloc: the error want is
+ * reported, once each, and nothing changes.  dispatch: ptr is a chunk
+ * freed just now, whose header word a marked owner's embedder reads first
+ * (PostgreSQL's pfree): if it holds the mark, the embedder asks
+ * ga_heap_report_listed instead of calling the owner.
+ */
 static void
 bad_call(m_state *st, m_owner *mo, m_owner *other, void *ptr,
-		 ga_error_kind want)
+		 ga_error_kind want, bool dispatch)
 {
+	bool		listed;
+
+	/* a huge chunk's arena is unmapped at its free: no header to read */
+	listed = dispatch && mo->marked && ga_heap_contains(st->heap, ptr) &&
+		header_word(ptr) == M_MARK;
+
 	ga_heap_stats h0,
 				h1;
 	ga_owner_stats o0,
@@ -555,7 +612,12 @@ bad_call(m_state *st, m_owner *mo, m_owner *other, void *ptr,
 
 	T_CHECK(!ga_owns(&mo->o, ptr));
 	n0 = st->errs.n;
-	ga_free(&mo->o, ptr);
+	if (listed)
+		ga_heap_report_listed(st->heap, ptr);
+	else if (mo->marked)
+		ga_free_marked(&mo->o.map, &mo->o, ptr, mo->hdr, M_MARK);
+	else
+		ga_free(&mo->o, ptr);
 	if (T_EQ(st->errs.n, n0 + 1))
 	{
 		if (!T_EQ(st->errs.kind, want))
@@ -564,7 +626,10 @@ bad_call(m_state *st, m_owner *mo, m_owner *other, void *ptr,
 		T_CHECK(st->errs.owner == &mo->o);
 	}
 	n0 = st->errs.n;
-	T_CHECK(ga_realloc(&mo->o, ptr, 100) == NULL);
+	if (listed)
+		ga_heap_report_listed(st->heap, ptr);
+	else
+		T_CHECK(ga_realloc(&mo->o, ptr, 100) == NULL);
 	if (T_EQ(st->errs.n, n0 + 1))
 		T_EQ(st->errs.kind, want);
 	st->errs_expected = st->errs.n;
@@ -594,14 +659,14 @@ m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
 			{
 				volatile uint64_t local[4] = {0};
 
-				bad_call(st, mo, NULL, (void *) &local[2], GA_ERR_NOT_IN_HEAP);
+				bad_call(st, mo, NULL, (void *) &local[2], GA_ERR_NOT_IN_HEAP, false);
 				break;
 			}
 		case M_BAD_FOREIGN_MALLOC:
 			{
 				void	   *m = malloc(64);
 
-				bad_call(st, mo, NULL, m, GA_ERR_NOT_IN_HEAP);
+				bad_call(st, mo, NULL, m, GA_ERR_NOT_IN_HEAP, false);
 				free(m);
 				break;
 			}
@@ -614,7 +679,7 @@ m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
 				k %= mo->n;
 				p = mo->ch[k].p;
 				m_free(st, i, k);
-				bad_call(st, mo, NULL, p, expected_after_free(st, mo, p));
+				bad_call(st, mo, NULL, p, expected_after_free(st, mo, p), true);
 				break;
 			}
 		case M_BAD_INTERIOR:
@@ -629,7 +694,7 @@ m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
 					return;
 				d = 1 + (k >> 8) % (slot - mo->hdr - 1);
 
-				bad_call(st, mo, NULL, c->p + d, GA_ERR_NOT_CHUNK_START);
+				bad_call(st, mo, NULL, c->p + d, GA_ERR_NOT_CHUNK_START, false);
 				verify_chunk(st, mo, c, SIZE_MAX);
 			}
 			break;
@@ -641,7 +706,7 @@ m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
 			 * slot's payload, a valid pointer */
 			if (ga_chunk_size(&mo->o, c->p) <= mo->hdr)
 				return;
-			bad_call(st, mo, NULL, c->p - mo->hdr, GA_ERR_NOT_CHUNK_START);
+			bad_call(st, mo, NULL, c->p - mo->hdr, GA_ERR_NOT_CHUNK_START, false);
 			verify_chunk(st, mo, c, SIZE_MAX);
 			break;
 		case M_BAD_WRONG_OWNER:
@@ -655,7 +720,7 @@ m_bad(m_state *st, int i, m_bad_kind kind, size_t k, int j)
 				if (!other->live || other->n == 0 || j == i)
 					return;
 				c = &other->ch[k % other->n];
-				bad_call(st, mo, other, c->p, GA_ERR_WRONG_OWNER);
+				bad_call(st, mo, other, c->p, GA_ERR_WRONG_OWNER, false);
 				T_CHECK(ga_owns(&other->o, c->p));
 				verify_chunk(st, other, c, SIZE_MAX);
 				break;

@@ -34,7 +34,13 @@ typedef struct m_owner
 	size_t		alloc_bytes;	/* expected slot bytes of live chunks */
 	size_t		large_bytes;	/* requested bytes of live large chunks */
 	size_t		mirror;
+	bool		marked;			/* marked lists (ga_owner_set_list_mark):
+								 * allocates and frees as PostgreSQL's
+								 * layer does (m_alloc, m_free) */
 } m_owner;
+
+/* The list mark of a marked owner: any value no header pattern takes */
+#define M_MARK		UINT64_C(0x4D41524B45440000)
 
 typedef enum m_bad_kind
 {
@@ -62,6 +68,8 @@ typedef struct m_state
 	bool		stride_fill;	/* touch every 4 KiB of big chunks */
 	uint32_t	nursery_mask;	/* owner i starts in the nursery if bit
 								 * i % 32 is set (nursery.c) */
+	uint32_t	marked_mask;	/* owner i has marked lists if bit i % 32
+								 * is set and its header holds a word */
 	bool		edges_only;		/* fuzzer: only 64 bytes at each end */
 	size_t		large_live;		/* requested bytes of large chunks, all owners */
 	uint64_t	nulls;			/* allocations refused (limit) */

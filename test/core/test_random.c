@@ -44,6 +44,8 @@ run(void)
 
 	m_init(&st, nowners, true);
 	st.nursery_mask = 0xCCCCCCCC;	/* owners 2, 3, 6, 7, ...: both headers */
+	st.marked_mask = 0x66666666;	/* owners 1, 2, 5, 6, ...: marked lists,
+									 * in and out of the nursery */
 	for (int i = 0; i < nowners; i++)
 		m_owner_create(&st, i, (i & 1) ? 16 : 8,
 					   t_below(&r, 3) == 0 ? 0 : GA_DEFAULT_KEEP);
@@ -144,6 +146,7 @@ run_dense(void)
 
 	m_init(&st, 4, true);
 	st.nursery_mask = 0x6;		/* owners 1 and 2 */
+	st.marked_mask = 0xA;		/* owners 1 and 3 (hdr 8 and 24) */
 	for (int i = 0; i < 4; i++)
 		m_owner_create(&st, i, 8 * (size_t) i, i == 3 ? 0 : GA_DEFAULT_KEEP);
 	for (long step = 0; step < n && t_failures - fail0 < 50; step++)
