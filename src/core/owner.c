@@ -276,7 +276,7 @@ reset_classes(ga_owner *o, unsigned first, uint64_t mask)
  *		had after the last reset: word 0 of its bitmap and nothing else
  *		changed.  Three stores into the span's first cache line (the
  *		window, bitmap word 0, window_base with alloc_count) and two into
- *		the free list.
+ *		the class's mcache entry (the list's head, its room byte).
  */
 static inline void
 clear_window(ga_owner *o, size_t c)
