@@ -340,6 +340,9 @@ extern const char *ga_span_state_name(ga_span_state state);
  *	ga_free_hdr(owner, ptr, hdr)	the same with a constant header size
  *	ga_free_mapped(map, owner, ptr, hdr)
  *									the same with the heap's map at hand
+ *	ga_alloc_fast_marked, ga_free_marked, ga_free_spans_marked,
+ *	ga_chunk_size_marked			the same for an owner with marked lists
+ *									(ga_owner_set_list_mark)
  *
  * With a constant hdr (it must equal owner->hdr) the compiler folds it.
  * What else this section declares (the tables, ga_free_slow,
@@ -991,10 +994,11 @@ ga_free_mapped(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 /*
  * ga_free_marked, ga_free_spans_marked: ga_free_mapped and ga_free_spans
  * for an owner whose lists carry mark, its list_mark
- * (ga_owner_set_list_mark), which the embedder passes as a constant.  The embedder dispatches its free on the word before the
- * payload, so a listed payload never comes here (ga_types.h, "Marked
- * lists"): the link test is left out, and the push writes the mark.  Every
- * other check is ga_free_mapped's.
+ * (ga_owner_set_list_mark), which the embedder passes as a constant.  The
+ * embedder dispatches its free on the word before the payload, so a listed
+ * payload never comes here (ga_types.h, "Marked lists"): the link test is
+ * left out, and the push writes the mark.  Every other check is
+ * ga_free_mapped's.
  */
 static GA_INLINE void
 ga_free_spans_marked(const ga_map *map, ga_owner *owner, void *ptr,
