@@ -721,13 +721,16 @@ ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
 	ga_nblock  *b = owner->nursery;
 	uint32_t	g;
 	uint64_t	bit;
+	uint64_t   *words;
 
 	if (b == NULL || b->top + n > b->size)
 		return NULL;
 	g = b->top >> 3;
 	bit = UINT64_C(1) << (g & 63);
-	GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, g >> 6) |= bit;	/* a chunk starts here */
-	GA_NBLOCK_WORD(b, GA_NBLOCK_LIVE, g >> 6) |= bit;	/* and is live */
+	/* both words through one pointer: gcc then needs no extra move */
+	words = &GA_NBLOCK_WORD(b, GA_NBLOCK_STARTS, g >> 6);
+	words[0] |= bit;			/* a chunk starts here */
+	words[GA_NBLOCK_LIVE - GA_NBLOCK_STARTS] |= bit;	/* and is live */
 	b->top += n;
 	b->nlive++;
 	owner->mallocs[c]++;		/* c is in counted: see ga_nursery_classes */
