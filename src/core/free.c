@@ -51,16 +51,17 @@ ga_on_freelist(const ga_owner *o, unsigned sizeclass, const void *payload)
 	return false;
 }
 
-ga_error_kind
-ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
-				unsigned *idxp)
+/*
+ * span_in_use_at
+ *		The span in use (an mcache, partial, full or large span) whose
+ *		pages hold address a: 0 with it in *spanp, or GA_ERR_NOT_IN_HEAP
+ *		(no arena of h) or GA_ERR_NOT_ALLOCATED (free pages, a cached span).
+ */
+static ga_error_kind
+span_in_use_at(const ga_heap *h, uintptr_t a, ga_span **spanp)
 {
-	uintptr_t	a = (uintptr_t) ptr;
-	ga_arena   *ar = ga_arena_of(o->heap, a);
+	ga_arena   *ar = ga_arena_of(h, a);
 	ga_span    *s;
-	uintptr_t	off;
-	uint64_t	prod;
-	unsigned	idx;
 
 	if (ar == NULL)
 		return GA_ERR_NOT_IN_HEAP;
@@ -68,6 +69,23 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 	if (s == NULL || a - s->base >= ga_span_bytes(s) ||
 		s->state < GA_SPAN_MCACHE || s->state > GA_SPAN_LARGE)
 		return GA_ERR_NOT_ALLOCATED;
+	*spanp = s;
+	return 0;
+}
+
+ga_error_kind
+ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
+				unsigned *idxp)
+{
+	uintptr_t	a = (uintptr_t) ptr;
+	ga_span    *s;
+	uintptr_t	off;
+	uint64_t	prod;
+	unsigned	idx;
+	ga_error_kind kind = span_in_use_at(o->heap, a, &s);
+
+	if (kind != 0)
+		return kind;
 	if (s->owner != o)
 	{
 		if (s->owner == &o->heap->nursery_pool)
@@ -271,26 +289,19 @@ ga_owns(const ga_owner *o, const void *ptr)
 void
 ga_heap_report_listed(const ga_heap *h, const void *ptr)
 {
-	uintptr_t	a = (uintptr_t) ptr;
-	ga_arena   *ar = ga_arena_of(h, a);
 	ga_span    *s;
 	const ga_owner *o = NULL;
-	ga_error_kind kind = GA_ERR_NOT_IN_HEAP;
 	unsigned	idx;
+	ga_error_kind kind = span_in_use_at(h, (uintptr_t) ptr, &s);
 
-	if (ar != NULL)
+	if (kind == 0 && s->owner == &h->nursery_pool)
+		kind = GA_ERR_NOT_ALLOCATED;	/* the pool's: never listed */
+	else if (kind == 0)
 	{
-		kind = GA_ERR_NOT_ALLOCATED;
-		s = ar->spans[(a - ar->base) >> ar->page_shift];
-		if (s != NULL && a - s->base < ga_span_bytes(s) &&
-			s->state >= GA_SPAN_MCACHE && s->state <= GA_SPAN_LARGE &&
-			s->owner != &h->nursery_pool)
-		{
-			o = s->owner;
-			kind = ga_lookup_chunk(o, ptr, &s, &idx);
-			if (kind == 0 || kind == GA_IN_NURSERY)
-				kind = GA_ERR_DOUBLE_FREE;	/* its header says freed */
-		}
+		o = s->owner;
+		kind = ga_lookup_chunk(o, ptr, &s, &idx);
+		if (kind == 0 || kind == GA_IN_NURSERY)
+			kind = GA_ERR_DOUBLE_FREE;	/* its header says freed */
 	}
 	if (h->on_error)
 		h->on_error(h->error_arg, kind, o, ptr);

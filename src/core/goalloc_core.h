@@ -860,11 +860,11 @@ ga_alloc(ga_owner *owner, size_t size)
  * ga_free_spans: the span by the heap's flat spans map (one compare, one
  * load), the slot index by multiplication (Go's divMul), then the bit test
  * that catches a double free, and the link test for a slot that is on the
- * free list already (ga_types.h): ga_span_of_live_slot, which
- * ga_chunk_size_spans shares.  The pointer goes on its class's free
- * list (ga_free_validated).  Any check that fails, a payload whose first
- * word looks like a link, and a large object go to the slow path, which
- * tells which error it was, if any.
+ * free list already (ga_types.h): ga_span_of_slot, which the marked
+ * variants share without the link test.  The pointer goes on its class's
+ * free list (ga_free_validated).  Any check that fails, a payload whose
+ * first word looks like a link, and a large object go to the slow path,
+ * which tells which error it was, if any.
  *
  * The map is the heap's (ga_heap_get_map), for an embedder that keeps it
  * where it reads it at once: nothing the function loads hangs off the
@@ -945,41 +945,15 @@ ga_span_of_slot(const ga_map *map, const ga_owner *owner,
 	return s;
 }
 
-static GA_INLINE ga_span *
-ga_span_of_live_slot(const ga_map *map, const ga_owner *owner,
-					 const void *ptr, size_t hdr)
-{
-	return ga_span_of_slot(map, owner, ptr, hdr, true);
-}
-
 static GA_INLINE void
 ga_free_spans(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr)
 {
-	ga_span    *s = ga_span_of_live_slot(map, owner, ptr, hdr);
+	ga_span    *s = ga_span_of_slot(map, owner, ptr, hdr, true);
 
 	if (GA_LIKELY(s != NULL))
 		ga_free_validated(s->owner, s, ptr);
 	else
 		ga_free_slow(owner, ptr);
-}
-
-/*
- * ga_chunk_size_spans: ga_chunk_size for an embedder's GetMemoryChunkSpace,
- * with ga_free_spans' checks inline: a live slot of one of the owner's
- * spans is its class's size without a call.  Anything else (a large
- * object, a nursery chunk, a suspect, an error) takes ga_chunk_size's full
- * lookup, which also walks the class's free list, and returns 0 for a
- * pointer that is no live chunk of the owner's.
- */
-static GA_INLINE size_t
-ga_chunk_size_spans(const ga_map *map, ga_owner *owner, const void *ptr,
-					size_t hdr)
-{
-	ga_span    *s = ga_span_of_live_slot(map, owner, ptr, hdr);
-
-	if (GA_LIKELY(s != NULL))
-		return s->elemsize;
-	return ga_chunk_size(owner, ptr);
 }
 
 /*
@@ -1025,8 +999,13 @@ ga_free_marked(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr,
 }
 
 /*
- * ga_chunk_size_marked: ga_chunk_size_spans for an owner with marked lists
- * (a listed payload's size is never asked of it).
+ * ga_chunk_size_marked: ga_chunk_size for an embedder's GetMemoryChunkSpace,
+ * for an owner with marked lists (a listed payload's size is never asked
+ * of it), with ga_free_spans' checks inline but the link test: a live slot
+ * of one of the owner's spans is its class's size without a call.
+ * Anything else (a large object, a nursery chunk, an error) takes
+ * ga_chunk_size's full lookup, which returns 0 for a pointer that is no
+ * live chunk of the owner's.
  */
 static GA_INLINE size_t
 ga_chunk_size_marked(const ga_map *map, ga_owner *owner, const void *ptr,
