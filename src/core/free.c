@@ -96,7 +96,17 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 		return GA_ERR_WRONG_OWNER;
 	}
 	off = a - s->base;
-	if (s->sizeclass == 0)
+	if (s->sizeclass == 0 && s->packed_stride != 0)
+	{
+		/* a packed span (alloc.c): slots of packed_stride, a bit each */
+		if (off < o->hdr || (off - o->hdr) % s->packed_stride != 0 ||
+			(off - o->hdr) / s->packed_stride >= s->nelems)
+			return GA_ERR_NOT_CHUNK_START;
+		idx = (unsigned) ((off - o->hdr) / s->packed_stride);
+		if ((s->alloc_bits[0] & (UINT64_C(1) << idx)) == 0)
+			return GA_ERR_DOUBLE_FREE;
+	}
+	else if (s->sizeclass == 0)
 	{
 		if (off != o->hdr)
 			return GA_ERR_NOT_CHUNK_START;
@@ -198,6 +208,27 @@ ga_owner_flush_freelists(ga_owner *o)
 }
 
 /*
+ * free_packed
+ *		Free slot idx of a packed span (alloc.c).  A span left empty is
+ *		given back; one that has a free slot now takes new packed objects
+ *		if the owner's packed span is full or gone.
+ */
+static void
+free_packed(ga_owner *o, ga_span *s, unsigned idx)
+{
+	s->alloc_bits[0] &= ~(UINT64_C(1) << idx);
+	s->alloc_count--;
+	o->large_bytes -= s->packed_stride;
+	if (s->alloc_count == 0)
+	{
+		ga_list_remove(&o->large, s);
+		ga_owner_release_span(o, s);	/* and o->packed, if s */
+	}
+	else if (o->packed == NULL || o->packed->alloc_count == o->packed->nelems)
+		o->packed = s;
+}
+
+/*
  * ga_free_slow
  *		What the fast path declines: a bad pointer (reported), a large
  *		object, and a payload whose first word looks like a link but that
@@ -236,6 +267,11 @@ ga_free_slow(ga_owner *o, void *ptr)
 		ga_report(o, kind, ptr);
 		return;
 	}
+	if (s->sizeclass == 0 && s->packed_stride != 0)
+	{
+		free_packed(o, s, idx);
+		return;
+	}
 	if (s->sizeclass == 0)
 	{
 		ga_list_remove(&o->large, s);
@@ -263,7 +299,9 @@ ga_chunk_size(ga_owner *o, const void *ptr)
 	}
 	if (kind != 0)
 		return 0;
-	return s->sizeclass == 0 ? ga_span_bytes(s) : s->elemsize;
+	if (s->sizeclass != 0)
+		return s->elemsize;
+	return s->packed_stride != 0 ? s->packed_stride : ga_span_bytes(s);
 }
 
 bool

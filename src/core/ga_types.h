@@ -76,6 +76,14 @@
  */
 #define GA_REMAP_MIN_PAGES	512
 
+/*
+ * Packed large objects (alloc.c): at most this many bytes with the header
+ * (above it a span of their own loses under 1/16 anyway), in spans of at
+ * most GA_PACKED_SLOTS slots.
+ */
+#define GA_PACKED_MAX		((size_t) 128 << 10)
+#define GA_PACKED_SLOTS		4
+
 typedef struct ga_span ga_span;
 typedef struct ga_arena ga_arena;
 typedef struct ga_owner ga_owner;
@@ -165,7 +173,8 @@ struct ga_span
 								 * (next to window_base: a reset zeroes both
 								 * with one store) */
 	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
-	uint16_t	nelems;			/* slots in the span (1 if large) */
+	uint16_t	nelems;			/* slots in the span (1 if large, but for a
+								 * packed span: 2 to 4, see packed_stride) */
 	uint16_t	free_trigger;	/* see above */
 	uint8_t		sizeclass;		/* 0 = large or free run */
 	uint8_t		freelist_words; /* sizeclass * GA_FREELIST_WORDS: where the
@@ -175,7 +184,8 @@ struct ga_span
 
 	/*
 	 * Small spans: the allocation bitmap (1 = allocated).  Large spans keep
-	 * alloc_bits[0] == 0, so that ga_free's fast path declines them.  Its
+	 * alloc_bits[0] == 0, so that ga_free's fast path declines them; a
+	 * packed one has a bit per live slot there, and divmul 0 declines it.  Its
 	 * first three words share the hot fields' cache line: every class of
 	 * 48 bytes and more (at most 192 slots) has all of its bitmap there.
 	 */
@@ -195,6 +205,9 @@ struct ga_span
 	ga_span    *prev;
 	ga_arena   *arena;			/* the arena holding the pages */
 	size_t		large_size;		/* large spans: bytes the caller asked for */
+	size_t		packed_stride;	/* packed large spans (alloc.c): the bytes
+								 * of a slot, header included, a multiple
+								 * of 64; 0 for any other span */
 } __attribute__((aligned(64)));
 
 /*
@@ -507,8 +520,14 @@ struct ga_owner
 	uint32_t	hdr;			/* bytes the embedder keeps before each chunk */
 	uint32_t	keep_pages;		/* reset keeps up to this many mcache pages */
 	bool		no_freelists;	/* ga_owner_disable_freelists was called */
+	bool		nursery_counted;	/* a nursery block was held since the
+									 * counts were last retired: see counted */
 	ga_heap    *heap;
 	ga_span    *large;			/* large spans (state GA_SPAN_LARGE) */
+	ga_span    *packed;			/* NULL, or the packed span on large that
+								 * packed objects are taken from */
+	size_t		large_stride;	/* the stride of the last large request
+								 * that could be packed (packed_stride) */
 	size_t		nspans;			/* spans owned, all states */
 	size_t		npages;			/* pages of those spans */
 	size_t	   *mem_mirror;		/* if set, kept == npages*8K +
@@ -519,12 +538,13 @@ struct ga_owner
 								 * of counted[c >> 6] for every c whose
 								 * ga_owner_mallocs is not 0, together with
 								 * dirty and dirty_high (which join it at a
-								 * reset); large objects set bit 0, and an
-								 * owner with a nursery block holds every
+								 * reset) and, if nursery_counted, every
 								 * class a nursery chunk can take
-								 * (ga_nursery_classes).  ga_owner_destroy
-								 * folds these classes alone into the
-								 * heap's */
+								 * (ga_nursery_classes); large objects set
+								 * bit 0.  Only these classes' free lists
+								 * can have pops.  ga_owner_destroy folds
+								 * the counts below the highest of these
+								 * classes into the heap's */
 
 	uint64_t	mallocs[GA_NUM_CLASSES];	/* objects allocated, per class
 											 * (0 = large), but for those
@@ -747,11 +767,10 @@ struct ga_heap
 	ga_owner   *owners;
 	size_t		nowners;
 	uint64_t	owners_created; /* owners ever initialized: seeds link_key */
-	ga_class_counts retired[GA_NUM_CLASSES];
-	uint64_t	retired_changed[2]; /* classes whose retired counts moved
-									 * since the embedder last cleared this:
-									 * bit c of [c >> 6] (a per-query
-									 * profile then copies only those) */
+	uint64_t	retired_objects[GA_NUM_CLASSES];	/* objects of destroyed
+														 * owners, per class:
+														 * each was both
+														 * malloc'd and freed */
 	uint64_t	retired_large_total;	/* cumulative large bytes */
 
 	ga_error_fn on_error;

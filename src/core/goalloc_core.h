@@ -733,7 +733,7 @@ ga_nursery_bump(ga_owner *owner, size_t size, size_t hdr)
 	words[GA_NBLOCK_LIVE - GA_NBLOCK_STARTS] |= bit;	/* and is live */
 	b->top += n;
 	b->nlive++;
-	owner->mallocs[c]++;		/* c is in counted: see ga_nursery_classes */
+	owner->mallocs[c]++;		/* counted: see nursery_counted */
 	return (char *) b + (size_t) g * 8 + hdr;
 }
 

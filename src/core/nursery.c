@@ -65,9 +65,10 @@ bit_clear(ga_nblock *b, int which, uint32_t g)
 /*
  * The classes a nursery chunk may take: 1 up to the class of
  * GA_NURSERY_CHUNK_MAX bytes, all below 64.  An owner that holds a block
- * has them in counted (ga_types.h), so that the bump need not mark the
- * class of each chunk: that store cost the per-tuple pattern 6 %, and
- * ga_owner_destroy visits the ~37 classes instead of the few used.
+ * counts them all (nursery_counted, ga_types.h), so that the bump need not
+ * mark the class of each chunk: that store cost the per-tuple pattern 6 %,
+ * and ga_owner_destroy adds the ~37 classes' counts instead of the few
+ * used (retire_counts).
  */
 uint64_t
 ga_nursery_classes(void)
@@ -197,7 +198,7 @@ nursery_grow(ga_owner *o, size_t n)
 	memset(b->bits, 0, 2 * nblock_words(size) * sizeof(uint64_t));
 	b->next = o->nursery;
 	o->nursery = b;
-	o->counted[0] |= ga_nursery_classes();
+	o->nursery_counted = true;
 	o->nursery_bytes += size;
 	if (o->mem_mirror)
 		*o->mem_mirror += size;

@@ -208,7 +208,11 @@ ga_owner_release_span(ga_owner *o, ga_span *s)
 	ga_owner_add_pages(o, -(ptrdiff_t) s->npages);
 	if (s->sizeclass == 0)
 	{
-		o->large_bytes -= ga_span_bytes(s);
+		/* a packed span counts its live slots, a lone one its pages */
+		o->large_bytes -= s->packed_stride != 0 ?
+			s->packed_stride * s->alloc_count : ga_span_bytes(s);
+		if (o->packed == s)
+			o->packed = NULL;
 		ga_heap_free_span(o->heap, s);
 	}
 	else
@@ -365,57 +369,62 @@ ga_owner_reset(ga_owner *o)
 }
 
 /*
- * retire_class
- *		Move class c's count from the owner to the heap's: every object of
- *		it is freed now.
- */
-static inline void
-retire_class(ga_owner *o, unsigned c)
-{
-	ga_heap    *h = o->heap;
-	uint64_t	mallocs = ga_owner_mallocs(o, c);
-
-	if (mallocs == 0)
-		return;					/* a nursery class not used */
-	h->retired[c].mallocs += mallocs;
-	h->retired[c].frees += mallocs; /* all freed now */
-	h->retired_changed[c >> 6] |= UINT64_C(1) << (c & 63);
-	o->mallocs[c] = 0;
-	if (o->mc != &ga_empty_mcache)
-		ga_freelist_clear_pops(&o->mc->freelist[c]);
-}
-
-/*
  * retire_counts
- *		retire_class for the classes first + (bits of mask).  Only classes
- *		in counted can have a count, so an owner that used three classes
- *		visits three, not GA_NUM_CLASSES.  An owner that held a nursery
- *		block has every nursery class in counted (ga_nursery_classes),
- *		about 37, of which a per-query context uses a few: the classes are
- *		taken four at a time, and four whose counts are all 0 (one OR of
- *		their counters; a class outside counted has 0 too) are skipped
- *		together.
+ *		Move the owner's per-class counts into the heap's retired_objects:
+ *		every object of it is freed now.  The mallocs are added for every
+ *		class up to the highest one counted, without asking which were
+ *		used: an owner that held a nursery block counts its ~37 classes, of
+ *		which a per-query context uses a few, and finding those (a test of
+ *		their counters four classes at a time) cost a one-row query's
+ *		retire about 650 instructions, where the adds take about 160.  The
+ *		lists' pops are added for the classes in counted alone (those that
+ *		took slots; ga_empty_mcache has none).
  */
 static void
-retire_counts(ga_owner *o, unsigned first, uint64_t mask)
+retire_counts(ga_owner *o)
 {
-	const ga_freelist *fl = o->mc->freelist;	/* ga_empty_mcache's: 0 */
+	uint64_t   *restrict into = o->heap->retired_objects;
+	uint64_t   *restrict from = o->mallocs;
+	uint64_t	low = o->counted[0];
+	uint64_t	high;
+	size_t		n;
+	size_t		i;
+	unsigned	c;
+	unsigned	w;
 
-	while (mask != 0)
+	if (o->nursery_counted)
+		low |= ga_nursery_classes();
+	n = low != 0 ? 64 - (size_t) __builtin_clzll(low) : 0;
+
+	/*
+	 * Two classes a step: n rounded up to even is at most 64, and a class
+	 * above the highest counted adds its 0.
+	 */
+	for (i = 0; i < n; i += 2)
 	{
-		unsigned	g = (unsigned) __builtin_ctzll(mask) & ~3u;
-		unsigned	c = first + g;
-		uint64_t	four = (mask >> g) & 15;
+		into[i] += from[i];
+		into[i + 1] += from[i + 1];
+		from[i] = 0;
+		from[i + 1] = 0;
+	}
+	for (high = o->counted[1]; high != 0; high &= high - 1)
+	{
+		i = 64 + (size_t) __builtin_ctzll(high);
+		into[i] += from[i];
+		from[i] = 0;
+	}
+	if (o->mc == &ga_empty_mcache)
+		return;
+	for (w = 0; w < 2; w++)
+	{
+		uint64_t	mask;
 
-		mask &= ~(UINT64_C(15) << g);
-		if (c + 4 <= GA_NUM_CLASSES &&
-			(o->mallocs[c] | o->mallocs[c + 1] | o->mallocs[c + 2] |
-			 o->mallocs[c + 3] |
-			 ((fl[c].tally | fl[c + 1].tally | fl[c + 2].tally |
-			   fl[c + 3].tally) >> GA_TALLY_POPS_SHIFT)) == 0)
-			continue;
-		for (; four != 0; four &= four - 1)
-			retire_class(o, c + (unsigned) __builtin_ctzll(four));
+		for (mask = o->counted[w]; mask != 0; mask &= mask - 1)
+		{
+			c = w * 64 + (unsigned) __builtin_ctzll(mask);
+			into[c] += ga_freelist_pops(&o->mc->freelist[c]);
+			ga_freelist_clear_pops(&o->mc->freelist[c]);
+		}
 	}
 }
 
@@ -444,10 +453,10 @@ owner_retire(ga_owner *o, bool keep_block)
 		ga_nursery_recycle(o);
 	else
 		ga_nursery_destroy(o);
-	retire_counts(o, 0, o->counted[0]);
-	retire_counts(o, 64, o->counted[1]);
+	retire_counts(o);
 	o->counted[0] = 0;
 	o->counted[1] = 0;
+	o->nursery_counted = false;
 	h->retired_large_total += o->large_total;
 	if (o->prev)
 		o->prev->next = o->next;
@@ -514,8 +523,7 @@ ga_owner_reuse(ga_owner *o, size_t hdr, size_t keep_bytes)
 	owner_setup(o, h, hdr, keep_bytes);
 	o->nursery = kept;
 	o->nursery_bytes = kept_bytes;
-	if (kept != NULL)
-		o->counted[0] = ga_nursery_classes();
+	o->nursery_counted = (kept != NULL);
 }
 
 /*

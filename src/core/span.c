@@ -76,6 +76,7 @@ ga_span_format(ga_span *s, unsigned sizeclass)
 	s->nelems = (uint16_t) ga_class_nelems[sizeclass];
 	s->partial_at = (uint16_t) (s->nelems >= 16 ? s->nelems / 8 : 1);
 	s->large_size = 0;
+	s->packed_stride = 0;
 	s->alloc_count = 0;
 	/* the bits past nelems stay 0 as long as the span has this class */
 	memset(s->alloc_bits, 0, sizeof(s->alloc_bits));

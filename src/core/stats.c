@@ -5,8 +5,9 @@
  *
  * The page figures are kept by the heap as pages change hands (mheap.c,
  * pagealloc.c, scavenge.c).  The object figures are each owner's per-class
- * counts plus those of destroyed owners (heap->retired).  An owner counts
- * only its mallocs, on the allocation fast path; its frees are mallocs
+ * counts plus those of destroyed owners (heap->retired_objects, each
+ * object both malloc'd and freed).  An owner counts only its mallocs, on
+ * the allocation fast path; its frees are mallocs
  * minus the objects its spans and its nursery blocks hold, so reading
  * them walks the owner's span lists and blocks: O(spans + nursery
  * chunks), which keeps ga_free and ga_owner_reset from counting anything.
@@ -97,8 +98,10 @@ ga_heap_read_class_counts(const ga_heap *h, ga_class_counts out[GA_NUM_CLASSES])
 {
 	ga_class_counts counts[GA_NUM_CLASSES];
 	const ga_owner *o;
+	int			c;
 
-	memcpy(out, h->retired, sizeof(h->retired));
+	for (c = 0; c < GA_NUM_CLASSES; c++)
+		out[c].mallocs = out[c].frees = h->retired_objects[c];
 	for (o = h->owners; o != NULL; o = o->next)
 	{
 		ga_owner_read_class_counts(o, counts);
@@ -255,7 +258,8 @@ fill_info(const ga_span *s, ga_span_info *info)
 	info->npages = s->npages;
 	info->sizeclass = s->sizeclass;
 	info->spanclass = (s->sizeclass << 1) | 1;	/* no pointers: noscan */
-	info->elemsize = s->sizeclass ? s->elemsize : ga_span_bytes(s);
+	info->elemsize = s->sizeclass ? s->elemsize :
+		s->packed_stride ? s->packed_stride : ga_span_bytes(s);
 	info->nelems = s->nelems;
 	info->listed = span_listed(s);
 	info->allocated = s->alloc_count - info->listed;
@@ -360,8 +364,21 @@ ga_owner_walk_objects(const ga_owner *o, ga_object_visitor fn, void *arg)
 				return;
 	}
 	for (s = o->large; s != NULL; s = s->next)
-		if (!fn(arg, (char *) s->base + o->hdr, ga_span_bytes(s)))
-			return;
+	{
+		unsigned	i;
+
+		if (s->packed_stride == 0)
+		{
+			if (!fn(arg, (char *) s->base + o->hdr, ga_span_bytes(s)))
+				return;
+			continue;
+		}
+		for (i = 0; i < s->nelems; i++)
+			if (((s->alloc_bits[0] >> i) & 1) &&
+				!fn(arg, (char *) s->base + i * s->packed_stride + o->hdr,
+					s->packed_stride))
+				return;
+	}
 	ga_nursery_walk(o, fn, arg);
 }
 

@@ -109,7 +109,7 @@
  * At ExecutorStart of a top-level routed query (executor nesting level 0,
  * counted around ExecutorRun/Finish like pg_stat_statements does), before
  * standard_ExecutorStart, the heap's counts of destroyed owners
- * (heap->retired: per class mallocs and frees, large bytes) are read; at
+ * (heap->retired_objects per class, the large bytes) are read; at
  * ExecutorEnd, after standard_ExecutorEnd has deleted the query's contexts,
  * the difference is the query's allocation-size histogram
  * (goalloc_last_query_profile()): every context the query made is
@@ -210,29 +210,34 @@ static LargeCounts large_counts;
 
 /* The profile being taken (profile_cxt != NULL) and the last one */
 static MemoryContext profile_cxt = NULL;
-static ga_class_counts profile_start[GA_NUM_CLASSES];
+static uint64 profile_starts[2][GA_NUM_CLASSES];
+static int	profile_start = 0;	/* the one ProfileBegin fills */
 static uint64 profile_start_total_alloc = 0;
 static LargeCounts profile_start_large;
 static bool profile_valid = false;
-static ga_class_counts profile_counts[GA_NUM_CLASSES];
+static uint64 profile_end[GA_NUM_CLASSES];
+static const uint64 *profile_base = NULL;	/* the last profile's start */
 static uint64 profile_large_bytes = 0;
 static LargeCounts profile_large;
 static uint64 profile_contexts = 0;
 static uint64 profile_start_adopted = 0;
 
 /*
- * What a profile copies is what moved: the heap marks the classes whose
- * retired counts changed (retired_changed), AdoptedCountLarge the buckets
- * (large_changed).  ProfileBegin brings profile_start up to date for those
- * only and clears the marks, ProfileEnd subtracts for those only, so that a
- * one-row query does not copy and subtract 68 classes and 48 buckets twice
- * (4 kB).  profile_heap is the heap profile_start was first copied whole
- * from; the *_nonzero masks are the entries of the last profile that are not
- * 0, to be cleared by the next.
+ * The classes' counts are copied whole (68 words, one memcpy) at
+ * ProfileBegin and at ProfileEnd, and goalloc_last_query_profile()
+ * subtracts.  The reader's own query begins a profile, so two start
+ * buffers take turns: ProfileEnd keeps the last profile's start
+ * (profile_base) and hands the next ProfileBegin the other one.  Of the
+ * large buckets only what moved is copied: AdoptedCountLarge marks the
+ * buckets it changes (large_changed), ProfileBegin brings
+ * profile_start_large up to date for those only and clears the marks,
+ * ProfileEnd subtracts for those only, and profile_large_nonzero holds the
+ * entries of the last profile that are not 0, to be cleared by the next.
+ * profile_heap is the heap of the profile being taken; large_counts was
+ * first copied whole with it.
  */
 static ga_heap *profile_heap = NULL;
 static uint64 large_changed = 0;
-static uint64 profile_nonzero[2];
 static uint64 profile_large_nonzero = 0;
 
 /* The methods of an adopted context */
@@ -887,23 +892,16 @@ static void
 ProfileBegin(ga_heap *heap)
 {
 	uint64		m;
-	int			w;
 
+	memcpy(profile_starts[profile_start], heap->retired_objects,
+		   sizeof(profile_starts[0]));
 	if (heap != profile_heap)
 	{
-		memcpy(profile_start, heap->retired, sizeof(profile_start));
 		profile_start_large = large_counts;
 		profile_heap = heap;
 	}
 	else
 	{
-		for (w = 0; w < 2; w++)
-			for (m = heap->retired_changed[w]; m != 0; m &= m - 1)
-			{
-				int			c = w * 64 + pg_rightmost_one_pos64(m);
-
-				profile_start[c] = heap->retired[c];
-			}
 		for (m = large_changed; m != 0; m &= m - 1)
 		{
 			int			k = pg_rightmost_one_pos64(m);
@@ -912,7 +910,6 @@ ProfileBegin(ga_heap *heap)
 			profile_start_large.bytes[k] = large_counts.bytes[k];
 		}
 	}
-	heap->retired_changed[0] = heap->retired_changed[1] = 0;
 	large_changed = 0;
 	profile_start_total_alloc = heap->retired_large_total;
 	profile_start_adopted = goalloc_adopt_counters.total;
@@ -922,31 +919,14 @@ static void
 ProfileEnd(void)
 {
 	ga_heap    *heap = goalloc_backend_heap(false);
-	const ga_class_counts *now;
 	uint64		m;
-	int			w;
 	int			c;
 
 	if (heap == NULL || heap != profile_heap)
 		return;
-	now = heap->retired;
-
-	/* the last profile's entries go; the marks left since Begin are this one's */
-	for (w = 0; w < 2; w++)
-	{
-		for (m = profile_nonzero[w]; m != 0; m &= m - 1)
-		{
-			c = w * 64 + pg_rightmost_one_pos64(m);
-			profile_counts[c].mallocs = profile_counts[c].frees = 0;
-		}
-		for (m = heap->retired_changed[w]; m != 0; m &= m - 1)
-		{
-			c = w * 64 + pg_rightmost_one_pos64(m);
-			profile_counts[c].mallocs = now[c].mallocs - profile_start[c].mallocs;
-			profile_counts[c].frees = now[c].frees - profile_start[c].frees;
-		}
-		profile_nonzero[w] = heap->retired_changed[w];
-	}
+	memcpy(profile_end, heap->retired_objects, sizeof(profile_end));
+	profile_base = profile_starts[profile_start];
+	profile_start ^= 1;
 	profile_large_bytes = heap->retired_large_total - profile_start_total_alloc;
 	for (m = profile_large_nonzero; m != 0; m &= m - 1)
 	{
@@ -1155,24 +1135,25 @@ goalloc_last_query_profile(PG_FUNCTION_ARGS)
 	{
 		Datum		values[6];
 		bool		nulls[6];
-		const ga_class_counts *k = &profile_counts[c];
+		uint64		objects = profile_end[c] - profile_base[c];
 
-		if (k->mallocs == 0 && k->frees == 0)
+		/* every object a query's contexts made is freed by its end */
+		if (objects == 0)
 			continue;
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = Int32GetDatum(c);
 		if (c > 0)
 		{
 			values[1] = Int64GetDatum((int64) ga_class_size[c]);
-			values[4] = Int64GetDatum((int64) (k->mallocs * ga_class_size[c]));
+			values[4] = Int64GetDatum((int64) (objects * ga_class_size[c]));
 		}
 		else
 		{
 			nulls[1] = true;
 			values[4] = Int64GetDatum((int64) profile_large_bytes);
 		}
-		values[2] = Int64GetDatum((int64) k->mallocs);
-		values[3] = Int64GetDatum((int64) k->frees);
+		values[2] = Int64GetDatum((int64) objects);
+		values[3] = Int64GetDatum((int64) objects);
 		values[5] = Int64GetDatum((int64) profile_contexts);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

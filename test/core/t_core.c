@@ -314,10 +314,28 @@ check_span(const ga_span_info *s)
 			break;
 		case GA_SPAN_LARGE:
 			ok &= T_EQ(s->sizeclass, 0);
-			ok &= T_EQ(s->allocated, 1);
-			ok &= T_EQ(s->nelems, 1);
-			ok &= T_EQ(s->elemsize, s->npages * GA_PAGE_SIZE);
 			ok &= T_CHECK(s->owner != NULL);
+			if (s->nelems == 1)
+			{
+				ok &= T_EQ(s->allocated, 1);
+				ok &= T_EQ(s->elemsize, s->npages * GA_PAGE_SIZE);
+				break;
+			}
+
+			/*
+			 * A packed span (alloc.c): 2 to GA_PACKED_SLOTS slots of a
+			 * large stride, a multiple of 64, the fewest whose tail is at
+			 * most 1/16 of the span; never empty (an empty one goes back).
+			 */
+			ok &= T_CHECK(s->nelems >= 2 && s->nelems <= GA_PACKED_SLOTS);
+			ok &= T_EQ(s->elemsize % 64, 0);
+			ok &= T_CHECK(s->elemsize > GA_MAX_SMALL_SIZE &&
+						  s->elemsize <= GA_PACKED_MAX + 63);
+			ok &= T_EQ(s->npages,
+					   (s->nelems * s->elemsize + GA_PAGE_SIZE - 1) / GA_PAGE_SIZE);
+			ok &= T_LE((s->npages * GA_PAGE_SIZE - s->nelems * s->elemsize) * 16,
+					   s->npages * GA_PAGE_SIZE);
+			ok &= T_CHECK(s->allocated >= 1 && s->allocated <= s->nelems);
 			break;
 		default:
 			ok &= T_FAIL("span %#lx in state %d reported by a walk",
@@ -366,7 +384,8 @@ t_check_heap(ga_heap *heap)
 		}
 
 		/* a class with a count is in counted, or dirty until a reset */
-		seen[0] = o->counted[0] | o->dirty;
+		seen[0] = o->counted[0] | o->dirty |
+			(o->nursery_counted ? ga_nursery_classes() : 0);
 		seen[1] = o->counted[1] | o->dirty_high;
 		for (unsigned c = 0; c < GA_NUM_CLASSES; c++)
 			if (ga_owner_mallocs(o, c) != 0 &&
@@ -375,6 +394,26 @@ t_check_heap(ga_heap *heap)
 				ok = false;
 				fprintf(stderr, "  class %u has a count outside counted\n", c);
 			}
+
+		/*
+		 * The packed span new packed objects come from is one of the
+		 * owner's large spans, a packed one; and the large bytes are the
+		 * lone spans' pages and the packed spans' live slots.
+		 */
+		{
+			size_t		large_bytes = 0;
+			bool		packed_found = (o->packed == NULL);
+
+			for (ga_span *s = o->large; s != NULL; s = s->next)
+			{
+				large_bytes += s->packed_stride != 0 ?
+					s->packed_stride * s->alloc_count : s->npages * GA_PAGE_SIZE;
+				if (s == o->packed)
+					packed_found = (s->packed_stride != 0);
+			}
+			ok &= T_CHECK(packed_found);
+			ok &= T_EQ(o->large_bytes, large_bytes);
+		}
 	}
 	ok &= T_EQ(st.heap_sys, st.heap_inuse + st.heap_idle);
 	ok &= T_LE(st.heap_released, st.heap_idle);
@@ -576,8 +615,10 @@ check_triggers(const ga_owner *owner)
 			ok &= check_small_span(s);
 		}
 	}
+	/* the fast path declines a large span: no bit, or (packed) no divmul */
 	for (const ga_span *s = owner->large; s != NULL; s = s->next)
-		ok &= T_EQ(s->alloc_bits[0], 0);	/* the fast path declines it */
+		ok &= s->packed_stride == 0 ? T_EQ(s->alloc_bits[0], 0) :
+			T_EQ(s->divmul, 0);
 	return ok;
 }
 

@@ -144,14 +144,33 @@ verify_zero(m_state *st, uint8_t *p, size_t size)
 
 /* ---- model bookkeeping ---- */
 
+/*
+ * The slot a chunk of n bytes (header included) that ga_alloc serves
+ * takes: its class's, or whole pages if large, but a packed slot for a
+ * large size whose pages would lose more than 1/16 when the owner's last
+ * such request had the same stride (alloc.c, packed_stride: whether or not
+ * the allocation succeeds, the stride is remembered).
+ */
 static size_t
-slot_of(const m_owner *mo, size_t size)
+model_new_slot(m_owner *mo, size_t n)
 {
-	return t_req_slot(size, mo->hdr);
+	size_t		lone,
+				stride;
+
+	if (!t_is_large(n))
+		return t_expected_slot(n);
+	lone = t_round_pages(n);
+	stride = (n + 63) & ~(size_t) 63;
+	if (n > GA_PACKED_MAX || (lone - n) * 16 <= lone)
+		return lone;
+	if (mo->large_stride == stride)
+		return stride;
+	mo->large_stride = stride;
+	return lone;
 }
 
 static void
-push_chunk(m_state *st, m_owner *mo, uint8_t *p, size_t size)
+push_chunk(m_state *st, m_owner *mo, uint8_t *p, size_t size, size_t slot)
 {
 	m_chunk    *c;
 
@@ -165,8 +184,9 @@ push_chunk(m_state *st, m_owner *mo, uint8_t *p, size_t size)
 	c = &mo->ch[mo->n++];
 	c->p = p;
 	c->size = size;
+	c->slot = slot;
 	c->serial = ++st->serial;
-	mo->alloc_bytes += slot_of(mo, size);
+	mo->alloc_bytes += slot;
 	if (t_is_large(size + mo->hdr))
 	{
 		mo->large_bytes += size;
@@ -179,7 +199,7 @@ drop_chunk(m_state *st, m_owner *mo, size_t k)
 {
 	m_chunk    *c = &mo->ch[k];
 
-	mo->alloc_bytes -= slot_of(mo, c->size);
+	mo->alloc_bytes -= c->slot;
 	if (t_is_large(c->size + mo->hdr))
 	{
 		mo->large_bytes -= c->size;
@@ -203,17 +223,19 @@ check_errors(m_state *st)
 
 /* A new chunk as the core returned it: placement and size. */
 static bool
-check_new_chunk(m_state *st, int i, uint8_t *p, size_t size)
+check_new_chunk(m_state *st, int i, uint8_t *p, size_t size, size_t slot)
 {
 	m_owner    *mo = &st->ow[i];
 	size_t		n = t_req_n(size, mo->hdr);
 	bool		ok = true;
 
 	ok &= T_EQ((uintptr_t) p % 8, 0);
-	ok &= T_EQ(ga_chunk_size(&mo->o, p), t_expected_slot(n));
+	ok &= T_EQ(ga_chunk_size(&mo->o, p), slot);
 	ok &= T_CHECK(ga_owns(&mo->o, p));
+	/* a packed slot's size is never whole pages (it would not be packed) */
 	if (t_is_large(n))
-		ok &= T_EQ(((uintptr_t) p - mo->hdr) % GA_PAGE_SIZE, 0);
+		ok &= T_EQ(((uintptr_t) p - mo->hdr) %
+				   (slot % GA_PAGE_SIZE == 0 ? GA_PAGE_SIZE : 64), 0);
 	for (int j = 0; j < st->nowners; j++)
 		if (j != i && st->ow[j].live && ga_owns(&st->ow[j].o, p))
 			ok &= T_FAIL("owner %d owns a chunk of owner %d", j, i);
@@ -245,6 +267,7 @@ m_owner_create(m_state *st, int i, size_t hdr, size_t keep)
 	mo->mallocs = mo->frees = 0;
 	memset(mo->class_mallocs, 0, sizeof(mo->class_mallocs));
 	mo->alloc_bytes = mo->large_bytes = 0;
+	mo->large_stride = 0;
 	mo->mirror = 12345;
 	if (mo->recycled)
 		ga_owner_reuse(&mo->o, hdr, keep);
@@ -273,6 +296,9 @@ refusal_plausible(m_state *st, size_t need)
 static size_t
 span_need(size_t n)
 {
+	/* a packable size may need a packed span: up to GA_PACKED_SLOTS slots */
+	if (t_is_large(n) && n <= GA_PACKED_MAX)
+		return t_round_pages(GA_PACKED_SLOTS * ((n + 63) & ~(size_t) 63));
 	if (t_is_large(n))
 		return t_round_pages(n);
 	for (int c = 1; c < GA_NUM_CLASSES; c++)
@@ -327,9 +353,11 @@ m_alloc(m_state *st, int i, size_t size, bool zero)
 	m_owner    *mo = &st->ow[i];
 	size_t		ret0 = t_retained(st->heap);
 	uint8_t    *p;
+	size_t		slot;
 
 	if (!mo->live)
 		return false;
+	slot = model_new_slot(mo, t_req_n(size, mo->hdr));
 	if (zero)
 		p = ga_alloc_zero(&mo->o, size);
 	else if (mo->marked)
@@ -345,13 +373,13 @@ m_alloc(m_state *st, int i, size_t size, bool zero)
 	}
 	if (st->limit && t_retained(st->heap) > ret0)
 		T_LE(t_retained(st->heap), st->limit);
-	check_new_chunk(st, i, p, size);
+	check_new_chunk(st, i, p, size, slot);
 	if (zero)
 		verify_zero(st, p, size);
 	mo->mallocs++;
 	st->g_mallocs++;
 	count_class_malloc(st, mo, size);
-	push_chunk(st, mo, p, size);
+	push_chunk(st, mo, p, size, slot);
 	fill_chunk(st, mo, &mo->ch[mo->n - 1]);
 	m_check_owner(st, i);
 	return true;
@@ -390,6 +418,7 @@ m_realloc(m_state *st, int i, size_t k, size_t size)
 				ret0 = t_retained(st->heap);
 	uint8_t    *p;
 	bool		same_place_expected;
+	size_t		slot;
 
 	if (!mo->live || mo->n == 0)
 		return false;
@@ -399,6 +428,18 @@ m_realloc(m_state *st, int i, size_t k, size_t size)
 	nn = t_req_n(size, mo->hdr);
 	verify_chunk(st, mo, &old, SIZE_MAX);
 	p = ga_realloc(&mo->o, old.p, size);
+
+	/*
+	 * A move, or a refusal (which only a move's allocation makes), went
+	 * through ga_alloc; in place, the chunk keeps a packed slot, takes the
+	 * pages it has now, or stays in its class.
+	 */
+	if (p == NULL || p != old.p)
+		slot = model_new_slot(mo, nn);
+	else if (t_is_large(on) && old.slot % GA_PAGE_SIZE != 0)
+		slot = old.slot;
+	else
+		slot = t_expected_slot(nn);
 	if (p == NULL)
 	{
 		st->nulls++;
@@ -415,7 +456,8 @@ m_realloc(m_state *st, int i, size_t k, size_t size)
 	if (!t_is_large(on) && !t_is_large(nn))
 		same_place_expected = t_expected_slot(on) == t_expected_slot(nn);
 	else if (t_is_large(on) && t_is_large(nn))
-		same_place_expected = t_round_pages(nn) <= t_round_pages(on);
+		same_place_expected = old.slot % GA_PAGE_SIZE != 0 ? nn <= old.slot :
+			t_round_pages(nn) <= old.slot;
 	else
 		same_place_expected = false;
 	if (same_place_expected)
@@ -443,8 +485,8 @@ m_realloc(m_state *st, int i, size_t k, size_t size)
 		count_class_malloc(st, mo, size);
 	}
 	drop_chunk(st, mo, k);
-	check_new_chunk(st, i, p, size);
-	push_chunk(st, mo, p, size);
+	check_new_chunk(st, i, p, size, slot);
+	push_chunk(st, mo, p, size, slot);
 	fill_chunk(st, mo, &mo->ch[mo->n - 1]);
 	m_check_owner(st, i);
 	return true;

@@ -16,6 +16,7 @@ typedef struct m_chunk
 {
 	uint8_t    *p;				/* payload */
 	size_t		size;			/* requested */
+	size_t		slot;			/* the bytes it takes, header included */
 	uint32_t	serial;
 } m_chunk;
 
@@ -33,6 +34,7 @@ typedef struct m_owner
 	uint64_t	class_mallocs[GA_NUM_CLASSES];	/* by t_expected_class */
 	size_t		alloc_bytes;	/* expected slot bytes of live chunks */
 	size_t		large_bytes;	/* requested bytes of live large chunks */
+	size_t		large_stride;	/* the owner's, as model_new_slot keeps it */
 	size_t		mirror;
 	bool		marked;			/* marked lists (ga_owner_set_list_mark):
 								 * allocates and frees as PostgreSQL's

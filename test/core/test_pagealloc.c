@@ -1,7 +1,8 @@
 /*
- * The page allocator (pagealloc.c): large objects take whole pages, free
- * runs coalesce with their neighbours, and a search takes pages still
- * backed before released ones.
+ * The page allocator (pagealloc.c): large objects take whole pages, or
+ * slots of a packed span when their size repeats; free runs coalesce with
+ * their neighbours, and a search takes pages still backed before released
+ * ones.
  */
 #include "t_core.h"
 
@@ -9,6 +10,7 @@
 
 static t_errs errs;
 
+/* A large object an owner asks for first has pages of its own. */
 static void
 test_large_whole_pages(void)
 {
@@ -17,27 +19,33 @@ test_large_whole_pages(void)
 
 	for (int k = 0; k < 2; k++)
 	{
-		ga_owner	o;
 		size_t		hdr = hdrs[k];
 		size_t		sizes[] = {32768 - hdr + 1, 32768, 40960 - hdr, 40960 - hdr + 1,
 		100000, 1 << 20, (4 << 20) + 3};
 
-		ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
 		/* the last small size stays small */
 		{
-			char	   *p = ga_alloc(&o, 32768 - hdr);
+			ga_owner	o;
+			char	   *p;
 
+			ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+			p = ga_alloc(&o, 32768 - hdr);
 			T_EQ(ga_chunk_size(&o, p), 32768);
 			ga_free(&o, p);
+			ga_owner_destroy(&o);
 		}
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		{
-			ga_owner_stats a = t_ostats(&o),
+			ga_owner	o;
+			ga_owner_stats a,
 						b;
 			ga_class_counts cc[GA_NUM_CLASSES];
-			char	   *p = ga_alloc(&o, sizes[i]);
+			char	   *p;
 			size_t		pages = t_round_pages(sizes[i] + hdr) / GA_PAGE_SIZE;
 
+			ga_owner_init(&o, h, hdr, GA_DEFAULT_KEEP);
+			a = t_ostats(&o);
+			p = ga_alloc(&o, sizes[i]);
 			if (!T_CHECK(p != NULL))
 				continue;
 			T_EQ(((uintptr_t) p - hdr) % GA_PAGE_SIZE, 0);
@@ -48,16 +56,114 @@ test_large_whole_pages(void)
 			T_EQ(b.objects, a.objects + 1);
 			T_EQ(b.alloc_bytes, a.alloc_bytes + pages * GA_PAGE_SIZE);
 			ga_owner_read_class_counts(&o, cc);
-			T_EQ(cc[0].mallocs, i + 1);
+			T_EQ(cc[0].mallocs, 1);
 			t_check_heap(h);
 			ga_free(&o, p);
 			b = t_ostats(&o);
 			T_EQ(b.npages, a.npages);
 			T_EQ(b.objects, a.objects);
+			t_check_heap(h);
+			ga_owner_destroy(&o);
 		}
-		t_check_heap(h);
-		ga_owner_destroy(&o);
 	}
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * PostgreSQL's hash join chunk, 32,800 bytes, asked for again and again:
+ * the first has five pages of its own, the rest slots of 32,832 bytes
+ * (with an 8-byte header), four to a span of 17 pages.  Their frees are
+ * validated as a small slot's are; a span whose last slot goes is given
+ * back; realloc keeps a size that fits the slot; a reset gives back every
+ * span.
+ */
+static void
+test_large_packed(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	enum
+	{
+		N = 21
+	};
+	char	   *v[N];
+	ga_owner_stats st;
+	char	   *q;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+	{
+		v[i] = ga_alloc(&o, 32800);
+		T_CHECK(v[i] != NULL);
+		memset(v[i], i, 32800);
+	}
+	T_EQ(ga_chunk_size(&o, v[0]), 5 * GA_PAGE_SIZE);
+	for (int i = 1; i < N; i++)
+	{
+		T_EQ(ga_chunk_size(&o, v[i]), 32832);
+		T_EQ(((uintptr_t) v[i] - 8) % 64, 0);
+	}
+	st = t_ostats(&o);
+	T_EQ(st.objects, N);
+	T_EQ(st.nspans, 1 + (N - 1) / 4);
+	T_EQ(st.npages, 5 + (N - 1) / 4 * 17);
+	T_EQ(st.alloc_bytes, 5 * GA_PAGE_SIZE + (N - 1) * 32832);
+	for (int i = 0; i < N; i++)
+		T_EQ((unsigned char) v[i][32799], (unsigned char) i);
+	t_check_heap(h);
+
+	/* a slot's start only, and once */
+	ga_free(&o, v[1] + 64);
+	T_EQ(errs.n, 1);
+	T_EQ(errs.kind, GA_ERR_NOT_CHUNK_START);
+	ga_free(&o, v[1] + 32832 * 4);	/* past the span's last slot */
+	T_EQ(errs.n, 2);
+	ga_free(&o, v[2]);
+	ga_free(&o, v[2]);
+	T_EQ(errs.n, 3);
+	T_EQ(errs.kind, GA_ERR_DOUBLE_FREE);
+	errs.n = 0;
+
+	/* the freed slot is taken again, zeroed for ga_alloc_zero */
+	q = ga_alloc_zero(&o, 32800);
+	T_CHECK(q == v[2]);
+	T_EQ((unsigned char) q[0] | (unsigned char) q[32799], 0);
+	v[2] = q;
+
+	/* realloc: in place within the slot, moved out of it */
+	T_CHECK(ga_realloc(&o, v[3], 32810) == v[3]);
+	q = ga_realloc(&o, v[3], 70000);
+	T_CHECK(q != NULL && q != v[3]);
+	T_EQ((unsigned char) q[32799], 3);
+	v[3] = q;
+	q = ga_realloc(&o, v[4], 100);
+	T_CHECK(q != NULL && ga_chunk_size(&o, q) < 1024);
+	T_EQ((unsigned char) q[99], 4);
+	v[4] = q;
+	t_check_heap(h);
+
+	/* the spans go back with their last slot */
+	for (int i = 0; i < N; i++)
+		ga_free(&o, v[i]);
+	st = t_ostats(&o);
+	T_EQ(st.objects, 0);
+	T_CHECK(o.large == NULL && o.packed == NULL);
+	t_check_heap(h);
+
+	/* a reset gives back the packed spans with their live slots */
+	for (int i = 0; i < N; i++)
+		v[i] = ga_alloc(&o, 32800);
+	T_EQ(ga_chunk_size(&o, v[0]), 32832);	/* the owner packs this size */
+	ga_owner_reset(&o);
+	st = t_ostats(&o);
+	T_EQ(st.objects, 0);
+	T_CHECK(o.large == NULL && o.packed == NULL);
+	t_check_heap(h);
+	v[0] = ga_alloc(&o, 32800);
+	T_EQ(ga_chunk_size(&o, v[0]), 32832);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
 	ga_heap_destroy(h);
 	T_EQ(errs.n, 0);
 }
@@ -196,6 +302,7 @@ main(void)
 {
 	ga_sizeclasses_init();
 	T_RUN(test_large_whole_pages);
+	T_RUN(test_large_packed);
 	T_RUN(test_coalesce);
 	T_RUN(test_backed_before_released);
 	return t_finish();

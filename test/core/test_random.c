@@ -23,6 +23,11 @@ pick_size(t_rng *r, m_state *st)
 		return 513 + t_below(r, 32768 - 512 + 64);
 	if (x < 99990 && st->large_live < ((size_t) 192 << 20))
 	{
+		/* PostgreSQL's hash join chunk (and two more), again and again */
+		static const size_t packable[] = {32800, 32800, 32800, 65544, 100000};
+
+		if (t_below(r, 10) < 4)
+			return packable[t_below(r, 5)];
 		if (t_below(r, 10) < 8)	/* large, mostly moderate */
 			return 32768 + t_below(r, 256 << 10);
 		return 32768 + t_below(r, 4 << 20);

@@ -335,10 +335,15 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 	pfree(p);
 	selftest_report(&t, "contains", ok, "own chunk yes, other's chunk no");
 
-	/* GetMemoryChunkSpace is the size-class slot */
+	/*
+	 * GetMemoryChunkSpace is the size-class slot; a large chunk's is whole
+	 * pages, but when a size whose pages would lose more than 1/16 comes
+	 * again (by its stride, the size with the header rounded up to 64) it
+	 * is a slot of a packed span: 32768 and 32769 follow 32761.
+	 */
 	{
 		static const Size req[] = {0, 7, 8, 9, 100, 1016, 1017, 32760, 32761, 32768, 32769};
-		static const Size want[] = {16, 16, 16, 24, 112, 1024, 1152, 32768, 40960, 40960, 40960};
+		static const Size want[] = {16, 16, 16, 24, 112, 1024, 1152, 32768, 40960, 32832, 32832};
 
 		ok = true;
 		resetStringInfo(&buf);
