@@ -128,18 +128,18 @@ alloc_slow(ga_owner *o, unsigned c)
 	return take_slot(o, s, c, (unsigned) idx);
 }
 
-/* A large object: a span of whole pages of its own (mheap.c). */
+/*
+ * large_span
+ *		A span of npages on the owner's large list: a lone object's (one
+ *		slot, live at once) or a packed span's (nelems slots of stride
+ *		bytes, none live yet).  ga_free's fast path declines both: a lone
+ *		span has no bit set, and neither has a divmul.
+ */
 static ga_span *
-alloc_large_span(ga_owner *o, size_t size)
+large_span(ga_owner *o, size_t npages, unsigned nelems, size_t stride)
 {
-	size_t		n = size + o->hdr;
-	size_t		npages;
-	ga_span    *s;
+	ga_span    *s = ga_heap_alloc_span(o->heap, npages);
 
-	if (n < size || size > GA_MAX_REQUEST)
-		return NULL;
-	npages = (n + GA_PAGE_SIZE - 1) >> GA_PAGE_SHIFT;
-	s = ga_heap_alloc_span(o->heap, npages);
 	if (s == NULL)
 		return NULL;
 	s->state = GA_SPAN_LARGE;
@@ -148,18 +148,34 @@ alloc_large_span(ga_owner *o, size_t size)
 	s->freelist_words = 0;
 	s->elemsize = 0;
 	s->divmul = 0;
-	s->nelems = 1;
-	s->alloc_count = 1;
+	s->nelems = (uint16_t) nelems;
+	s->alloc_count = stride == 0 ? 1 : 0;
 	s->free_trigger = GA_NO_TRIGGER;
 	s->window_base = 0;
 	s->alloc_cache = 0;
-	s->alloc_bits[0] = 0;		/* ga_free's fast path declines it */
-	s->large_size = size;
-	s->packed_stride = 0;
+	s->alloc_bits[0] = 0;
+	s->large_size = 0;
+	s->packed_stride = stride;
 	ga_list_push(&o->large, s);
 	o->reset_full |= GA_RESET_REST;
 	o->nspans++;
 	ga_owner_add_pages(o, (ptrdiff_t) npages);
+	return s;
+}
+
+/* A large object: a span of whole pages of its own (mheap.c). */
+static ga_span *
+alloc_large_span(ga_owner *o, size_t size)
+{
+	size_t		n = size + o->hdr;
+	ga_span    *s;
+
+	if (n < size || size > GA_MAX_REQUEST)
+		return NULL;
+	s = large_span(o, (n + GA_PAGE_SIZE - 1) >> GA_PAGE_SHIFT, 1, 0);
+	if (s == NULL)
+		return NULL;
+	s->large_size = size;
 	o->large_bytes += ga_span_bytes(s);
 	o->large_total += ga_span_bytes(s);
 	o->mallocs[0]++;
@@ -212,27 +228,9 @@ new_packed_span(ga_owner *o, size_t stride)
 			(GA_PAGES_BYTES(npages) - k * stride) * 16 <= GA_PAGES_BYTES(npages))
 			break;
 	}
-	s = ga_heap_alloc_span(o->heap, npages);
+	s = large_span(o, npages, (unsigned) k, stride);
 	if (s == NULL)
 		return NULL;
-	s->state = GA_SPAN_LARGE;
-	s->owner = o;
-	s->sizeclass = 0;
-	s->freelist_words = 0;
-	s->elemsize = 0;
-	s->divmul = 0;				/* ga_free's fast path declines it */
-	s->nelems = (uint16_t) k;
-	s->alloc_count = 0;
-	s->free_trigger = GA_NO_TRIGGER;
-	s->window_base = 0;
-	s->alloc_cache = 0;
-	s->alloc_bits[0] = 0;
-	s->large_size = 0;
-	s->packed_stride = stride;
-	ga_list_push(&o->large, s);
-	o->reset_full |= GA_RESET_REST;
-	o->nspans++;
-	ga_owner_add_pages(o, (ptrdiff_t) npages);
 	o->packed = s;
 	return s;
 }

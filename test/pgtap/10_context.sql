@@ -24,7 +24,8 @@ SELECT is(goalloc_alloc(:h, 8), 16::bigint, 'palloc(8) takes a 16-byte slot');
 SELECT is(goalloc_alloc(:h, 9), 24::bigint, 'palloc(9) takes a 24-byte slot');
 SELECT is(goalloc_alloc(:h, 32760), 32768::bigint, 'palloc(32760) is the largest small chunk');
 SELECT is(goalloc_alloc(:h, 32768), 40960::bigint, 'palloc(32768) is a 5-page large chunk');
-SELECT is(goalloc_alloc(:h, 32769), 40960::bigint, 'palloc(32769) is a 5-page large chunk');
+-- the same stride again (the size with the header, rounded up to 64): packed
+SELECT is(goalloc_alloc(:h, 32769), 32832::bigint, 'palloc(32769) after palloc(32768) is a packed slot of 32832 bytes');
 SELECT is(goalloc_alloc(:h, 0), 16::bigint, 'palloc(0) is a real chunk');
 
 -- mem_allocated is exact, and is what pg_backend_memory_contexts reports
