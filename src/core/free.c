@@ -358,5 +358,5 @@ ga_heap_contains(const ga_heap *h, const void *ptr)
 
 	if (a - h->map.region_base < h->map.region_size)
 		return true;
-	return ga_arena_of(h, a) != NULL;
+	return h->nhuge != 0 && ga_arena_of(h, a) != NULL;
 }

@@ -697,6 +697,9 @@ struct ga_heap
 	ga_arena   *arenas;			/* all arenas, oldest first */
 	ga_arena   *arenas_tail;
 	size_t		narenas;
+	size_t		nhuge;			/* of which huge: while 0, an address
+								 * outside the region is no arena's
+								 * (ga_heap_contains reads no index) */
 	uint32_t	next_arena_ordinal;
 
 	/*

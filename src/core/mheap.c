@@ -432,6 +432,7 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		h->arenas = ar;
 	h->arenas_tail = ar;
 	h->narenas++;
+	h->nhuge += huge;
 	h->arena_meta_bytes += meta;
 	h->pages_sys += ar->npages;
 	index_set(h, ar, ar);
@@ -458,6 +459,7 @@ drop_arena(ga_heap *h, ga_arena *ar)
 	if (h->arenas_tail == ar)
 		h->arenas_tail = prev;
 	h->narenas--;
+	h->nhuge--;
 	h->arena_meta_bytes -= meta;
 	h->pages_sys -= ar->npages;
 	index_set(h, ar, NULL);

@@ -483,6 +483,14 @@ t_check_heap(ga_heap *heap)
 	ar.n = 0;
 	ga_heap_walk_arenas(heap, collect_arena, &ar);
 	ok &= T_EQ(ar.n, st.narenas);
+	{
+		/* ga_heap_contains reads the arena index only while there are huge ones */
+		size_t		nhuge = 0;
+
+		for (size_t i = 0; i < ar.n && i < 4096; i++)
+			nhuge += ar.v[i].huge;
+		ok &= T_EQ(heap->nhuge, nhuge);
+	}
 	for (size_t i = 0; i < ar.n && i < 4096; i++)
 	{
 		const ga_arena_info *a = &ar.v[i];

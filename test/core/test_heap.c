@@ -35,6 +35,10 @@ test_huge(void)
 		T_EQ(b.heap_objects, a.heap_objects + 1);
 		T_EQ(ga_chunk_size(&o, p), t_round_pages(n + 16));
 		T_CHECK(ga_owns(&o, p));
+		/* outside the region, found by the arena index while it is there */
+		T_CHECK(ga_heap_contains(h, p));
+		T_CHECK(ga_heap_contains(h, p + n / 2));
+		T_CHECK(!ga_heap_contains(h, &n));
 		memset(p - 16, 0xab, 4096 + 16);
 		memset(p + n - 4096, 0xcd, 4096);
 		T_EQ((unsigned char) p[0], 0xab);
@@ -53,6 +57,7 @@ test_huge(void)
 		T_LE(b.heap_sys, a.heap_sys);
 		T_EQ(b.heap_objects, a.heap_objects);
 		T_CHECK(!ga_owns(&o, p));
+		T_CHECK(!ga_heap_contains(h, p));	/* its arena is unmapped */
 	}
 	/* exactly an arena and a bit more */
 	p = ga_alloc(&o, GA_ARENA_SIZE - 16);
