@@ -48,7 +48,10 @@ fsize(rd *r)
 		case 5:
 			return v % 32800;
 		case 6:
-			return 32700 + (size_t) v * 16;	/* up to ~1 MiB */
+			/* half: eight strides from a hash join chunk's, which repeat */
+			if (v & 0x8000)
+				return 32800 + (size_t) (v & 7) * 64;
+			return 32700 + (size_t) (v & 0x7fff) * 16;	/* up to ~512 KiB */
 		default:
 			if (sel == 0xff && (v & 0xff) == 0x7f)
 				return ((size_t) 64 << 20) + (v >> 8) * 8192;	/* huge */
