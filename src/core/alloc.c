@@ -495,7 +495,7 @@ ga_realloc(ga_owner *o, void *p, size_t size)
 		/* a packed slot keeps a large size that fits it */
 		if (n > GA_MAX_SMALL_SIZE && n <= s->packed_stride)
 			return p;
-		return move_chunk(o, p, s->packed_stride - o->hdr, size);
+		return move_chunk(o, p, ga_large_slot_bytes(s) - o->hdr, size);
 	}
 	if (n <= GA_MAX_SMALL_SIZE)
 		return move_chunk(o, p, ga_span_bytes(s) - o->hdr, size);

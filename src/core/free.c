@@ -99,10 +99,11 @@ ga_lookup_chunk(const ga_owner *o, const void *ptr, ga_span **spanp,
 	if (s->sizeclass == 0 && s->packed_stride != 0)
 	{
 		/* a packed span (alloc.c): slots of packed_stride, a bit each */
-		if (off < o->hdr || (off - o->hdr) % s->packed_stride != 0 ||
-			(off - o->hdr) / s->packed_stride >= s->nelems)
+		uintptr_t	k = off >= o->hdr ? (off - o->hdr) / s->packed_stride : 0;
+
+		if (off != o->hdr + k * s->packed_stride || k >= s->nelems)
 			return GA_ERR_NOT_CHUNK_START;
-		idx = (unsigned) ((off - o->hdr) / s->packed_stride);
+		idx = (unsigned) k;
 		if ((s->alloc_bits[0] & (UINT64_C(1) << idx)) == 0)
 			return GA_ERR_DOUBLE_FREE;
 	}
@@ -301,7 +302,7 @@ ga_chunk_size(ga_owner *o, const void *ptr)
 		return 0;
 	if (s->sizeclass != 0)
 		return s->elemsize;
-	return s->packed_stride != 0 ? s->packed_stride : ga_span_bytes(s);
+	return ga_large_slot_bytes(s);
 }
 
 bool

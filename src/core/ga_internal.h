@@ -192,6 +192,13 @@ ga_span_bytes(const ga_span *s)
 	return GA_PAGES_BYTES(s->npages);
 }
 
+/* The bytes a large span's object takes: a packed slot, or the whole span. */
+static inline size_t
+ga_large_slot_bytes(const ga_span *s)
+{
+	return s->packed_stride != 0 ? s->packed_stride : ga_span_bytes(s);
+}
+
 /* Objects the owner has allocated in class c (ga_types.h). */
 static inline uint64_t
 ga_owner_mallocs(const ga_owner *o, unsigned c)

@@ -258,8 +258,7 @@ fill_info(const ga_span *s, ga_span_info *info)
 	info->npages = s->npages;
 	info->sizeclass = s->sizeclass;
 	info->spanclass = (s->sizeclass << 1) | 1;	/* no pointers: noscan */
-	info->elemsize = s->sizeclass ? s->elemsize :
-		s->packed_stride ? s->packed_stride : ga_span_bytes(s);
+	info->elemsize = s->sizeclass ? s->elemsize : ga_large_slot_bytes(s);
 	info->nelems = s->nelems;
 	info->listed = span_listed(s);
 	info->allocated = s->alloc_count - info->listed;
