@@ -782,6 +782,10 @@ struct ga_heap
 	/* The shared budget (ga_heap_config.budget), NULL for none. */
 	bool		(*budget) (void *arg, size_t backed_bytes, bool growing);
 	void	   *budget_arg;
+
+	/* Held outside on the heap's account (ga_heap_config.outside), or NULL */
+	size_t		(*outside) (void *arg, bool fresh);
+	void	   *outside_arg;
 };
 
 typedef bool (*ga_span_visitor) (void *arg, const ga_span_info *info);

@@ -76,6 +76,12 @@ extern uint32_t ga_class_nelems[GA_NUM_CLASSES];	/* objects per span */
 
 extern void ga_sizeclasses_init(void);
 
+/*
+ * The bytes a lone request of n bytes (header included, n >= 1) takes: its
+ * class's slot, or whole pages.
+ */
+extern size_t ga_slot_bytes(size_t n);
+
 /* Tail waste of a class's span and its worst-case waste in percent. */
 extern size_t ga_class_tail_waste(int sizeclass);
 extern double ga_class_max_waste_pct(int sizeclass);
@@ -103,6 +109,21 @@ typedef struct ga_heap_config
 	 */
 	bool		(*budget) (void *arg, size_t backed_bytes, bool growing);
 	void	   *budget_arg;
+
+	/*
+	 * Memory the heap's user holds elsewhere on the heap's account, NULL
+	 * for none: PostgreSQL's routed contexts that still keep blocks of
+	 * their own type (goalloc.route_min_size).  The limit and the budget
+	 * count it with the heap's bytes whenever the heap would back more
+	 * pages: the limit refuses when retained + new + outside passes it,
+	 * the budget hears backed + new + outside.  It may answer a figure it
+	 * measured a while ago (fresh = false); when that figure makes the
+	 * heap refuse, it is asked again with fresh = true, so that no request
+	 * is refused on a stale figure.  It must not allocate from this heap
+	 * or longjmp.
+	 */
+	size_t		(*outside) (void *arg, bool fresh);
+	void	   *outside_arg;
 } ga_heap_config;
 
 #define GA_DEFAULT_RETAIN		((size_t) 8 << 20)
@@ -223,6 +244,13 @@ extern bool ga_owner_set_list_mark(ga_owner *owner, uintptr_t mark);
  * change is added to it as a delta.  NULL to stop.
  */
 extern void ga_owner_set_mirror(ga_owner *owner, size_t *mirror);
+
+/* The owner's held bytes, the mirror's share: its spans' pages, its nursery */
+static inline size_t
+ga_owner_held_bytes(const ga_owner *owner)
+{
+	return ((size_t) owner->npages << GA_PAGE_SHIFT) + owner->nursery_bytes;
+}
 
 /* Is the owner holding no live object? */
 extern bool ga_owner_is_empty(const ga_owner *owner);

@@ -221,6 +221,8 @@ ga_heap_create(const ga_heap_config *cfg)
 		h->error_arg = cfg->error_arg;
 		h->budget = cfg->budget;
 		h->budget_arg = cfg->budget_arg;
+		h->outside = cfg->outside;
+		h->outside_arg = cfg->outside_arg;
 		h->huge_pages = cfg->huge_pages;
 	}
 	ga_nursery_pool_init(h);

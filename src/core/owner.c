@@ -184,7 +184,7 @@ ga_owner_set_mirror(ga_owner *o, size_t *mirror)
 {
 	o->mem_mirror = mirror;
 	if (mirror)
-		*mirror = GA_PAGES_BYTES(o->npages) + o->nursery_bytes;
+		*mirror = ga_owner_held_bytes(o);
 }
 
 void

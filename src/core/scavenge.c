@@ -33,6 +33,12 @@
  * An allocation that would pass it first has the span cache emptied and
  * every idle page released; if it still does not fit it fails with NULL.
  *
+ * Both the limit and the budget also count what the heap's user holds
+ * elsewhere on the heap's account (ga_heap_config.outside: in PostgreSQL,
+ * the blocks that routed contexts still keep in their own type), asked
+ * only when pages are to be backed, so the page allocator's common case --
+ * a run that is backed already -- never calls it.
+ *
  *-------------------------------------------------------------------------
  */
 #include <sys/mman.h>
@@ -232,23 +238,46 @@ ga_heap_scavenge(ga_heap *h, size_t keep_bytes)
 }
 
 /*
- * ga_within_limit
- *		May the OS back newly_backed_pages more pages of this heap?
+ * within_limit_counting
+ *		ga_within_limit with outside bytes held elsewhere on the heap's
+ *		account.
  */
-bool
-ga_within_limit(const ga_heap *h, size_t newly_backed_pages)
+static bool
+within_limit_counting(const ga_heap *h, size_t newly_backed_pages,
+					  size_t outside)
 {
 	size_t		retained = h->pages_sys - h->pages_released;
 
 	if (h->limit_bytes != 0 &&
-		(GA_PAGES_BYTES(retained + newly_backed_pages) > h->limit_bytes ||
+		(GA_PAGES_BYTES(retained + newly_backed_pages) + outside > h->limit_bytes ||
 		 newly_backed_pages > (h->limit_bytes >> GA_PAGE_SHIFT)))
 		return false;
 	if (h->budget != NULL && newly_backed_pages > 0)
 		return h->budget(h->budget_arg,
-						 ga_heap_backed_bytes(h) + GA_PAGES_BYTES(newly_backed_pages),
+						 ga_heap_backed_bytes(h) + GA_PAGES_BYTES(newly_backed_pages) + outside,
 						 true);
 	return true;
+}
+
+/*
+ * ga_within_limit
+ *		May the OS back newly_backed_pages more pages of this heap?  The
+ *		bytes the heap's user holds outside it (ga_heap_config.outside)
+ *		count when pages are to be backed; pages already backed are never
+ *		refused.  A refusal on the outside figure the user measured last is
+ *		checked again on a fresh one.
+ */
+bool
+ga_within_limit(const ga_heap *h, size_t newly_backed_pages)
+{
+	if (newly_backed_pages == 0 || h->outside == NULL ||
+		(h->limit_bytes == 0 && h->budget == NULL))
+		return within_limit_counting(h, newly_backed_pages, 0);
+	if (within_limit_counting(h, newly_backed_pages,
+							  h->outside(h->outside_arg, false)))
+		return true;
+	return within_limit_counting(h, newly_backed_pages,
+								 h->outside(h->outside_arg, true));
 }
 
 /*
@@ -269,5 +298,7 @@ void
 ga_budget_shrunk(const ga_heap *h)
 {
 	if (h->budget != NULL)
-		(void) h->budget(h->budget_arg, ga_heap_backed_bytes(h), false);
+		(void) h->budget(h->budget_arg, ga_heap_backed_bytes(h) +
+						 (h->outside ? h->outside(h->outside_arg, false) : 0),
+						 false);
 }

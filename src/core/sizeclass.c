@@ -199,3 +199,18 @@ ga_class_max_waste_pct(int sizeclass)
 		ga_class_tail_waste(sizeclass);
 	return 100.0 * (double) waste / (double) span;
 }
+
+/*
+ * ga_slot_bytes
+ *		The bytes a lone request of n bytes (header included, n >= 1) takes:
+ *		its class's slot, or whole pages past the largest class.  What
+ *		ga_chunk_size reports for it, unless the nursery or a packed span
+ *		takes it (both smaller).
+ */
+size_t
+ga_slot_bytes(size_t n)
+{
+	if (n <= GA_MAX_SMALL_SIZE)
+		return ga_class_size[ga_size_class(n)];
+	return GA_PAGES_BYTES((n + GA_PAGE_SIZE - 1) >> GA_PAGE_SHIFT);
+}

@@ -417,6 +417,8 @@ BackendHeapCreate(void)
 	cfg.error_arg = NULL;
 	cfg.budget = goalloc_budget;
 	cfg.budget_arg = NULL;
+	cfg.outside = goalloc_route_outside;
+	cfg.outside_arg = NULL;
 
 	errno = 0;
 	heap = ga_heap_create(&cfg);
@@ -532,9 +534,10 @@ goalloc_refused(ga_owner *owner, Size size)
 	ereport(ERROR,
 			(errcode(ERRCODE_OUT_OF_MEMORY),
 			 errmsg("out of memory"),
-			 errdetail("goalloc.heap_limit (%zu kB) refused a request of %zu bytes in memory context \"%s\"; the backend's goalloc heap retains %zu kB.",
+			 errdetail("goalloc.heap_limit (%zu kB) refused a request of %zu bytes in memory context \"%s\"; the backend's goalloc heap retains %zu kB, and routed contexts keep %zu kB in blocks of their own type.",
 					   st.limit / 1024, (size_t) size, name,
-					   (st.heap_sys - st.heap_released) / 1024),
+					   (st.heap_sys - st.heap_released) / 1024,
+					   goalloc_route_outside(NULL, false) / 1024),
 			 errhint("Raise goalloc.heap_limit, or have the query use less memory (work_mem).")));
 	return false;				/* keep the compiler quiet */
 }

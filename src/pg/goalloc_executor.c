@@ -570,7 +570,8 @@ AdoptedGetChunkSpace(MemoryContext context, void *pointer)
 	Size		space;
 
 	if (!AdoptedIsOurs(a, pointer))
-		return a->orig->get_chunk_space(context, pointer);
+		return goalloc_route_stock_chunk_space(a->kind,
+											   a->orig->get_chunk_space(context, pointer));
 
 	space = ga_chunk_size_marked(&a->owner.map, &a->owner, pointer,
 								 GOALLOC_CHUNKHDRSZ);
@@ -742,6 +743,18 @@ goalloc_adopted_scope(MemoryContext context)
 	if (context->methods->alloc != AdoptedAlloc)
 		return GOALLOC_SCOPE_NONE;
 	return AdoptedOf(context)->scope;
+}
+
+/*
+ * goalloc_adopted_stock_bytes
+ *		The blocks an adopted context still keeps in its own type (made
+ *		before its adoption): its mem_allocated less the owner's bytes.
+ */
+Size
+goalloc_adopted_stock_bytes(MemoryContext context)
+{
+	return context->mem_allocated -
+		ga_owner_held_bytes(&AdoptedOf(context)->owner);
 }
 
 /*

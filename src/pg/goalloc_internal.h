@@ -222,6 +222,9 @@ extern bool goalloc_route_defers(void);
 /* Scope of an adopted or deferred context, else GOALLOC_SCOPE_NONE. */
 extern int	goalloc_route_scope(MemoryContext context);
 
+/* GetMemoryChunkSpace of a routed context's stock chunk (goalloc_route.c) */
+extern Size goalloc_route_stock_chunk_space(int kind, Size space);
+
 /* How goalloc.route serves a context (goalloc_route_state) */
 #define GOALLOC_ROUTED_GOALLOC		0	/* a GoAlloc context */
 #define GOALLOC_ROUTED_ADOPTED		1	/* a stock type served by goalloc */
@@ -233,6 +236,13 @@ extern int	goalloc_route_scope(MemoryContext context);
 										 * another (the trace recorder) */
 extern int	goalloc_route_state(MemoryContext context);
 
+/*
+ * The blocks routed contexts keep in their own type, which the limit and
+ * the budget count on the heap's account (ga_heap_config.outside): a figure
+ * measured at most GOALLOC_OUTSIDE_REMEASURE backed bytes ago, or now.
+ */
+extern size_t goalloc_route_outside(void *arg, bool fresh);
+
 /* At the executor hooks: takeover in backend mode, deferred warnings. */
 extern void goalloc_route_safe_point(void);
 
@@ -240,6 +250,7 @@ extern void goalloc_route_safe_point(void);
 extern bool goalloc_adopt_context(MemoryContext context, ga_heap *heap,
 								  int kind, int scope);
 extern int	goalloc_adopted_scope(MemoryContext context);
+extern Size goalloc_adopted_stock_bytes(MemoryContext context);
 extern void goalloc_adopt_tree(MemoryContext root, ga_heap *heap, int scope);
 
 typedef struct GoAllocAdoptCounters

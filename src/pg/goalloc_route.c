@@ -33,24 +33,32 @@
  * and then performs the allocation through the table chosen.
  *
  * Deferred adoption.  A routed context whose blocks hold no more than
- * goalloc.route_min_size (8 kB: an AllocSet's default keeper block) gets
- * the deferred table of its type and scope: the unpatched copy but for
- * alloc and realloc (RouteDeferredAlloc, RouteDeferredRealloc), which adopt
- * the context at the first call after its mem_allocated passed the size, or
- * at a request larger than the size (which AllocSet would serve with a
- * block of its own, outside goalloc.heap_limit), and otherwise tail-call
- * the stock method.  A deferred AllocSet's alloc goes further: a request
- * that fits the newest block or a freelist is served inline, as
- * AllocSetAlloc would (goalloc_aset.h, its layout checked at load), so the
- * palloc makes one indirect branch, not two.  Most contexts of a
- * backend never do: a per-tuple or per-subtransaction context that lives
- * in its keeper block, a relcache entry's, a small query's.  AllocSet
- * serves those from the block it made with the context, and adopting
- * them cost a record, an owner and, at delete, its recycling, for every
- * one (a PL/pgSQL loop with an exception block ran 1.13 times as long
- * in backend mode, a JSONB-building scan 1.06).  Contexts that grow --
- * sorts, hash tables, aggregates, caches -- are goalloc's from their
- * second block on; the chunks they got before stay AllocSet chunks
+ * goalloc.route_min_size (64 kB: an AllocSet's default keeper block and the
+ * two blocks after it, 8 + 16 + 32 kB) gets the deferred table of its type
+ * and scope: the unpatched copy but for alloc and realloc
+ * (RouteDeferredAlloc, RouteDeferredRealloc), which adopt the context at
+ * the first call after its mem_allocated passed the size, or at a request
+ * larger than the size (which AllocSet would serve with a block of its own,
+ * which goalloc.heap_limit could not refuse), and otherwise tail-call the
+ * stock method, and get_chunk_space, which reports a chunk of more than
+ * 8 kB as goalloc would (goalloc_route_stock_chunk_space).  A deferred
+ * AllocSet's alloc goes further: a request that fits the newest block or a
+ * freelist is served inline, as AllocSetAlloc would (goalloc_aset.h, its
+ * layout checked at load), so the palloc makes one indirect branch, not
+ * two.  Most contexts of a backend never grow past the size: a
+ * per-tuple or per-subtransaction context that lives in its keeper block,
+ * a relcache entry's, a small query's (a one-row lookup's ExecutorState
+ * holds 8 + 16 + 32 kB of blocks).  AllocSet serves those from the blocks
+ * it made for the context, and adopting them cost a record, an owner and,
+ * at delete, its recycling, for every one (a PL/pgSQL loop with an
+ * exception block ran 1.13 times as long in backend mode, a JSONB-building
+ * scan 1.06; at 8 kB a one-row lookup still cost 1.013 / 1.020 times off's
+ * instructions in executor / backend mode, at 64 kB 1.003 / 0.998).  What
+ * deferred and adopted contexts keep in their own type's blocks still
+ * counts against goalloc.heap_limit and the cluster budget
+ * (goalloc_route_outside, below).  Contexts that grow -- sorts, hash
+ * tables, aggregates, caches -- are goalloc's once their blocks pass the
+ * size; the chunks they got before stay AllocSet chunks
  * (adopted contexts dispatch free by address) until a repalloc moves them
  * into goalloc, and every context made under a deferred one classifies as
  * under a routed one.  0 adopts at the first palloc.
@@ -115,8 +123,11 @@
 /* GUCs */
 static int	goalloc_route = GOALLOC_ROUTE_OFF;
 static bool goalloc_executor_alias = false;
-static int	goalloc_route_min_size = 8; /* kB */
-static Size route_min_bytes = 8 * 1024; /* the same, in bytes */
+static int	goalloc_route_min_size = 64;	/* kB */
+static Size route_min_bytes = 64 * 1024;	/* the same, in bytes */
+
+/* A stock chunk larger than this is reported as goalloc's (below) */
+#define ROUTE_LARGE_CHUNK		((Size) 8 * 1024)
 
 static const struct config_enum_entry route_options[] = {
 	{"off", GOALLOC_ROUTE_OFF, false},
@@ -130,8 +141,9 @@ static MemoryContextMethods *server_tables[GOALLOC_NKINDS];
 static MemoryContextMethods stock_tables[GOALLOC_NKINDS];
 
 /*
- * Deferred contexts: the unpatched copy but for alloc and realloc
- * (RouteDeferredAlloc, RouteDeferredRealloc), one per type and scope:
+ * Deferred contexts: the unpatched copy but for alloc, realloc and
+ * get_chunk_space (RouteDeferredAlloc, RouteDeferredRealloc,
+ * RouteDeferredChunkSpace), one per type and scope:
  * [kind][scope - GOALLOC_SCOPE_QUERY].
  */
 static MemoryContextMethods deferred_tables[GOALLOC_NKINDS][2];
@@ -302,6 +314,32 @@ goalloc_route_stock_chunk_header(int kind)
 }
 
 /*
+ * goalloc_route_stock_chunk_space
+ *		GetMemoryChunkSpace of a routed context's stock chunk (deferred, or
+ *		made before its adoption), given the stock type's figure: that
+ *		figure for a chunk of at most 8 kB (aset.c's ALLOC_CHUNK_LIMIT), and
+ *		for a larger one -- a block of its own in AllocSet -- the space
+ *		goalloc would give it.  Such a chunk moves into goalloc at its
+ *		repalloc once the context is adopted, and tuplesort's and
+ *		tuplestore's grow_memtuples require that an array's chunk overhead
+ *		not grow when it is enlarged ("unexpected out-of-memory situation in
+ *		tuplesort" otherwise): a large AllocSet chunk's overhead is 16 bytes,
+ *		a large goalloc chunk's up to a page.  Reported as goalloc's from its
+ *		birth, the array's figure grows at the move as it would have grown
+ *		in goalloc.  What the chunk was charged at its palloc is what it is
+ *		credited at its pfree, since both ask here.
+ */
+Size
+goalloc_route_stock_chunk_space(int kind, Size space)
+{
+	Size		hdr = stock_chunk_header[kind];
+
+	if (likely(space <= ROUTE_LARGE_CHUNK + hdr))
+		return space;
+	return ga_slot_bytes(space - hdr + GOALLOC_CHUNKHDRSZ);
+}
+
+/*
  * goalloc_route_keep_stock
  *		Give a context that still has the server's table (never palloc'd
  *		from since it was created) the unpatched copy: it stays stock.
@@ -456,8 +494,9 @@ RouteOutgrownRealloc(MemoryContext context, void *pointer, Size size,
  *		alone passes it, is adopted, and the call goes through its new
  *		table; otherwise it goes to the stock method, a tail call after two
  *		compares.  The request's compare keeps a large chunk out of
- *		AllocSet, where goalloc.heap_limit and the cluster budget would not
- *		see it: repeat() building 100 MB in a per-tuple context that lives
+ *		AllocSet, where goalloc.heap_limit and the cluster budget could not
+ *		refuse it (they count such blocks, but refuse only the heap's own
+ *		growth): repeat() building 100 MB in a per-tuple context that lives
  *		in its keeper block.  realloc watches too: a context whose one chunk
  *		grows (a StringInfo) passes the size by repalloc alone, and that
  *		repalloc moves the chunk into goalloc (AdoptedMoveIn).  Sound: no
@@ -488,8 +527,8 @@ RouteDeferredRealloc(MemoryContext context, void *pointer, Size size,
 
 /*
  * The entries of each stock type's tables: the server's (patched) alloc,
- * the deferred tables' alloc and realloc.  A method gets no type argument,
- * so each type has its own three, all alike.
+ * the deferred tables' alloc, realloc and get_chunk_space.  A method gets
+ * no type argument, so each type has its own four, all alike.
  */
 #define ROUTE_TYPE_ENTRIES(Type, kind) \
 static void * \
@@ -506,6 +545,12 @@ static void * \
 RouteDeferredRealloc##Type(MemoryContext context, void *pointer, Size size) \
 { \
 	return RouteDeferredRealloc(context, pointer, size, kind); \
+} \
+static Size \
+RouteDeferredChunkSpace##Type(MemoryContext context, void *pointer) \
+{ \
+	return goalloc_route_stock_chunk_space(kind, \
+		stock_tables[kind].get_chunk_space(context, pointer)); \
 }
 
 ROUTE_TYPE_ENTRIES(Aset, GOALLOC_KIND_ASET)
@@ -539,6 +584,70 @@ RouteDeferredAllocAsetInline(MemoryContext context, Size size)
 	return stock_tables[GOALLOC_KIND_ASET].alloc(context, size);
 }
 #endif
+
+
+/* ----------
+ * What routed contexts keep outside the heap
+ * ----------
+ *
+ * A deferred context's blocks, and the blocks an adopted context made before
+ * its adoption, are its type's (malloc's), not the heap's pages.  They are
+ * routed memory all the same, so goalloc.heap_limit and the cluster budget
+ * count them on the heap's account (ga_heap_config.outside): a walk of the
+ * backend's context tree sums them.  The core asks only when it is about to
+ * back more pages, and the walk is O(contexts), so the figure is kept and
+ * measured again once the heap's backed bytes moved GOALLOC_OUTSIDE_REMEASURE
+ * from where they were, or when the core would refuse on it (fresh): a
+ * request is never refused on an old figure, and one is let through on a
+ * figure at most one megabyte of the heap's growth old.
+ */
+#define GOALLOC_OUTSIDE_REMEASURE	((size_t) 1 << 20)
+
+static size_t outside_measured = 0; /* the last walk's sum */
+static size_t outside_backed_at = 0;	/* the heap's backed bytes then */
+static int	outside_pid = 0;	/* the process that walked */
+static uint64 outside_walks = 0;
+
+static void
+OutsideVisit(MemoryContext c, void *arg)
+{
+	size_t	   *sum = (size_t *) arg;
+
+	if (IsDeferredTable(c->methods))
+		*sum += c->mem_allocated;
+	else if (goalloc_adopted_scope(c) != GOALLOC_SCOPE_NONE)
+		*sum += goalloc_adopted_stock_bytes(c);
+}
+
+/*
+ * goalloc_route_outside
+ *		The core's outside hook for the backend's heap: the bytes routed
+ *		contexts keep in their own type's blocks.  Never raises an error,
+ *		never allocates: it runs inside an allocation.
+ */
+size_t
+goalloc_route_outside(void *arg, bool fresh)
+{
+	ga_heap    *heap = goalloc_backend_heap(false);
+	size_t		backed;
+	size_t		sum = 0;
+
+	/* nothing was ever routed here */
+	if (heap == NULL || TopMemoryContext == NULL ||
+		(deferred_total == 0 && goalloc_adopt_counters.total == 0))
+		return 0;
+	backed = ga_heap_backed_bytes(heap);
+	if (!fresh && outside_pid == MyProcPid &&
+		backed < outside_backed_at + GOALLOC_OUTSIDE_REMEASURE &&
+		backed + GOALLOC_OUTSIDE_REMEASURE > outside_backed_at)
+		return outside_measured;
+	goalloc_context_walk(TopMemoryContext, OutsideVisit, &sum);
+	outside_measured = sum;
+	outside_backed_at = backed;
+	outside_pid = MyProcPid;
+	outside_walks++;
+	return sum;
+}
 
 
 /* ----------
@@ -790,6 +899,10 @@ RoutePatchTables(void)
 		RouteDeferredReallocAset, RouteDeferredReallocGeneration,
 		RouteDeferredReallocSlab
 	};
+	Size		(*deferred_space[GOALLOC_NKINDS]) (MemoryContext, void *) = {
+		RouteDeferredChunkSpaceAset, RouteDeferredChunkSpaceGeneration,
+		RouteDeferredChunkSpaceSlab
+	};
 	int			k;
 
 	probe = AllocSetContextCreate(TopMemoryContext, "goalloc route probe",
@@ -810,6 +923,7 @@ RoutePatchTables(void)
 		deferred_tables[k][0] = stock_tables[k];
 		deferred_tables[k][0].alloc = deferred[k];
 		deferred_tables[k][0].realloc = deferred_realloc[k];
+		deferred_tables[k][0].get_chunk_space = deferred_space[k];
 		deferred_tables[k][1] = deferred_tables[k][0];
 	}
 #ifdef GOALLOC_ASET_INLINE
@@ -848,8 +962,8 @@ Datum
 goalloc_route_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[18];
-	bool		nulls[18];
+	Datum		values[20];
+	bool		nulls[20];
 	ga_heap    *heap = goalloc_backend_heap(false);
 	uint64		query_spans = 0;
 	const GoAllocAdoptCounters *c = &goalloc_adopt_counters;
@@ -888,6 +1002,8 @@ goalloc_route_status(PG_FUNCTION_ARGS)
 	values[15] = Int64GetDatum((int64) deferred_total);
 	values[16] = Int64GetDatum((int64) deferred_adopted);
 	values[17] = BoolGetDatum(route_aset_inline);
+	values[18] = Int64GetDatum((int64) goalloc_route_outside(NULL, true));
+	values[19] = Int64GetDatum((int64) outside_walks);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -934,7 +1050,7 @@ goalloc_route_init(void)
 							"Until then a routed AllocSet, Generation or Slab context is served "
 							"by its own type from the blocks it has; 0 adopts it at its first palloc.",
 							&goalloc_route_min_size,
-							8,
+							64,
 							0,
 							MAX_KILOBYTES,
 							PGC_SUSET,

@@ -328,6 +328,143 @@ test_limit(void)
 	T_EQ(errs.n, 0);
 }
 
+/*
+ * The outside hook (ga_heap_config.outside): bytes held elsewhere on the
+ * heap's account.  It answers `stale` when asked for any figure and `now`
+ * when asked for a fresh one; the budget callback records what it hears.
+ */
+typedef struct outside_state
+{
+	size_t		stale;
+	size_t		now;
+	int			asked;
+	int			asked_fresh;
+	size_t		budget_heard;	/* last figure the budget heard */
+	bool		budget_grew;	/* ... with growing = true */
+} outside_state;
+
+static size_t
+outside_answer(void *arg, bool fresh)
+{
+	outside_state *os = arg;
+
+	os->asked++;
+	if (fresh)
+		os->asked_fresh++;
+	return fresh ? os->now : os->stale;
+}
+
+static bool
+outside_budget(void *arg, size_t backed_bytes, bool growing)
+{
+	outside_state *os = arg;
+
+	os->budget_heard = backed_bytes;
+	os->budget_grew = growing;
+	return true;
+}
+
+/* 60,000-byte chunks until the heap refuses (at most n), written to */
+static int
+fill_until_refused(ga_owner *o, void **v, int n)
+{
+	int			i = 0;
+
+	while (i < n && (v[i] = ga_alloc(o, 60000)) != NULL)
+		memset(v[i++], 5, 60000);
+	return i;
+}
+
+/*
+ * The limit counts the outside bytes with the retained ones when pages are
+ * to be backed: 6 MiB held outside leave 2 of the limit's 8 MiB of room.
+ * A refusal on the figure last measured is checked on a fresh one, so a
+ * stale 6 MiB refuses nothing that a fresh 0 allows.  The budget hears the
+ * heap's backed bytes plus the outside ones, growing and shrinking.
+ */
+static void
+test_limit_outside(void)
+{
+	enum
+	{
+		N = 4000
+	};
+	outside_state os = {0};
+	ga_heap_config cfg;
+	ga_heap    *h;
+	ga_owner	o;
+	void	  **v = calloc(N, sizeof(void *));
+	size_t		limit;
+	int			n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.retain_bytes = GA_DEFAULT_RETAIN;
+	cfg.span_cache_bytes = GA_DEFAULT_SPAN_CACHE;
+	cfg.on_error = t_err_record;
+	cfg.error_arg = &errs;
+	cfg.outside = outside_answer;
+	cfg.outside_arg = &os;
+	h = ga_heap_create(&cfg);
+	T_CHECK(h != NULL);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	ga_free(&o, ga_alloc(&o, 10));
+
+	/* no limit and no budget: never asked */
+	ga_free(&o, ga_alloc(&o, 1 << 20));
+	T_EQ(os.asked, 0);
+
+	/* 6 MiB outside, fresh or not: 2 MiB of room, about 32 chunks of 64 KiB */
+	(void) ga_heap_scavenge(h, 0);
+	limit = t_retained(h) + (8 << 20);
+	ga_heap_set_limit(h, limit);
+	os.stale = os.now = 6 << 20;
+	n = fill_until_refused(&o, v, N);
+	T_LE(n, 34);
+	T_LE(24, n);
+	T_LE(t_retained(h) + os.now, limit);
+	T_LE(1, os.asked_fresh);
+	T_LE(1, (int) ga_heap_limit_refusals(h));
+	t_check_heap(h);
+
+	/* stale 6 MiB, fresh 0: the fresh figure decides, all 8 MiB fit */
+	for (int i = 0; i < n; i++)
+		ga_free(&o, v[i]);
+	os.stale = 6 << 20;
+	os.now = 0;
+	os.asked_fresh = 0;
+	n = fill_until_refused(&o, v, N);
+	T_LE(100, n);
+	T_LE(1, os.asked_fresh);
+	T_LE(t_retained(h), limit);
+	for (int i = 0; i < n; i++)
+		ga_free(&o, v[i]);
+	ga_owner_destroy(&o);
+	t_check_heap(h);
+	ga_heap_destroy(h);
+
+	/* the budget hears backed + outside */
+	memset(&os, 0, sizeof(os));
+	cfg.budget = outside_budget;
+	cfg.budget_arg = &os;
+	h = ga_heap_create(&cfg);
+	T_CHECK(h != NULL);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	os.stale = os.now = 3 << 20;
+	v[0] = ga_alloc(&o, 4 << 20);
+	T_CHECK(v[0] != NULL && os.budget_grew);
+	/* the 4 MiB chunk's pages and the 3 MiB outside (metadata may follow) */
+	T_LE((size_t) (7 << 20), os.budget_heard);
+	T_LE(os.budget_heard - (3 << 20), ga_heap_backed_bytes(h));
+	ga_free(&o, v[0]);
+	(void) ga_heap_scavenge(h, 0);
+	T_CHECK(!os.budget_grew);
+	T_EQ(os.budget_heard, ga_heap_backed_bytes(h) + (3 << 20));
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	free(v);
+	T_EQ(errs.n, 0);
+}
+
 int
 main(void)
 {
@@ -337,5 +474,6 @@ main(void)
 	T_RUN(test_trim);
 	T_RUN(test_trim_span_structs);
 	T_RUN(test_limit);
+	T_RUN(test_limit_outside);
 	return t_finish();
 }

@@ -71,7 +71,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
                             detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    detail := regexp_replace(detail, '(retains|hold) [0-9]+ kB', '\1 N kB');
+    detail := regexp_replace(detail, '(retains|hold|keep) [0-9]+ kB', '\1 N kB', 'g');
 END
 $$;
 SELECT goalloc_context_create(E'evil\nname\\' || repeat('x', 300)) AS h \gset

@@ -149,9 +149,10 @@ SELECT 'ErrorContext' IN (SELECT name FROM goalloc_contexts()) AS error_context;
 SET client_min_messages = error;
 SET max_parallel_workers_per_gather = 0;
 
--- Deferred adoption, goalloc.route_min_size at its default (8 kB): a routed
--- AllocSet stays an AllocSet while its blocks hold 8 kB, its keeper block,
--- and is adopted when it takes a second block.  Chunks it got before and
+-- Deferred adoption, goalloc.route_min_size at its default (64 kB): a routed
+-- AllocSet stays an AllocSet while its blocks hold 64 kB (its keeper block
+-- and the next ones, of 16 and 32 kB), and is adopted at its first palloc
+-- after they pass it.  Chunks it got before and
 -- after are checked, freed in a random order, resized and reset alike.
 SHOW goalloc.route_min_size;
 SET goalloc.route = backend;
@@ -163,7 +164,11 @@ SELECT 'deferred one' IN (SELECT name FROM goalloc_contexts()) AS adopted,
 SELECT deferred_total > :d0 AS deferred FROM goalloc_route_status();
 SELECT goalloc_alloc(:h, 1000, 40) > 0 AS grown;
 SELECT 'deferred one' IN (SELECT name FROM goalloc_contexts()) AS adopted,
-       mem_allocated > 8192 AS past_min_size FROM goalloc_context_info(:h);
+       mem_allocated > 8192 AS past_keeper, mem_allocated <= 65536 AS within_min_size
+  FROM goalloc_context_info(:h);
+SELECT goalloc_alloc(:h, 1000, 60) > 0 AS grown;
+SELECT 'deferred one' IN (SELECT name FROM goalloc_contexts()) AS adopted,
+       mem_allocated > 65536 AS past_min_size FROM goalloc_context_info(:h);
 SELECT deferred_adopted > :da0 AS deferred_adopted FROM goalloc_route_status();
 SELECT goalloc_alloc(:h, 300, 2000) > 0 AS after;
 SELECT goalloc_realloc(:h, 5000) > 0 AS resized;
@@ -203,7 +208,7 @@ SELECT goalloc_context_reset(:h);
 SELECT goalloc_alloc(:h, 200, 25) AS after_reset;
 SELECT live_chunks, chunk_space, mem_allocated, contains_all, is_goalloc
   FROM goalloc_context_info(:h);
-SELECT goalloc_alloc(:h, 200, 30) AS grown;
+SELECT goalloc_alloc(:h, 200, 300) AS grown;
 SELECT route FROM goalloc_route_contexts() WHERE name = 'deferred inline';
 SELECT live_chunks, contains_all FROM goalloc_context_info(:h);
 SELECT goalloc_free(:h, 1000, 13) AS freed;
@@ -216,7 +221,7 @@ SELECT goalloc_context_create('route view goalloc') AS hg \gset
 SELECT goalloc_alloc(:hd, 100, 4) > 0 AND goalloc_alloc(:hg, 100, 4) > 0 AS allocated;
 SELECT name, type, route, scope, mem_allocated <= 8192 AS within_min_size
   FROM goalloc_route_contexts() WHERE name LIKE 'route view %' ORDER BY name;
-SELECT goalloc_alloc(:hd, 1000, 40) > 0 AS grown;
+SELECT goalloc_alloc(:hd, 1000, 100) > 0 AS grown;
 SELECT name, type, route, scope FROM goalloc_route_contexts()
  WHERE name = 'route view deferred';
 SELECT goalloc_context_delete(:hd), goalloc_context_delete(:hg);
@@ -243,11 +248,12 @@ SELECT name, ident, parent, level FROM goalloc_contexts() WHERE name IS NOT NULL
 EXCEPT ALL
 SELECT name, ident, parent, level FROM pg_backend_memory_contexts;
 -- A chunk that grows by repalloc alone: once the context's blocks passed
--- 8 kB, its next repalloc adopts it and moves the chunk into goalloc,
+-- 64 kB (AllocSet gives a 60,000-byte chunk a block of its own), its next
+-- repalloc adopts it and moves the chunk into goalloc,
 -- contents and all, where goalloc.heap_limit applies.
 SELECT goalloc_context_create('one string', NULL, NULL, 'aset') AS h \gset
 SELECT goalloc_alloc(:h, 100) > 0 AS one_chunk;
-SELECT goalloc_realloc(:h, 8000) > 0 AS grown_in_aset;
+SELECT goalloc_realloc(:h, 60000) > 0 AS grown_in_aset;
 SELECT 'one string' IN (SELECT name FROM goalloc_contexts()) AS adopted_yet;
 SET goalloc.heap_limit = '64MB';
 \set VERBOSITY terse
@@ -258,8 +264,8 @@ SELECT 'one string' IN (SELECT name FROM goalloc_contexts()) AS adopted;
 SELECT goalloc_realloc(:h, 3000000) > 0 AS moved_in;
 SELECT goalloc_free(:h, 1) AS freed;
 SELECT goalloc_context_delete(:h);
--- A request larger than 8 kB adopts a deferred context at once, by palloc
--- or by repalloc: AllocSet would give it a block that no limit sees.
+-- A request larger than 64 kB adopts a deferred context at once, by palloc
+-- or by repalloc: AllocSet would give it a block that no limit could refuse.
 SELECT goalloc_context_create('one large', NULL, NULL, 'aset') AS h \gset
 SELECT goalloc_alloc(:h, 100) > 0 AS one_chunk;
 SELECT 'one large' IN (SELECT name FROM goalloc_contexts()) AS adopted_yet;
@@ -272,6 +278,34 @@ SELECT goalloc_alloc(:h, 100000) > 0 AS large_chunk;
 SELECT 'one large' IN (SELECT name FROM goalloc_contexts()) AS adopted_at_once,
        live_chunks, contains_all FROM goalloc_context_info(:h);
 SELECT goalloc_context_delete(:h);
+-- A chunk larger than 8 kB in a deferred AllocSet (a block of its own) is
+-- reported with the space goalloc would give it, 20,480 bytes for 20,000
+-- (AllocSet: 20,016), before and after the context's adoption, so that its
+-- move into goalloc at a repalloc does not grow its overhead more than it
+-- would have grown in goalloc (tuplesort's grow_memtuples requires it); a
+-- small chunk keeps AllocSet's figure.
+SELECT goalloc_context_create('large stock chunk', NULL, NULL, 'aset') AS h \gset
+SELECT goalloc_alloc(:h, 100) > 0 AS small, goalloc_alloc(:h, 20000) > 0 AS large;
+SELECT route FROM goalloc_route_contexts() WHERE name = 'large stock chunk';
+SELECT live_chunks, chunk_space, last_chunk_space FROM goalloc_context_info(:h);
+SELECT goalloc_alloc(:h, 1000, 80) > 0 AS grown;
+SELECT route FROM goalloc_route_contexts() WHERE name = 'large stock chunk';
+SELECT live_chunks, chunk_space FROM goalloc_context_info(:h);
+SELECT goalloc_realloc(:h, 100000) AS moved_in;
+SELECT live_chunks, chunk_space, contains_all FROM goalloc_context_info(:h);
+SELECT goalloc_context_delete(:h);
+-- tuplesort with work_mem = 100kB: its memtuples array (24 kB, then 48 kB)
+-- lives in the sort's deferred AllocSet, and its repalloc past 64 kB adopts
+-- the context and moves it into goalloc.  Reported as an AllocSet chunk
+-- (16 bytes of overhead, then a page), each of these stopped with
+-- "unexpected out-of-memory situation in tuplesort".
+SET goalloc.route = executor;
+SET work_mem = '100kB';
+SELECT (array_agg(g ORDER BY g DESC))[1:3] AS byval FROM generate_series(1, 20000) g;
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY g) FROM generate_series(1, 20000) g;
+SELECT count(*) FROM (SELECT g FROM generate_series(1, 20000) g ORDER BY g DESC) x;
+RESET work_mem;
+SET goalloc.route = backend;
 -- A routed query's small contexts stay AllocSets (more are deferred than
 -- adopted: the per-tuple contexts, say, while ExecutorState outgrows its
 -- keeper block); its sort is adopted.

@@ -116,3 +116,37 @@ SET goalloc.route = executor;
 :q_repeat
 :q_grow
 SET goalloc.route = off;
+
+-- The blocks that routed contexts keep in their own type count against the
+-- limit (goalloc_route_status().outside_bytes): 300 open cursors, each with
+-- the ExecutorState of a routed query, keep megabytes in AllocSet blocks
+-- (deferred, or adopted with the blocks made before).  With the limit
+-- 512 kB above the heap's retained bytes plus those, a sort that needs
+-- about 1 MB is refused, though the limit leaves the heap alone megabytes
+-- of room; with 8 MB above them it runs.
+SET goalloc.route = executor;
+BEGIN;
+DO $$
+DECLARE r refcursor;
+BEGIN
+  FOR i IN 1..300 LOOP
+    r := 'c' || i;
+    OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2;
+  END LOOP;
+END $$;
+SELECT goalloc_scavenge() >= 0 AS scavenged;
+SELECT outside_bytes > 4 * 1024 * 1024 AS megabytes_outside, outside_walks > 0 AS walked
+  FROM goalloc_route_status();
+\set q_small_sort 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 10000) g ORDER BY g::text) x;'
+SAVEPOINT s;
+SELECT set_config('goalloc.heap_limit',
+                  ((heap_sys - heap_released + outside_bytes) / 1024 + 512)::text, true) IS NOT NULL AS set
+  FROM goalloc_route_status(), goalloc_stats();
+:q_small_sort
+ROLLBACK TO s;
+SELECT set_config('goalloc.heap_limit',
+                  ((heap_sys - heap_released + outside_bytes) / 1024 + 8192)::text, true) IS NOT NULL AS set
+  FROM goalloc_route_status(), goalloc_stats();
+:q_small_sort
+COMMIT;
+SET goalloc.route = off;

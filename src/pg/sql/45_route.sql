@@ -25,10 +25,16 @@ CREATE FUNCTION goalloc_route_status(
     OUT deferred_total bigint,      -- routed contexts left stock until their
                                     -- blocks pass goalloc.route_min_size
     OUT deferred_adopted bigint,    -- of them, adopted once they did
-    OUT deferred_inline boolean)    -- a deferred AllocSet's palloc that fits
+    OUT deferred_inline boolean,    -- a deferred AllocSet's palloc that fits
                                     -- its newest block is served inline (the
                                     -- server's AllocSet layout passed the
                                     -- check at load)
+    OUT outside_bytes bigint,       -- blocks routed contexts keep in their
+                                    -- own type (deferred contexts', and an
+                                    -- adopted one's from before adoption):
+                                    -- heap_limit and the budget count them
+    OUT outside_walks bigint)       -- walks of the context tree that
+                                    -- measured them
 RETURNS record
 AS 'MODULE_PATHNAME', 'goalloc_route_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
@@ -41,8 +47,9 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 -- routed query in executor mode, ErrorContext, ...), unclassified (no palloc
 -- since goalloc was loaded), other (a type goalloc does not know, or one
 -- wrapped by another).  goalloc.heap_limit and the cluster budget count
--- the goalloc and adopted rows' goalloc memory; the deferred and stock rows'
--- mem_allocated is outside them.
+-- the goalloc, adopted and deferred rows' mem_allocated (the deferred rows'
+-- and an adopted row's blocks of its own type are goalloc_route_status()'s
+-- outside_bytes); the stock rows' is outside them.
 CREATE FUNCTION goalloc_route_contexts(
     OUT name text,
     OUT ident text,
