@@ -147,6 +147,19 @@ extern void ga_heap_set_limit(ga_heap *heap, size_t limit_bytes);
  * hold a span's header each, are left out.
  */
 extern size_t ga_heap_backed_bytes(const ga_heap *heap);
+
+/* The limit in force (0 = none), and what it caps: the pages retained */
+static inline size_t
+ga_heap_limit_bytes(const ga_heap *heap)
+{
+	return heap->limit_bytes;
+}
+
+static inline size_t
+ga_heap_retained_bytes(const ga_heap *heap)
+{
+	return (size_t) (heap->pages_sys - heap->pages_released) << GA_PAGE_SHIFT;
+}
 extern void ga_heap_set_retain(ga_heap *heap, size_t retain_bytes);
 
 /*

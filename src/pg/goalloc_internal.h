@@ -242,6 +242,7 @@ extern int	goalloc_route_state(MemoryContext context);
  * measured at most GOALLOC_OUTSIDE_REMEASURE backed bytes ago, or now.
  */
 extern size_t goalloc_route_outside(void *arg, bool fresh);
+extern void goalloc_route_outside_moved(Size before, Size after);
 
 /* At the executor hooks: takeover in backend mode, deferred warnings. */
 extern void goalloc_route_safe_point(void);

@@ -255,6 +255,8 @@ goalloc_route_claim(MemoryContext context, ga_heap *heap, int kind, int scope)
 		return goalloc_adopt_context(context, heap, kind, scope);
 	context->methods = &deferred_tables[kind][scope - GOALLOC_SCOPE_QUERY];
 	deferred_total++;
+	if (unlikely(goalloc_heap_limit_kb != 0))
+		goalloc_route_outside_moved(0, context->mem_allocated);
 	return true;
 }
 
@@ -508,11 +510,75 @@ RouteDeferredOutgrown(MemoryContext context, Size size)
 	return context->mem_allocated > route_min_bytes || size > route_min_bytes;
 }
 
+/*
+ * RouteDeferredNearLimit
+ *		Would the next block of a deferred context take the backend past
+ *		goalloc.heap_limit?  The limit counts what routed contexts keep in
+ *		their own type's blocks (goalloc_route_outside), but refuses only
+ *		the heap's growth, so a deferred context near it is adopted instead
+ *		of growing in its type: from then on the heap serves it, and
+ *		refuses what passes the limit with the limit's ERROR.  The next
+ *		block is taken to be as large as the context's blocks so far, or
+ *		the request (AllocSet doubles its blocks).  Answered on the kept
+ *		figure, and, when that says yes, on a fresh one.
+ */
+static pg_noinline bool
+RouteDeferredNearLimit(MemoryContext context, Size size)
+{
+	ga_heap    *heap = goalloc_backend_heap(false);
+	size_t		limit;
+	size_t		need;
+
+	if (heap == NULL || (limit = ga_heap_limit_bytes(heap)) == 0)
+		return false;
+	need = ga_heap_retained_bytes(heap) + Max(context->mem_allocated, size);
+	if (need + goalloc_route_outside(NULL, false) <= limit)
+		return false;
+	return need + goalloc_route_outside(NULL, true) > limit;
+}
+
+/*
+ * RouteDeferredAllocWatched, RouteDeferredReallocWatched
+ *		The stock call of a deferred context while goalloc.heap_limit is
+ *		set: adopt the context if it is near the limit, else make the call
+ *		and add what it grew to the kept outside figure, so that the next
+ *		check sees it without a walk (a figure kept too high is corrected by
+ *		the fresh walk before any adoption).
+ */
+static pg_noinline void *
+RouteDeferredAllocWatched(MemoryContext context, Size size, int kind)
+{
+	Size		before = context->mem_allocated;
+	void	   *p;
+
+	if (RouteDeferredNearLimit(context, size))
+		return RouteOutgrownAlloc(context, size, kind);
+	p = stock_tables[kind].alloc(context, size);
+	goalloc_route_outside_moved(before, context->mem_allocated);
+	return p;
+}
+
+static pg_noinline void *
+RouteDeferredReallocWatched(MemoryContext context, void *pointer, Size size,
+							int kind)
+{
+	Size		before = context->mem_allocated;
+	void	   *p;
+
+	if (RouteDeferredNearLimit(context, size))
+		return RouteOutgrownRealloc(context, pointer, size, kind);
+	p = stock_tables[kind].realloc(context, pointer, size);
+	goalloc_route_outside_moved(before, context->mem_allocated);
+	return p;
+}
+
 static inline void *
 RouteDeferredAlloc(MemoryContext context, Size size, int kind)
 {
 	if (unlikely(RouteDeferredOutgrown(context, size)))
 		return RouteOutgrownAlloc(context, size, kind);
+	if (unlikely(goalloc_heap_limit_kb != 0))
+		return RouteDeferredAllocWatched(context, size, kind);
 	return stock_tables[kind].alloc(context, size);
 }
 
@@ -522,6 +588,8 @@ RouteDeferredRealloc(MemoryContext context, void *pointer, Size size,
 {
 	if (unlikely(RouteDeferredOutgrown(context, size)))
 		return RouteOutgrownRealloc(context, pointer, size, kind);
+	if (unlikely(goalloc_heap_limit_kb != 0))
+		return RouteDeferredReallocWatched(context, pointer, size, kind);
 	return stock_tables[kind].realloc(context, pointer, size);
 }
 
@@ -581,6 +649,9 @@ RouteDeferredAllocAsetInline(MemoryContext context, Size size)
 		if (likely(p != NULL))
 			return p;
 	}
+	/* a new block, or a chunk of its own */
+	if (unlikely(goalloc_heap_limit_kb != 0))
+		return RouteDeferredAllocWatched(context, size, GOALLOC_KIND_ASET);
 	return stock_tables[GOALLOC_KIND_ASET].alloc(context, size);
 }
 #endif
@@ -599,11 +670,13 @@ RouteDeferredAllocAsetInline(MemoryContext context, Size size)
  * measured again once the heap's backed bytes moved GOALLOC_OUTSIDE_REMEASURE
  * from where they were, or when the core would refuse on it (fresh): a
  * request is never refused on an old figure, and one is let through on a
- * figure at most one megabyte of the heap's growth old.
+ * figure at most one megabyte of the heap's growth old.  While
+ * goalloc.heap_limit is set, deferred contexts add what they grow to the
+ * kept figure (goalloc_route_outside_moved), for RouteDeferredNearLimit.
  */
 #define GOALLOC_OUTSIDE_REMEASURE	((size_t) 1 << 20)
 
-static size_t outside_measured = 0; /* the last walk's sum */
+static size_t outside_measured = 0; /* the last walk's sum, and growth since */
 static size_t outside_backed_at = 0;	/* the heap's backed bytes then */
 static int	outside_pid = 0;	/* the process that walked */
 static uint64 outside_walks = 0;
@@ -617,6 +690,22 @@ OutsideVisit(MemoryContext c, void *arg)
 		*sum += c->mem_allocated;
 	else if (goalloc_adopted_scope(c) != GOALLOC_SCOPE_NONE)
 		*sum += goalloc_adopted_stock_bytes(c);
+}
+
+/*
+ * goalloc_route_outside_moved
+ *		A routed context's own blocks went from before to after bytes while
+ *		goalloc.heap_limit is set: keep the kept figure in step.
+ */
+void
+goalloc_route_outside_moved(Size before, Size after)
+{
+	if (outside_pid != MyProcPid)
+		return;
+	if (after >= before)
+		outside_measured += after - before;
+	else
+		outside_measured -= Min(outside_measured, before - after);
 }
 
 /*

@@ -148,5 +148,23 @@ SELECT set_config('goalloc.heap_limit',
                   ((heap_sys - heap_released + outside_bytes) / 1024 + 8192)::text, true) IS NOT NULL AS set
   FROM goalloc_route_status(), goalloc_stats();
 :q_small_sort
+-- And near the limit a deferred context is adopted rather than given
+-- another block of its own type, so that the limit refuses it too: with the
+-- limit 256 kB above the heap's retained bytes plus what routed contexts
+-- keep, opening 100 more cursors and fetching a row from each (each sort
+-- asks for a 24 kB array, which its deferred AllocSet would give a block of
+-- its own; about 100 kB a cursor) stops with an ERROR; 32 MB above, they
+-- run.
+\set more_cursors 'DO $$ DECLARE r refcursor; x record; BEGIN FOR i IN 301..400 LOOP r := ''c'' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; FETCH r INTO x; END LOOP; END $$;'
+SAVEPOINT s;
+SELECT set_config('goalloc.heap_limit',
+                  ((heap_sys - heap_released + outside_bytes) / 1024 + 256)::text, true) IS NOT NULL AS set
+  FROM goalloc_route_status(), goalloc_stats();
+:more_cursors
+ROLLBACK TO s;
+SELECT set_config('goalloc.heap_limit',
+                  ((heap_sys - heap_released + outside_bytes) / 1024 + 32768)::text, true) IS NOT NULL AS set
+  FROM goalloc_route_status(), goalloc_stats();
+:more_cursors
 COMMIT;
 SET goalloc.route = off;
