@@ -725,6 +725,14 @@ goalloc_route_outside(void *arg, bool fresh)
 	if (heap == NULL || TopMemoryContext == NULL ||
 		(deferred_total == 0 && goalloc_adopt_counters.total == 0))
 		return 0;
+
+	/*
+	 * No limit and no cap: nothing would be refused on it, and the budget's
+	 * bookkeeping (goalloc_cluster_memory) goes without it rather than
+	 * walking a backend of thousands of contexts once a megabyte.
+	 */
+	if (!fresh && goalloc_heap_limit_kb == 0 && goalloc_max_total_memory_kb == 0)
+		return 0;
 	backed = ga_heap_backed_bytes(heap);
 	if (!fresh && outside_pid == MyProcPid &&
 		backed < outside_backed_at + GOALLOC_OUTSIDE_REMEASURE &&

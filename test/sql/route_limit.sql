@@ -168,3 +168,23 @@ SELECT set_config('goalloc.heap_limit',
 :more_cursors
 COMMIT;
 SET goalloc.route = off;
+
+-- With neither goalloc.heap_limit nor goalloc.max_total_memory set nothing
+-- would be refused on the outside figure, so a sort that grows the heap by
+-- megabytes walks no context tree for it (the one walk counted is
+-- goalloc_route_status()'s own); with a limit it walks about once a
+-- megabyte of the heap's growth.
+SET goalloc.route = executor;
+SHOW goalloc.max_total_memory;
+\set q_mid_sort 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 200000) g ORDER BY g::text) x;'
+SELECT goalloc_scavenge() >= 0 AS scavenged;
+SELECT outside_walks AS w0 FROM goalloc_route_status() \gset
+:q_mid_sort
+SELECT outside_walks - :w0 AS walks_without_limit FROM goalloc_route_status();
+SET goalloc.heap_limit = '1GB';
+SELECT goalloc_scavenge() >= 0 AS scavenged;
+SELECT outside_walks AS w1 FROM goalloc_route_status() \gset
+:q_mid_sort
+SELECT outside_walks - :w1 > 3 AS walks_with_limit FROM goalloc_route_status();
+RESET goalloc.heap_limit;
+SET goalloc.route = off;
