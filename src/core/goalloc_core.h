@@ -1040,6 +1040,34 @@ ga_free_marked(const ga_map *map, ga_owner *owner, void *ptr, size_t hdr,
 }
 
 /*
+ * ga_realloc_marked: ga_realloc for an owner with marked lists, as
+ * ga_free_marked is ga_free: a live slot of one of the owner's spans
+ * (ga_span_of_slot, without the link test: the embedder dispatches on the
+ * word before the payload, so a listed payload never comes here) that must
+ * grow out of its slot moves as ga_realloc would move it -- a new chunk
+ * from ga_alloc, the slot's bytes copied, the slot freed with the mark --
+ * without ga_realloc's general lookup and ga_free's second one.  Anything
+ * else (a size that fits the slot, a nursery chunk, a large object, a bad
+ * pointer) takes ga_realloc, which tells which error it was, if any.
+ */
+static GA_INLINE void *
+ga_realloc_marked(const ga_map *map, ga_owner *owner, void *ptr, size_t size,
+				  size_t hdr, uintptr_t mark)
+{
+	ga_span    *s = ga_span_of_slot(map, owner, ptr, hdr, false);
+	void	   *q;
+
+	if (GA_UNLIKELY(s == NULL) || size + hdr <= s->elemsize)
+		return ga_realloc(owner, ptr, size);
+	q = ga_alloc(owner, size);
+	if (GA_UNLIKELY(q == NULL))
+		return NULL;
+	memcpy(q, ptr, s->elemsize - hdr);
+	ga_free_validated_mark(s->owner, s, ptr, mark);
+	return q;
+}
+
+/*
  * ga_chunk_size_marked: ga_chunk_size for an embedder's GetMemoryChunkSpace,
  * for an owner with marked lists (a listed payload's size is never asked
  * of it), with ga_free_spans' checks inline but the link test: a live slot

@@ -789,7 +789,9 @@ GoAllocCheckAll(GoAllocContext *set, bool wipe)
 
 /*
  * GoAllocCoreRealloc
- *		ga_realloc, with "repalloc" named in the error a bad pointer raises.
+ *		ga_realloc, with "repalloc" named in the error a bad pointer raises;
+ *		ga_realloc_marked for a context whose lists are marked (not a check
+ *		context, whose header is larger).
  */
 static void *
 GoAllocCoreRealloc(GoAllocContext *set, void *pointer, Size size)
@@ -797,7 +799,11 @@ GoAllocCoreRealloc(GoAllocContext *set, void *pointer, Size size)
 	void	   *newp;
 
 	goalloc_current_op = "repalloc";
-	newp = ga_realloc(&set->owner, pointer, size);
+	if (likely(!set->check))
+		newp = ga_realloc_marked(&backend_map, &set->owner, pointer, size,
+								 GOALLOC_CHUNKHDRSZ, GOALLOC_LIST_MARK);
+	else
+		newp = ga_realloc(&set->owner, pointer, size);
 	goalloc_current_op = "pfree";
 	return newp;
 }

@@ -478,7 +478,8 @@ AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 
 	if (unlikely(size > ADOPTED_MAX_SMALL))
 		AdoptedCountLarge(size);
-	newp = ga_realloc(&a->owner, pointer, size);
+	newp = ga_realloc_marked(&a->owner.map, &a->owner, pointer, size,
+							 GOALLOC_CHUNKHDRSZ, GOALLOC_LIST_MARK);
 	if (unlikely(newp == NULL))
 	{
 		newp = AdoptedPastLimit(a, pointer, size);

@@ -427,7 +427,10 @@ m_realloc(m_state *st, int i, size_t k, size_t size)
 	on = t_req_n(old.size, mo->hdr);
 	nn = t_req_n(size, mo->hdr);
 	verify_chunk(st, mo, &old, SIZE_MAX);
-	p = ga_realloc(&mo->o, old.p, size);
+	if (mo->marked)
+		p = ga_realloc_marked(&mo->o.map, &mo->o, old.p, size, mo->hdr, M_MARK);
+	else
+		p = ga_realloc(&mo->o, old.p, size);
 
 	/*
 	 * A move, or a refusal (which only a move's allocation makes), went
@@ -670,6 +673,9 @@ bad_call(m_state *st, m_owner *mo, m_owner *other, void *ptr,
 	n0 = st->errs.n;
 	if (listed)
 		ga_heap_report_listed(st->heap, ptr);
+	else if (mo->marked)
+		T_CHECK(ga_realloc_marked(&mo->o.map, &mo->o, ptr, 100, mo->hdr,
+								  M_MARK) == NULL);
 	else
 		T_CHECK(ga_realloc(&mo->o, ptr, 100) == NULL);
 	if (T_EQ(st->errs.n, n0 + 1))

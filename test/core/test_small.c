@@ -413,6 +413,38 @@ test_marked_lists(void)
 	T_EQ(errs.n, 0);
 	t_check_owner(&o, NULL);
 
+	/*
+	 * ga_realloc_marked: a live slot that grows moves, its bytes copied and
+	 * its slot listed with the mark, as ga_realloc's move; a size that fits
+	 * the slot and a bad pointer go to ga_realloc
+	 */
+	r = ga_alloc(&o, 48);
+	q = ga_alloc(&o, 48);		/* keeps the span in use */
+	p = r;
+	memset(r, 0x5A, 48);
+	T_CHECK(ga_realloc_marked(&o.map, &o, r, 50, 8, mark) == r);
+	r = ga_realloc_marked(&o.map, &o, r, 300, 8, mark);
+	T_CHECK(r != NULL && r != p);
+	T_CHECK(ga_owns(&o, r) && !ga_owns(&o, p));
+	T_EQ(ga_chunk_size(&o, r), ga_class_size[ga_size_class(300 + 8)]);
+	for (int i = 0; i < 48; i++)
+		T_EQ(((unsigned char *) r)[i], 0x5A);
+	memcpy(&word, p - 8, sizeof(word));
+	T_EQ(word, mark);
+	T_EQ(ga_freelist_count(&o.mc->freelist[c]), 1);
+	T_EQ(errs.n, 0);
+	T_CHECK(ga_realloc_marked(&o.map, &o, r + 8, 500, 8, mark) == NULL);
+	T_EQ(errs.n, 1);
+	T_EQ(errs.kind, GA_ERR_NOT_CHUNK_START);
+	errs.n = 0;
+	T_CHECK(ga_realloc_marked(&o.map, &o, outside + 8, 500, 8, mark) == NULL);
+	T_EQ(errs.n, 1);
+	T_EQ(errs.kind, GA_ERR_NOT_IN_HEAP);
+	errs.n = 0;
+	ga_free_marked(&o.map, &o, r, 8, mark);
+	ga_free_marked(&o.map, &o, q, 8, mark);
+	t_check_owner(&o, NULL);
+
 	/* the mark goes with ga_owner_reuse, which clears it */
 	ga_owner_recycle(&o);
 	ga_owner_reuse(&o, 8, GA_DEFAULT_KEEP);

@@ -124,6 +124,15 @@ SET goalloc.route = off;
 -- 512 kB above the heap's retained bytes plus those, a sort that needs
 -- about 1 MB is refused, though the limit leaves the heap alone megabytes
 -- of room; with 8 MB above them it runs.
+-- pg_temp.limit_above(kB): goalloc.heap_limit, for the transaction, that
+-- many kB above the heap's retained bytes plus what routed contexts keep.
+CREATE FUNCTION pg_temp.limit_above(margin_kb integer) RETURNS boolean
+LANGUAGE sql AS $$
+  SELECT set_config('goalloc.heap_limit',
+                    ((heap_sys - heap_released + outside_bytes) / 1024 + margin_kb)::text,
+                    true) IS NOT NULL
+    FROM goalloc_route_status(), goalloc_stats()
+$$;
 SET goalloc.route = executor;
 BEGIN;
 DO $$
@@ -139,14 +148,10 @@ SELECT outside_bytes > 4 * 1024 * 1024 AS megabytes_outside, outside_walks > 0 A
   FROM goalloc_route_status();
 \set q_small_sort 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 10000) g ORDER BY g::text) x;'
 SAVEPOINT s;
-SELECT set_config('goalloc.heap_limit',
-                  ((heap_sys - heap_released + outside_bytes) / 1024 + 512)::text, true) IS NOT NULL AS set
-  FROM goalloc_route_status(), goalloc_stats();
+SELECT pg_temp.limit_above(512) AS set;
 :q_small_sort
 ROLLBACK TO s;
-SELECT set_config('goalloc.heap_limit',
-                  ((heap_sys - heap_released + outside_bytes) / 1024 + 8192)::text, true) IS NOT NULL AS set
-  FROM goalloc_route_status(), goalloc_stats();
+SELECT pg_temp.limit_above(8192) AS set;
 :q_small_sort
 -- And near the limit a deferred context is adopted rather than given
 -- another block of its own type, so that the limit refuses it too: with the
@@ -157,14 +162,10 @@ SELECT set_config('goalloc.heap_limit',
 -- run.
 \set more_cursors 'DO $$ DECLARE r refcursor; x record; BEGIN FOR i IN 301..400 LOOP r := ''c'' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; FETCH r INTO x; END LOOP; END $$;'
 SAVEPOINT s;
-SELECT set_config('goalloc.heap_limit',
-                  ((heap_sys - heap_released + outside_bytes) / 1024 + 256)::text, true) IS NOT NULL AS set
-  FROM goalloc_route_status(), goalloc_stats();
+SELECT pg_temp.limit_above(256) AS set;
 :more_cursors
 ROLLBACK TO s;
-SELECT set_config('goalloc.heap_limit',
-                  ((heap_sys - heap_released + outside_bytes) / 1024 + 32768)::text, true) IS NOT NULL AS set
-  FROM goalloc_route_status(), goalloc_stats();
+SELECT pg_temp.limit_above(32768) AS set;
 :more_cursors
 COMMIT;
 SET goalloc.route = off;
