@@ -246,10 +246,8 @@ static bool
 within_limit_counting(const ga_heap *h, size_t newly_backed_pages,
 					  size_t outside)
 {
-	size_t		retained = h->pages_sys - h->pages_released;
-
 	if (h->limit_bytes != 0 &&
-		(GA_PAGES_BYTES(retained + newly_backed_pages) + outside > h->limit_bytes ||
+		(ga_heap_retained_bytes(h) + GA_PAGES_BYTES(newly_backed_pages) + outside > h->limit_bytes ||
 		 newly_backed_pages > (h->limit_bytes >> GA_PAGE_SHIFT)))
 		return false;
 	if (h->budget != NULL && newly_backed_pages > 0)
@@ -287,7 +285,7 @@ ga_within_limit(const ga_heap *h, size_t newly_backed_pages)
 size_t
 ga_heap_backed_bytes(const ga_heap *h)
 {
-	return GA_PAGES_BYTES(h->pages_sys - h->pages_released) + h->arena_meta_bytes;
+	return ga_heap_retained_bytes(h) + h->arena_meta_bytes;
 }
 
 /*

@@ -133,6 +133,19 @@ LANGUAGE sql AS $$
                     true) IS NOT NULL
     FROM goalloc_route_status(), goalloc_stats()
 $$;
+-- pg_temp.under_limit(kB, query): run query with the limit that many kB
+-- above, in a subtransaction rolled back either way (the limit with it);
+-- 'ran' or the error's message.
+CREATE FUNCTION pg_temp.under_limit(margin_kb integer, query text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_temp.limit_above(margin_kb);
+  EXECUTE query;
+  RAISE EXCEPTION 'ran' USING ERRCODE = 'GA001';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLERRM;
+END
+$$;
 SET goalloc.route = executor;
 BEGIN;
 DO $$
@@ -146,13 +159,9 @@ END $$;
 SELECT goalloc_scavenge() >= 0 AS scavenged;
 SELECT outside_bytes > 4 * 1024 * 1024 AS megabytes_outside, outside_walks > 0 AS walked
   FROM goalloc_route_status();
-\set q_small_sort 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 10000) g ORDER BY g::text) x;'
-SAVEPOINT s;
-SELECT pg_temp.limit_above(512) AS set;
-:q_small_sort
-ROLLBACK TO s;
-SELECT pg_temp.limit_above(8192) AS set;
-:q_small_sort
+\set q_small_sort 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 10000) g ORDER BY g::text) x'
+SELECT pg_temp.under_limit(512, :'q_small_sort') AS small_sort_512k,
+       pg_temp.under_limit(8192, :'q_small_sort') AS small_sort_8m;
 -- And near the limit a deferred context is adopted rather than given
 -- another block of its own type, so that the limit refuses it too: with the
 -- limit 256 kB above the heap's retained bytes plus what routed contexts
@@ -160,13 +169,9 @@ SELECT pg_temp.limit_above(8192) AS set;
 -- asks for a 24 kB array, which its deferred AllocSet would give a block of
 -- its own; about 100 kB a cursor) stops with an ERROR; 32 MB above, they
 -- run.
-\set more_cursors 'DO $$ DECLARE r refcursor; x record; BEGIN FOR i IN 301..400 LOOP r := ''c'' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; FETCH r INTO x; END LOOP; END $$;'
-SAVEPOINT s;
-SELECT pg_temp.limit_above(256) AS set;
-:more_cursors
-ROLLBACK TO s;
-SELECT pg_temp.limit_above(32768) AS set;
-:more_cursors
+\set more_cursors 'DO $$ DECLARE r refcursor; x record; BEGIN FOR i IN 301..400 LOOP r := ''c'' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; FETCH r INTO x; END LOOP; END $$'
+SELECT pg_temp.under_limit(256, :'more_cursors') AS more_cursors_256k,
+       pg_temp.under_limit(32768, :'more_cursors') AS more_cursors_32m;
 COMMIT;
 SET goalloc.route = off;
 
