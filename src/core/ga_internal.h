@@ -199,6 +199,18 @@ ga_large_slot_bytes(const ga_span *s)
 	return s->packed_stride != 0 ? s->packed_stride : ga_span_bytes(s);
 }
 
+/*
+ * The most slots a packed span of stride bytes holds (alloc.c): what
+ * GA_PACKED_SPAN_BYTES holds, or GA_PACKED_SLOTS if that is more.
+ */
+static inline unsigned
+ga_packed_slots_max(size_t stride)
+{
+	size_t		k = GA_PACKED_SPAN_BYTES / stride;
+
+	return k > GA_PACKED_SLOTS ? (unsigned) k : GA_PACKED_SLOTS;
+}
+
 /* Objects the owner has allocated in class c (ga_types.h). */
 static inline uint64_t
 ga_owner_mallocs(const ga_owner *o, unsigned c)

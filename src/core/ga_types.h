@@ -78,11 +78,15 @@
 
 /*
  * Packed large objects (alloc.c): at most this many bytes with the header
- * (above it a span of their own loses under 1/16 anyway), in spans of at
- * most GA_PACKED_SLOTS slots.
+ * (above it a span of their own loses under 1/16 anyway).  An owner's first
+ * packed span of a stride has at most GA_PACKED_SLOTS slots; each next one,
+ * taken when the one before is full, twice as many, up to
+ * GA_PACKED_SPAN_BYTES of slots (ga_packed_slots_max: 31 of hash join's
+ * 32,832 bytes, 8 of the largest stride).
  */
 #define GA_PACKED_MAX		((size_t) 128 << 10)
 #define GA_PACKED_SLOTS		4
+#define GA_PACKED_SPAN_BYTES ((size_t) 1 << 20)
 
 typedef struct ga_span ga_span;
 typedef struct ga_arena ga_arena;
@@ -174,7 +178,8 @@ struct ga_span
 								 * with one store) */
 	uint16_t	elemsize;		/* object (slot) size, <= 32768; 0 if large */
 	uint16_t	nelems;			/* slots in the span (1 if large, but for a
-								 * packed span: 2 to 4, see packed_stride) */
+								 * packed span: 2 to ga_packed_slots_max,
+								 * see alloc.c) */
 	uint16_t	free_trigger;	/* see above */
 	uint8_t		sizeclass;		/* 0 = large or free run */
 	uint8_t		freelist_words; /* sizeclass * GA_FREELIST_WORDS: where the

@@ -323,11 +323,12 @@ check_span(const ga_span_info *s)
 			}
 
 			/*
-			 * A packed span (alloc.c): 2 to GA_PACKED_SLOTS slots of a
-			 * large stride, a multiple of 64, the fewest whose tail is at
-			 * most 1/16 of the span; never empty (an empty one goes back).
+			 * A packed span (alloc.c): 2 to ga_packed_slots_max slots of
+			 * a large stride, a multiple of 64, whose tail is at most 1/16
+			 * of the span; never empty (an empty one goes back).
 			 */
-			ok &= T_CHECK(s->nelems >= 2 && s->nelems <= GA_PACKED_SLOTS);
+			ok &= T_CHECK(s->nelems >= 2 &&
+						  s->nelems <= ga_packed_slots_max(s->elemsize));
 			ok &= T_EQ(s->elemsize % 64, 0);
 			ok &= T_CHECK(s->elemsize > GA_MAX_SMALL_SIZE &&
 						  s->elemsize <= GA_PACKED_MAX + 63);

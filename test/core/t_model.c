@@ -296,9 +296,13 @@ refusal_plausible(m_state *st, size_t need)
 static size_t
 span_need(size_t n)
 {
-	/* a packable size may need a packed span: up to GA_PACKED_SLOTS slots */
+	/* a packable size may need a packed span: up to ga_packed_slots_max */
 	if (t_is_large(n) && n <= GA_PACKED_MAX)
-		return t_round_pages(GA_PACKED_SLOTS * ((n + 63) & ~(size_t) 63));
+	{
+		size_t		stride = (n + 63) & ~(size_t) 63;
+
+		return t_round_pages(ga_packed_slots_max(stride) * stride);
+	}
 	if (t_is_large(n))
 		return t_round_pages(n);
 	for (int c = 1; c < GA_NUM_CLASSES; c++)

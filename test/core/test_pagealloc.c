@@ -85,7 +85,7 @@ test_large_packed(void)
 	ga_owner	o;
 	enum
 	{
-		N = 21
+		N = 29
 	};
 	char	   *v[N];
 	ga_owner_stats st;
@@ -104,10 +104,11 @@ test_large_packed(void)
 		T_EQ(ga_chunk_size(&o, v[i]), 32832);
 		T_EQ(((uintptr_t) v[i] - 8) % 64, 0);
 	}
+	/* the 28 packed: full spans of 4, 8 and 16 slots, 17, 33 and 65 pages */
 	st = t_ostats(&o);
 	T_EQ(st.objects, N);
-	T_EQ(st.nspans, 1 + (N - 1) / 4);
-	T_EQ(st.npages, 5 + (N - 1) / 4 * 17);
+	T_EQ(st.nspans, 4);
+	T_EQ(st.npages, 5 + 17 + 33 + 65);
 	T_EQ(st.alloc_bytes, 5 * GA_PAGE_SIZE + (N - 1) * 32832);
 	for (int i = 0; i < N; i++)
 		T_EQ((unsigned char) v[i][32799], (unsigned char) i);
@@ -162,6 +163,69 @@ test_large_packed(void)
 	t_check_heap(h);
 	v[0] = ga_alloc(&o, 32800);
 	T_EQ(ga_chunk_size(&o, v[0]), 32832);
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
+/*
+ * A hash table's chunks: packed spans double, from 4 slots to the 31 that
+ * 1 MiB holds, so that their tails lose 0.6 % where spans of 4 lose 5.7 %.
+ * A new span follows a full one; after a free the owner fills the freed
+ * slot first.
+ */
+static void
+test_large_packed_growth(void)
+{
+	ga_heap    *h = t_heap(&errs);
+	ga_owner	o;
+	enum
+	{
+		N = 301
+	};
+	char	   *v[N];
+	ga_owner_stats st;
+	size_t		slots = 0;
+	size_t		expect[] = {4, 8, 16, 31};
+	size_t		nspans;
+	size_t		npages = 0;
+
+	T_EQ(ga_packed_slots_max(32832), 31);
+	T_EQ(ga_packed_slots_max(GA_PACKED_MAX), 8);
+	T_EQ(ga_packed_slots_max(GA_PACKED_SPAN_BYTES), GA_PACKED_SLOTS);
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	for (int i = 0; i < N; i++)
+	{
+		v[i] = ga_alloc(&o, 32800);
+		T_CHECK(v[i] != NULL);
+		memset(v[i], 0x5a, 32800);
+	}
+
+	/* the lone first one, then spans of 4, 8, 16, 31, 31, ... slots */
+	for (nspans = 0; slots < N - 1; nspans++)
+	{
+		size_t		k = expect[nspans < 3 ? nspans : 3];
+
+		slots += k;
+		npages += (k * 32832 + GA_PAGE_SIZE - 1) / GA_PAGE_SIZE;
+	}
+	st = t_ostats(&o);
+	T_EQ(st.nspans, 1 + nspans);
+	T_EQ(st.npages, 5 + npages);
+	/* the pages of the packed spans hold their slots within 1 % */
+	T_LE((npages * GA_PAGE_SIZE - slots * 32832) * 100, slots * 32832);
+	t_check_heap(h);
+
+	/* a freed slot is taken again before any new span */
+	ga_free(&o, v[7]);
+	v[7] = ga_alloc(&o, 32800);
+	st = t_ostats(&o);
+	T_EQ(st.nspans, 1 + nspans);
+	t_check_heap(h);
+	for (int i = 0; i < N; i++)
+		ga_free(&o, v[i]);
+	T_CHECK(o.large == NULL && o.packed == NULL);
 	t_check_heap(h);
 	ga_owner_destroy(&o);
 	ga_heap_destroy(h);
@@ -303,6 +367,7 @@ main(void)
 	ga_sizeclasses_init();
 	T_RUN(test_large_whole_pages);
 	T_RUN(test_large_packed);
+	T_RUN(test_large_packed_growth);
 	T_RUN(test_coalesce);
 	T_RUN(test_backed_before_released);
 	return t_finish();
