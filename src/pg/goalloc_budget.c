@@ -257,6 +257,31 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 }
 
 /*
+ * goalloc_budget_would_refuse
+ *		Would the cap refuse this process if it held backed_bytes?  What its
+ *		reservation covers never is; beyond it the answer is the one
+ *		goalloc_budget would give now, which reads the shared total.  Asks
+ *		nothing of the cap: for goalloc.route's deferred contexts, which grow
+ *		outside the heap and are adopted near the cap instead
+ *		(RouteDeferredNearLimit), so that the heap, which the cap can
+ *		refuse, serves their growth.
+ */
+bool
+goalloc_budget_would_refuse(size_t backed_bytes)
+{
+	uint64		cap = (uint64) goalloc_max_total_memory_kb * 1024;
+	uint64		need;
+
+	if (budget == NULL || cap == 0 || budget_pid != MyProcPid ||
+		budget_closed || MyProc == NULL || proc_exit_inprogress ||
+		CritSectionCount != 0 || InterruptHoldoffCount != 0 ||
+		(uint64) backed_bytes <= my_reserved)
+		return false;
+	need = TYPEALIGN64(GOALLOC_BUDGET_STEP, (uint64) backed_bytes) - my_reserved;
+	return pg_atomic_read_u64(&budget->reserved) + need > cap;
+}
+
+/*
  * goalloc_budget_take_refusal
  *		Did the cap refuse this process's last request?  Clears the flag.
  *		For goalloc_refused(), which then counts the refusal and names the

@@ -154,10 +154,12 @@ extern void goalloc_publish(void);
  * backend heap's budget hook; goalloc_budget_take_refusal tells (once)
  * whether the cap refused the last request, with the cluster's total and
  * this process's share; goalloc_budget_backend_reserved(i) is what the
- * backend of BackendId i + 1 holds.
+ * backend of BackendId i + 1 holds; goalloc_budget_would_refuse(b) tells,
+ * reserving nothing, whether the cap would refuse the process b bytes.
  */
 extern void goalloc_budget_init(void);
 extern bool goalloc_budget(void *arg, size_t backed_bytes, bool growing);
+extern bool goalloc_budget_would_refuse(size_t backed_bytes);
 extern bool goalloc_budget_take_refusal(uint64 *cluster_reserved,
 										uint64 *mine);
 extern uint64 goalloc_budget_backend_reserved(int i);

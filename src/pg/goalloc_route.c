@@ -129,6 +129,16 @@ static Size route_min_bytes = 64 * 1024;	/* the same, in bytes */
 /* A stock chunk larger than this is reported as goalloc's (below) */
 #define ROUTE_LARGE_CHUNK		((Size) 8 * 1024)
 
+/*
+ * Is goalloc.heap_limit or goalloc.max_total_memory set?  Then what routed
+ * contexts keep outside the heap is counted and watched (below).
+ */
+static inline bool
+RouteWatching(void)
+{
+	return (goalloc_heap_limit_kb | goalloc_max_total_memory_kb) != 0;
+}
+
 static const struct config_enum_entry route_options[] = {
 	{"off", GOALLOC_ROUTE_OFF, false},
 	{"executor", GOALLOC_ROUTE_EXECUTOR, false},
@@ -255,7 +265,7 @@ goalloc_route_claim(MemoryContext context, ga_heap *heap, int kind, int scope)
 		return goalloc_adopt_context(context, heap, kind, scope);
 	context->methods = &deferred_tables[kind][scope - GOALLOC_SCOPE_QUERY];
 	deferred_total++;
-	if (unlikely(goalloc_heap_limit_kb != 0))
+	if (unlikely(RouteWatching()))
 		goalloc_route_outside_moved(0, context->mem_allocated);
 	return true;
 }
@@ -513,37 +523,47 @@ RouteDeferredOutgrown(MemoryContext context, Size size)
 /*
  * RouteDeferredNearLimit
  *		Would the next block of a deferred context take the backend past
- *		goalloc.heap_limit?  The limit counts what routed contexts keep in
- *		their own type's blocks (goalloc_route_outside), but refuses only
- *		the heap's growth, so a deferred context near it is adopted instead
- *		of growing in its type: from then on the heap serves it, and
- *		refuses what passes the limit with the limit's ERROR.  The next
- *		block is taken to be as large as the context's blocks so far, or
- *		the request (AllocSet doubles its blocks).  Answered on the kept
- *		figure, and, when that says yes, on a fresh one.
+ *		goalloc.heap_limit, or the cluster past goalloc.max_total_memory?
+ *		Both count what routed contexts keep in their own type's blocks
+ *		(goalloc_route_outside), but refuse only the heap's growth, so a
+ *		deferred context near either is adopted instead of growing in its
+ *		type: from then on the heap serves it, and refuses what passes with
+ *		the limit's or the cap's ERROR.  The next block is taken to be as
+ *		large as the context's blocks so far, or the request (AllocSet
+ *		doubles its blocks).  Answered on the kept figure, and, when that
+ *		says yes, on a fresh one (RouteNearLimitOn asks on one figure).
  */
+static bool
+RouteNearLimitOn(ga_heap *heap, size_t next, size_t outside)
+{
+	size_t		limit = ga_heap_limit_bytes(heap);
+
+	if (limit != 0 && ga_heap_retained_bytes(heap) + next + outside > limit)
+		return true;
+	return goalloc_max_total_memory_kb != 0 &&
+		goalloc_budget_would_refuse(ga_heap_backed_bytes(heap) + next + outside);
+}
+
 static pg_noinline bool
 RouteDeferredNearLimit(MemoryContext context, Size size)
 {
 	ga_heap    *heap = goalloc_backend_heap(false);
-	size_t		limit;
-	size_t		need;
+	size_t		next = Max(context->mem_allocated, size);
 
-	if (heap == NULL || (limit = ga_heap_limit_bytes(heap)) == 0)
+	if (heap == NULL ||
+		!RouteNearLimitOn(heap, next, goalloc_route_outside(NULL, false)))
 		return false;
-	need = ga_heap_retained_bytes(heap) + Max(context->mem_allocated, size);
-	if (need + goalloc_route_outside(NULL, false) <= limit)
-		return false;
-	return need + goalloc_route_outside(NULL, true) > limit;
+	return RouteNearLimitOn(heap, next, goalloc_route_outside(NULL, true));
 }
 
 /*
  * RouteDeferredAllocWatched, RouteDeferredReallocWatched
- *		The stock call of a deferred context while goalloc.heap_limit is
- *		set: adopt the context if it is near the limit, else make the call
- *		and add what it grew to the kept outside figure, so that the next
- *		check sees it without a walk (a figure kept too high is corrected by
- *		the fresh walk before any adoption).
+ *		The stock call of a deferred context while goalloc.heap_limit or
+ *		goalloc.max_total_memory is set (RouteWatching): adopt the context
+ *		if it is near either, else make the call and add what it grew to the
+ *		kept outside figure, so that the next check sees it without a walk
+ *		(a figure kept too high is corrected by the fresh walk before any
+ *		adoption).
  */
 static pg_noinline void *
 RouteDeferredAllocWatched(MemoryContext context, Size size, int kind)
@@ -577,7 +597,7 @@ RouteDeferredAlloc(MemoryContext context, Size size, int kind)
 {
 	if (unlikely(RouteDeferredOutgrown(context, size)))
 		return RouteOutgrownAlloc(context, size, kind);
-	if (unlikely(goalloc_heap_limit_kb != 0))
+	if (unlikely(RouteWatching()))
 		return RouteDeferredAllocWatched(context, size, kind);
 	return stock_tables[kind].alloc(context, size);
 }
@@ -588,7 +608,7 @@ RouteDeferredRealloc(MemoryContext context, void *pointer, Size size,
 {
 	if (unlikely(RouteDeferredOutgrown(context, size)))
 		return RouteOutgrownRealloc(context, pointer, size, kind);
-	if (unlikely(goalloc_heap_limit_kb != 0))
+	if (unlikely(RouteWatching()))
 		return RouteDeferredReallocWatched(context, pointer, size, kind);
 	return stock_tables[kind].realloc(context, pointer, size);
 }
@@ -650,7 +670,7 @@ RouteDeferredAllocAsetInline(MemoryContext context, Size size)
 			return p;
 	}
 	/* a new block, or a chunk of its own */
-	if (unlikely(goalloc_heap_limit_kb != 0))
+	if (unlikely(RouteWatching()))
 		return RouteDeferredAllocWatched(context, size, GOALLOC_KIND_ASET);
 	return stock_tables[GOALLOC_KIND_ASET].alloc(context, size);
 }
@@ -695,7 +715,7 @@ OutsideVisit(MemoryContext c, void *arg)
 /*
  * goalloc_route_outside_moved
  *		A routed context's own blocks went from before to after bytes while
- *		goalloc.heap_limit is set: keep the kept figure in step.
+ *		a limit is set (RouteWatching): keep the kept figure in step.
  */
 void
 goalloc_route_outside_moved(Size before, Size after)
@@ -731,7 +751,7 @@ goalloc_route_outside(void *arg, bool fresh)
 	 * bookkeeping (goalloc_cluster_memory) goes without it rather than
 	 * walking a backend of thousands of contexts once a megabyte.
 	 */
-	if (!fresh && goalloc_heap_limit_kb == 0 && goalloc_max_total_memory_kb == 0)
+	if (!fresh && !RouteWatching())
 		return 0;
 	backed = ga_heap_backed_bytes(heap);
 	if (!fresh && outside_pid == MyProcPid &&

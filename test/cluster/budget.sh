@@ -129,6 +129,45 @@ for _ in $(seq 50); do
 done
 ok "$(q "SELECT reserved_bytes = $base FROM goalloc_cluster_memory()")" "and gives it back when it ends"
 
+# 6. The cap, as goalloc.heap_limit, counts the blocks that routed contexts
+#    keep in their own type (goalloc_route_status().outside_bytes), and near
+#    it a deferred context is adopted rather than given another block of its
+#    own type, so that the cap refuses it too (docs/routing.md).  A session
+#    opens 300 routed cursors, then sets the cap margin_kb above the
+#    cluster's total, less its own reservation, plus its heap's backed bytes
+#    and those blocks; then it opens 100 more cursors and fetches a row from
+#    each (each sort asks for a 24 kB array, which its deferred AllocSet
+#    would give a block of its own; about 100 kB a cursor).
+near_cap() {
+	local margin_kb=$1
+	cat > "$work/setcap.sh" <<'SH'
+#!/bin/bash
+psql -X -q -At -c "ALTER SYSTEM SET goalloc.max_total_memory = '${1}kB'" -c "SELECT pg_reload_conf()" >/dev/null
+SH
+	chmod +x "$work/setcap.sh"
+	$PSQL -v ON_ERROR_STOP=0 2>&1 <<SQL
+SET client_min_messages = warning;
+SET goalloc.route = executor;
+BEGIN;
+DO \$\$ DECLARE r refcursor; BEGIN FOR i IN 1..300 LOOP r := 'c' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; END LOOP; END \$\$;
+SELECT goalloc_scavenge() >= 0 AS scavenged \gset
+SELECT (c.reserved_bytes - coalesce(b.reserved_bytes, 0) + s.heap_sys - s.heap_released + s.arena_meta_sys + r.outside_bytes) / 1024 + $margin_kb AS cap_kb
+  FROM goalloc_cluster_memory() c, goalloc_stats() s, goalloc_route_status() r
+  LEFT JOIN goalloc_backends b ON b.pid = pg_backend_pid() \gset
+\setenv CAP_KB :cap_kb
+\! $work/setcap.sh \$CAP_KB
+SELECT pg_sleep(0.5) \gset
+SELECT 'cap ' || current_setting('goalloc.max_total_memory');
+DO \$\$ DECLARE r refcursor; x record; BEGIN FOR i IN 301..400 LOOP r := 'c' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; FETCH r INTO x; END LOOP; END \$\$;
+SELECT 'ran';
+ROLLBACK;
+SQL
+}
+out=$(near_cap 1024)
+ok "$(echo "$out" | grep -c 'goalloc.max_total_memory ([0-9]* kB) refused' | sed 's/^1$/t/')" "near the cap a deferred context is adopted and refused ($(echo "$out" | grep -m1 -o 'cap .*\|refused a request of [0-9]* bytes'))"
+out=$(near_cap 32768)
+ok "$(echo "$out" | grep -c '^ran$' | sed 's/^1$/t/')" "with 32 MB more the cursors run ($(echo "$out" | grep -m1 -o 'cap .*\|ERROR.*'))"
+
 q "ALTER SYSTEM RESET goalloc.max_total_memory" && q "SELECT pg_reload_conf()" >/dev/null
 echo "1..$n"
 echo "$passed passed, $failed failed"
