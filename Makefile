@@ -41,6 +41,7 @@ OBJS = \
 	src/pg/goalloc_views.o \
 	src/pg/goalloc_shmem.o \
 	src/pg/goalloc_budget.o \
+	src/pg/goalloc_adopt.o \
 	src/pg/goalloc_executor.o \
 	src/pg/goalloc_route.o
 HEADERS = src/pg/goalloc.h

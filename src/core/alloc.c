@@ -41,11 +41,12 @@
  * the next span has twice as many slots, up to 1 MiB of them
  * (ga_packed_slots_max): a hash table of many chunks ends in spans of 31,
  * whose tail is 0.6 %, and whose slots touch 0.2 % more OS pages than they
- * hold, where spans of 4 touch 2.9 % more.  A packed span is a large span (class 0, on the owner's large
- * list) with nelems slots, packed_stride, a bit per live slot and divmul
- * 0, which ga_free's fast path declines: its frees divide, in
- * ga_free_slow.  New objects come from one of them (owner->packed); a
- * span whose last object goes is given back.
+ * hold, where spans of 4 touch 2.9 % more.  A packed span is a large
+ * span (class 0, on the owner's large list) with nelems slots,
+ * packed_stride, a bit per live slot and divmul 0, which ga_free's fast
+ * path declines: its frees divide, in ga_free_slow.  New objects come from
+ * one of them (owner->packed); a span whose last object goes is given
+ * back.
  *
  *-------------------------------------------------------------------------
  */

@@ -13,9 +13,9 @@
  *						(goalloc_backends)
  *	goalloc_budget.c	goalloc.max_total_memory: one budget for the
  *						heaps of all processes
- *	goalloc_executor.c	adoption in place (a context's methods become a
- *						record whose alloc is goalloc's), the executor
- *						hooks, the query profile
+ *	goalloc_adopt.c		adoption in place (a context's methods become a
+ *						record whose alloc is goalloc's)
+ *	goalloc_executor.c	the executor hooks, the query profile
  *	goalloc_route.c		goalloc.route: the first-alloc wrapper patched into
  *						the stock method tables, which classifies each
  *						context once (routed or stock)

@@ -68,7 +68,7 @@ extern const MemoryContextMethods GoAllocMethods;
  *		header word is set to context.  NULL when both decline, for the caller's slow path,
  *		which it reaches by a tail call so that its method needs no stack
  *		frame.  Always inlined: gcc kept one out-of-line copy for
- *		goalloc_executor.c's callers, so an adopted context's palloc made a
+ *		goalloc_adopt.c's callers, so an adopted context's palloc made a
  *		call and saved three registers (541,000 calls, 17 instructions each,
  *		in 3,000 one-row lookups in backend mode).
  */
@@ -249,7 +249,7 @@ extern void goalloc_route_outside_moved(Size before, Size after);
 /* At the executor hooks: takeover in backend mode, deferred warnings. */
 extern void goalloc_route_safe_point(void);
 
-/* Adoption (goalloc_executor.c) */
+/* Adoption (goalloc_adopt.c) */
 extern bool goalloc_adopt_context(MemoryContext context, ga_heap *heap,
 								  int kind, int scope);
 extern int	goalloc_adopted_scope(MemoryContext context);
@@ -266,12 +266,28 @@ typedef struct GoAllocAdoptCounters
 								 * critical section or with interrupts held */
 	uint64		recycled;		/* records kept for the next adoption */
 	uint64		recycled_bytes; /* their owners' kept nursery blocks */
+	uint64		walks;			/* goalloc_adopt_tree's walks */
 } GoAllocAdoptCounters;
 extern GoAllocAdoptCounters goalloc_adopt_counters;
 
 /*
+ * Large requests (class 0) of adopted contexts by requested size, in
+ * power-of-two buckets, [2^k, 2^(k+1)): counted by goalloc_adopt.c, read by
+ * the query profile (goalloc_executor.c), which clears the bits of
+ * goalloc_large_changed, the buckets moved since it last looked.
+ */
+#define GOALLOC_LARGE_BUCKETS	48
+typedef struct GoAllocLargeCounts
+{
+	uint64		mallocs[GOALLOC_LARGE_BUCKETS];
+	uint64		bytes[GOALLOC_LARGE_BUCKETS];
+} GoAllocLargeCounts;
+extern GoAllocLargeCounts goalloc_large_counts;
+extern uint64 goalloc_large_changed;
+
+/*
  * Visit every context of the subtree of root, root included, parents before
- * their children (goalloc_executor.c).  visit must not create or delete
+ * their children (goalloc_adopt.c).  visit must not create or delete
  * contexts.
  */
 typedef void (*goalloc_context_visitor) (MemoryContext context, void *arg);

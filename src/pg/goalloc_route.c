@@ -23,7 +23,7 @@
  * and gives it a table of its own:
  *
  *	routed	the context is goalloc's (goalloc_route_claim): adopted now
- *			(goalloc_adopt_context, goalloc_executor.c: its methods pointer
+ *			(goalloc_adopt_context, goalloc_adopt.c: its methods pointer
  *			becomes its adoption record, whose `orig` is the type's
  *			unpatched copy, and goalloc serves every chunk from then on) if
  *			its blocks already pass goalloc.route_min_size, else deferred;
