@@ -282,7 +282,7 @@ AdoptedAllocSlow(MemoryContext context, Size size)
  *		"out of memory".  The inline paths are GoAllocAlloc's
  *		(goalloc_alloc_inline).
  */
-static void *
+static pg_attribute_hot void *
 AdoptedAlloc(MemoryContext context, Size size)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
@@ -316,7 +316,7 @@ AdoptedFreeOutside(MemoryContext context, void *pointer)
  *		By address: goalloc's chunks to the owner, the rest to the stock
  *		type.
  */
-static void
+static pg_attribute_hot void
 AdoptedFree(MemoryContext context, void *pointer)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
@@ -363,7 +363,7 @@ AdoptedMoveIn(GoAllocAdopted *a, MemoryContext context, void *pointer,
  *		By address, like AdoptedFree.  A goalloc chunk that moves gets its
  *		header word written again; a stock chunk moves into goalloc.
  */
-static void *
+static pg_attribute_hot void *
 AdoptedRealloc(MemoryContext context, void *pointer, Size size)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
@@ -460,7 +460,7 @@ AdoptedDelete(MemoryContext context)
  * AdoptedGetChunkSpace
  *		By address.
  */
-static Size
+static pg_attribute_hot Size
 AdoptedGetChunkSpace(MemoryContext context, void *pointer)
 {
 	GoAllocAdopted *a = AdoptedOf(context);

@@ -838,7 +838,7 @@ GoAllocAllocSlow(MemoryContext context, Size size)
  *		mcxt.c raises the error then.  The fast path makes no call, so it
  *		needs no stack frame; the rest is a tail call.
  */
-static void *
+static pg_attribute_hot void *
 GoAllocAlloc(MemoryContext context, Size size)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
@@ -854,7 +854,7 @@ GoAllocAlloc(MemoryContext context, Size size)
  *		Frees allocated memory; an invalid pointer raises an ERROR (from
  *		the core's error callback, before anything changed).
  */
-static void
+static pg_attribute_hot void
 GoAllocFree(MemoryContext context, void *pointer)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
@@ -869,7 +869,7 @@ GoAllocFree(MemoryContext context, void *pointer)
  *		the heap cannot give it (the old chunk is then left alone).  An
  *		invalid pointer raises an ERROR.
  */
-static void *
+static pg_attribute_hot void *
 GoAllocRealloc(MemoryContext context, void *pointer, Size size)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
@@ -1026,7 +1026,7 @@ GoAllocDelete(MemoryContext context)
  *		Given a currently-allocated chunk, determine the total space it
  *		occupies: its slot (or pages), our header included.
  */
-static Size
+static pg_attribute_hot Size
 GoAllocGetChunkSpace(MemoryContext context, void *pointer)
 {
 	GoAllocContext *set = (GoAllocContext *) context;

@@ -624,17 +624,17 @@ RouteFirstAlloc##Type(MemoryContext context, Size size) \
 { \
 	return RouteFirstAlloc(context, size, kind); \
 } \
-static void * \
+static pg_attribute_hot void * \
 RouteDeferredAlloc##Type(MemoryContext context, Size size) \
 { \
 	return RouteDeferredAlloc(context, size, kind); \
 } \
-static void * \
+static pg_attribute_hot void * \
 RouteDeferredRealloc##Type(MemoryContext context, void *pointer, Size size) \
 { \
 	return RouteDeferredRealloc(context, pointer, size, kind); \
 } \
-static Size \
+static pg_attribute_hot Size \
 RouteDeferredChunkSpace##Type(MemoryContext context, void *pointer) \
 { \
 	return goalloc_route_stock_chunk_space(kind, \
@@ -655,7 +655,7 @@ ROUTE_TYPE_ENTRIES(Slab, GOALLOC_KIND_SLAB)
  *		own -- goes to AllocSetAlloc as before.  A context's blocks grow only
  *		there, so the adoption rule is unchanged.
  */
-static void *
+static pg_attribute_hot void *
 RouteDeferredAllocAsetInline(MemoryContext context, Size size)
 {
 	GaAset	   *set = (GaAset *) context;
