@@ -70,7 +70,8 @@
  *
  * The contexts are tagged T_AllocSetContext because an assert-enabled
  * server's MemoryContextIsValid() accepts only the three core tags; a
- * goalloc context is told apart by its methods table (GoAllocMethods, or
+ * goalloc context is told apart by its methods table (GoAllocMethods,
+ * GoAllocSpansMethods once its owner has left the nursery, or
  * GoAllocCheckMethods under goalloc.check), see GoAllocContextIsGoAlloc().
  * The stats method allocates nothing: mcxt.c calls it on the out-of-memory
  * path.
@@ -128,6 +129,8 @@ static const char *goalloc_current_op = "pfree";
 /* The methods */
 static void *GoAllocAlloc(MemoryContext context, Size size);
 static void GoAllocFree(MemoryContext context, void *pointer);
+static void *GoAllocAllocSpans(MemoryContext context, Size size);
+static void GoAllocFreeSpans(MemoryContext context, void *pointer);
 static void *GoAllocRealloc(MemoryContext context, void *pointer, Size size);
 static void *GoAllocAllocCheck(MemoryContext context, Size size);
 static void GoAllocFreeCheck(MemoryContext context, void *pointer);
@@ -149,6 +152,30 @@ static void GoAllocCheck(MemoryContext context);
 const MemoryContextMethods GoAllocMethods = {
 	GoAllocAlloc,
 	GoAllocFree,
+	GoAllocRealloc,
+	GoAllocReset,
+	GoAllocDelete,
+	GoAllocGetChunkSpace,
+	GoAllocIsEmpty,
+	GoAllocStats
+#ifdef MEMORY_CONTEXT_CHECKING
+	,GoAllocCheck
+#endif
+};
+
+/*
+ * A context whose owner has left the nursery for good (graduated, nursery.c,
+ * or never in it: goalloc.nursery off) gets this table: its palloc and
+ * pfree make no nursery test.  GoAllocAllocSlow switches a context to it
+ * when its owner graduates; a graduated owner never goes back (a reset
+ * keeps it out).  Either table is right for either kind of owner, the
+ * other one only slower: a nursery chunk freed through GoAllocFreeSpans is
+ * found by ga_free_slow.  Dropping the two tests took mixed churn from
+ * 1.05 to 1.00 x AllocSet's time (docs/design.md).
+ */
+const MemoryContextMethods GoAllocSpansMethods = {
+	GoAllocAllocSpans,
+	GoAllocFreeSpans,
 	GoAllocRealloc,
 	GoAllocReset,
 	GoAllocDelete,
@@ -655,7 +682,9 @@ GoAllocContextCreateExtended(MemoryContext parent, const char *name,
 	/* Finally, do the type-independent part of context creation */
 	MemoryContextCreate((MemoryContext) set,
 						T_AllocSetContext,
-						check ? &GoAllocCheckMethods : &GoAllocMethods,
+						check ? &GoAllocCheckMethods :
+						set->owner.nursery_cap != 0 ? &GoAllocMethods :
+						&GoAllocSpansMethods,
 						parent,
 						name);
 
@@ -684,6 +713,7 @@ GoAllocContextIsGoAlloc(MemoryContext context)
 {
 	return context != NULL &&
 		(context->methods == &GoAllocMethods ||
+		 context->methods == &GoAllocSpansMethods ||
 		 context->methods == &GoAllocCheckMethods);
 }
 
@@ -828,6 +858,10 @@ GoAllocAllocSlow(MemoryContext context, Size size)
 	if (unlikely(p == NULL))
 		return NULL;
 	GoAllocChunkContext(p) = context;
+
+	/* the owner graduated (in ga_alloc_any): the methods without its tests */
+	if (set->owner.nursery_cap == 0 && context->methods == &GoAllocMethods)
+		context->methods = &GoAllocSpansMethods;
 	return p;
 }
 
@@ -861,6 +895,31 @@ GoAllocFree(MemoryContext context, void *pointer)
 
 	ga_free_marked(&backend_map, &set->owner, pointer, GOALLOC_CHUNKHDRSZ,
 				   GOALLOC_LIST_MARK);
+}
+
+/*
+ * GoAllocAllocSpans, GoAllocFreeSpans
+ *		GoAllocAlloc and GoAllocFree for an owner out of the nursery
+ *		(GoAllocSpansMethods): the same paths without the nursery's tests.
+ */
+static pg_attribute_hot void *
+GoAllocAllocSpans(MemoryContext context, Size size)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
+	void	   *p = goalloc_alloc_inline_spans(&set->owner, context, size);
+
+	if (likely(p != NULL))
+		return p;
+	return GoAllocAllocSlow(context, size);
+}
+
+static pg_attribute_hot void
+GoAllocFreeSpans(MemoryContext context, void *pointer)
+{
+	GoAllocContext *set = (GoAllocContext *) context;
+
+	ga_free_spans_marked(&backend_map, &set->owner, pointer,
+						 GOALLOC_CHUNKHDRSZ, GOALLOC_LIST_MARK);
 }
 
 /*

@@ -57,6 +57,7 @@ typedef struct GoAllocContext
 #define GOALLOC_IDLE_KEEP		((size_t) 256 << 10)
 
 extern const MemoryContextMethods GoAllocMethods;
+extern const MemoryContextMethods GoAllocSpansMethods;
 
 /*
  * goalloc_alloc_inline
@@ -73,13 +74,14 @@ extern const MemoryContextMethods GoAllocMethods;
  *		in 3,000 one-row lookups in backend mode).
  */
 static pg_attribute_always_inline void *
-goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
+goalloc_alloc_inline_from(ga_owner *owner, MemoryContext context, Size size,
+						  bool nursery)
 {
 	void	   *p = NULL;
 
 	if (likely(GA_FAST_SIZE(size, GOALLOC_CHUNKHDRSZ)))
 	{
-		if (owner->nursery_cap != 0)
+		if (nursery && owner->nursery_cap != 0)
 			p = ga_nursery_bump(owner, size, GOALLOC_CHUNKHDRSZ);
 		if (p == NULL)
 			p = ga_alloc_fast_marked(owner, size, GOALLOC_CHUNKHDRSZ);
@@ -87,6 +89,22 @@ goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
 			((MemoryContext *) p)[-1] = context;
 	}
 	return p;
+}
+
+static pg_attribute_always_inline void *
+goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
+{
+	return goalloc_alloc_inline_from(owner, context, size, true);
+}
+
+/*
+ * The same for an owner that has left the nursery for good (a graduated
+ * one, nursery.c, or one that never entered it): no nursery test.
+ */
+static pg_attribute_always_inline void *
+goalloc_alloc_inline_spans(ga_owner *owner, MemoryContext context, Size size)
+{
+	return goalloc_alloc_inline_from(owner, context, size, false);
 }
 
 /*

@@ -12,7 +12,7 @@ RESET client_min_messages;
 LOAD 'goalloc';
 
 BEGIN;
-SELECT plan(49);
+SELECT plan(50);
 
 -- Every selftest check passes
 SELECT ok(ok, 'selftest: ' || test) FROM goalloc_selftest() ORDER BY test;

@@ -455,6 +455,58 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 		pfree(many);
 	}
 
+	/*
+	 * Leaving the nursery: a context whose small chunks pass its 16 kB gets
+	 * the methods without the nursery's tests (seen here as another methods
+	 * pointer) and stays a goalloc context; the chunks its nursery served
+	 * before are freed through them, and a second pfree of one is reported.
+	 */
+	{
+		MemoryContext g = GoAllocContextCreate(cxt, "goalloc_selftest graduation");
+		const MemoryContextMethods *first = g->methods;
+		bool		in_nursery =
+			strcmp(GetConfigOption("goalloc.nursery", false, false), "on") == 0 &&
+			strcmp(GetConfigOption("goalloc.check", false, false), "off") == 0;
+		MemoryContext caller = CurrentMemoryContext;
+		char	   *early[4];
+		char	   *late[40];
+		bool		reported = false;
+
+		for (i = 0; i < 4; i++)
+			early[i] = MemoryContextAlloc(g, 100);
+		for (i = 0; i < 40; i++)
+			late[i] = MemoryContextAlloc(g, 1000);
+		ok = GoAllocContextIsGoAlloc(g) &&
+			(g->methods != first) == in_nursery;
+		for (i = 0; i < 4; i++)
+			pfree(early[i]);
+		PG_TRY();
+		{
+			pfree(early[0]);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(caller);
+			edata = CopyErrorData();
+			FlushErrorState();
+			reported = strstr(edata->message, "invalid pointer") != NULL;
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+		for (i = 0; i < 40; i++)
+			pfree(late[i]);
+		ok = ok && reported && MemoryContextIsEmpty(g);
+		MemoryContextReset(g);
+		p = MemoryContextAlloc(g, 100);
+		pfree(p);
+		MemoryContextDelete(g);
+		selftest_report(&t, "graduation", ok,
+						"40 x 1000 B after 4 nursery chunks: new methods; "
+						"those freed, then reported");
+	}
+
 	MemoryContextDelete(cxt);
 	return (Datum) 0;
 }
