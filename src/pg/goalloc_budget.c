@@ -172,6 +172,46 @@ budget_give_back_all(int code, Datum arg)
 }
 
 /*
+ * budget_counts
+ *		Is this process's growth counted now?  Not without shared memory,
+ *		nor in a child that has not yet dropped its parent's reservation
+ *		(goalloc_budget does), nor once the process exits (budget_closed,
+ *		proc_exit_inprogress), nor before it has its PGPROC: InitProcess
+ *		checks that no shmem-exit callback was registered earlier (and
+ *		FATALs), and ours is registered with the first reservation.  What
+ *		the heap backs before then is reserved with the first growth after.
+ */
+static bool
+budget_counts(void)
+{
+	return budget != NULL && budget_pid == MyProcPid && !budget_closed &&
+		MyProc != NULL && !proc_exit_inprogress;
+}
+
+/* What holding backed_bytes would add to this process's reservation. */
+static uint64
+budget_need(size_t backed_bytes)
+{
+	if ((uint64) backed_bytes <= my_reserved)
+		return 0;
+	return TYPEALIGN64(GOALLOC_BUDGET_STEP, (uint64) backed_bytes) - my_reserved;
+}
+
+/*
+ * Would the cap refuse a cluster total of total bytes?  Not inside a
+ * critical section (an ERROR there is a PANIC) nor while interrupts are
+ * held off (error recovery).
+ */
+static bool
+budget_cap_refuses(uint64 total)
+{
+	uint64		cap = (uint64) goalloc_max_total_memory_kb * 1024;
+
+	return cap != 0 && total > cap &&
+		CritSectionCount == 0 && InterruptHoldoffCount == 0;
+}
+
+/*
  * goalloc_budget
  *		The core's budget hook (ga_heap_config.budget) for the backend's
  *		heap: reserve before the heap backs backed_bytes, give back after it
@@ -180,7 +220,6 @@ budget_give_back_all(int code, Datum arg)
 bool
 goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 {
-	uint64		cap = (uint64) goalloc_max_total_memory_kb * 1024;
 	uint64		need;
 	uint64		cur;
 	uint64		peak;
@@ -195,17 +234,7 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 		budget_exit_registered = false;
 		budget_closed = false;
 	}
-	if (budget_closed)
-		return true;
-
-	/*
-	 * Not before the process has its PGPROC: InitProcess checks that no
-	 * shmem-exit callback was registered earlier (and FATALs), and ours is
-	 * registered with the first reservation.  What the heap backs before
-	 * then is reserved with the first growth after.  Not while the process
-	 * exits either: its callbacks may already have run.
-	 */
-	if (MyProc == NULL || proc_exit_inprogress)
+	if (!budget_counts())
 		return true;
 
 	if (!growing)
@@ -220,15 +249,14 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 		return true;
 	}
 
-	if ((uint64) backed_bytes <= my_reserved)
+	need = budget_need(backed_bytes);
+	if (need == 0)
 		return true;
-	need = TYPEALIGN64(GOALLOC_BUDGET_STEP, (uint64) backed_bytes) - my_reserved;
 
 	cur = pg_atomic_read_u64(&budget->reserved);
 	for (;;)
 	{
-		if (cap != 0 && cur + need > cap &&
-			CritSectionCount == 0 && InterruptHoldoffCount == 0)
+		if (budget_cap_refuses(cur + need))
 		{
 			budget_refused = true;
 			return false;
@@ -269,16 +297,13 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 bool
 goalloc_budget_would_refuse(size_t backed_bytes)
 {
-	uint64		cap = (uint64) goalloc_max_total_memory_kb * 1024;
 	uint64		need;
 
-	if (budget == NULL || cap == 0 || budget_pid != MyProcPid ||
-		budget_closed || MyProc == NULL || proc_exit_inprogress ||
-		CritSectionCount != 0 || InterruptHoldoffCount != 0 ||
-		(uint64) backed_bytes <= my_reserved)
+	if (!budget_counts())
 		return false;
-	need = TYPEALIGN64(GOALLOC_BUDGET_STEP, (uint64) backed_bytes) - my_reserved;
-	return pg_atomic_read_u64(&budget->reserved) + need > cap;
+	need = budget_need(backed_bytes);
+	return need != 0 &&
+		budget_cap_refuses(pg_atomic_read_u64(&budget->reserved) + need);
 }
 
 /*

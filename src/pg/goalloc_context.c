@@ -870,23 +870,39 @@ GoAllocAllocSlow(MemoryContext context, Size size)
  *		Returns pointer to allocated memory of given size or NULL if the
  *		heap cannot give it (out of memory, or past goalloc.heap_limit);
  *		mcxt.c raises the error then.  The fast path makes no call, so it
- *		needs no stack frame; the rest is a tail call.
+ *		needs no stack frame; the rest is a tail call.  GoAllocAllocSpans is
+ *		the same for an owner out of the nursery (GoAllocSpansMethods),
+ *		without the nursery's test.
  */
-static pg_attribute_hot void *
-GoAllocAlloc(MemoryContext context, Size size)
+static pg_attribute_always_inline void *
+GoAllocAllocFrom(MemoryContext context, Size size, bool nursery)
 {
 	GoAllocContext *set = (GoAllocContext *) context;
-	void	   *p = goalloc_alloc_inline(&set->owner, context, size);
+	void	   *p = goalloc_alloc_inline_from(&set->owner, context, size,
+											  nursery);
 
 	if (likely(p != NULL))
 		return p;
 	return GoAllocAllocSlow(context, size);
 }
 
+static pg_attribute_hot void *
+GoAllocAlloc(MemoryContext context, Size size)
+{
+	return GoAllocAllocFrom(context, size, true);
+}
+
+static pg_attribute_hot void *
+GoAllocAllocSpans(MemoryContext context, Size size)
+{
+	return GoAllocAllocFrom(context, size, false);
+}
+
 /*
  * GoAllocFree
  *		Frees allocated memory; an invalid pointer raises an ERROR (from
  *		the core's error callback, before anything changed).
+ *		GoAllocFreeSpans is the same without the nursery's test.
  */
 static pg_attribute_hot void
 GoAllocFree(MemoryContext context, void *pointer)
@@ -895,22 +911,6 @@ GoAllocFree(MemoryContext context, void *pointer)
 
 	ga_free_marked(&backend_map, &set->owner, pointer, GOALLOC_CHUNKHDRSZ,
 				   GOALLOC_LIST_MARK);
-}
-
-/*
- * GoAllocAllocSpans, GoAllocFreeSpans
- *		GoAllocAlloc and GoAllocFree for an owner out of the nursery
- *		(GoAllocSpansMethods): the same paths without the nursery's tests.
- */
-static pg_attribute_hot void *
-GoAllocAllocSpans(MemoryContext context, Size size)
-{
-	GoAllocContext *set = (GoAllocContext *) context;
-	void	   *p = goalloc_alloc_inline_spans(&set->owner, context, size);
-
-	if (likely(p != NULL))
-		return p;
-	return GoAllocAllocSlow(context, size);
 }
 
 static pg_attribute_hot void

@@ -60,15 +60,16 @@ extern const MemoryContextMethods GoAllocMethods;
 extern const MemoryContextMethods GoAllocSpansMethods;
 
 /*
- * goalloc_alloc_inline
+ * goalloc_alloc_inline_from, goalloc_alloc_inline
  *		The inline paths of a palloc that goalloc serves, for a goalloc
  *		context and an adopted one alike: the owner's nursery block while it
- *		is in the nursery, then its mcache span (whose owner has marked
- *		lists: a payload popped from one keeps its stale link, and its
- *		header word, the list mark, becomes context again).  The chunk's
- *		header word is set to context.  NULL when both decline, for the caller's slow path,
- *		which it reaches by a tail call so that its method needs no stack
- *		frame.  Always inlined: gcc kept one out-of-line copy for
+ *		is in the nursery (unless nursery is false: an owner that has left
+ *		it for good, GoAllocSpansMethods), then its mcache span (whose owner
+ *		has marked lists: a payload popped from one keeps its stale link,
+ *		and its header word, the list mark, becomes context again).  The
+ *		chunk's header word is set to context.  NULL when both decline, for
+ *		the caller's slow path, which it reaches by a tail call so that its
+ *		method needs no stack frame.  Always inlined: gcc kept one out-of-line copy for
  *		goalloc_adopt.c's callers, so an adopted context's palloc made a
  *		call and saved three registers (541,000 calls, 17 instructions each,
  *		in 3,000 one-row lookups in backend mode).
@@ -95,16 +96,6 @@ static pg_attribute_always_inline void *
 goalloc_alloc_inline(ga_owner *owner, MemoryContext context, Size size)
 {
 	return goalloc_alloc_inline_from(owner, context, size, true);
-}
-
-/*
- * The same for an owner that has left the nursery for good (a graduated
- * one, nursery.c, or one that never entered it): no nursery test.
- */
-static pg_attribute_always_inline void *
-goalloc_alloc_inline_spans(ga_owner *owner, MemoryContext context, Size size)
-{
-	return goalloc_alloc_inline_from(owner, context, size, false);
 }
 
 /*
