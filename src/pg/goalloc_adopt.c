@@ -142,7 +142,9 @@ uint64		goalloc_large_changed = 0;
 
 /* The methods of an adopted context */
 static void *AdoptedAlloc(MemoryContext context, Size size);
+static void *AdoptedAllocSpans(MemoryContext context, Size size);
 static void AdoptedFree(MemoryContext context, void *pointer);
+static void AdoptedFreeSpans(MemoryContext context, void *pointer);
 static void *AdoptedRealloc(MemoryContext context, void *pointer, Size size);
 static void AdoptedReset(MemoryContext context);
 static void AdoptedDelete(MemoryContext context);
@@ -156,7 +158,15 @@ static void AdoptedStats(MemoryContext context,
 static void AdoptedCheck(MemoryContext context);
 #endif
 
-/* The template every adopted context gets a copy of */
+/*
+ * The template every adopted context gets a copy of.  An owner that leaves
+ * the nursery never returns to it (a reset keeps it out), so once it has
+ * left, AdoptedAllocSlow puts AdoptedAllocSpans and AdoptedFreeSpans in
+ * its record, which make no nursery test (as GoAllocSpansMethods does for
+ * a goalloc context); a record reused for another context gets the
+ * template again.  Either pair is right for either owner: a nursery chunk
+ * freed by AdoptedFreeSpans goes to ga_free_slow, which finds it.
+ */
 static const MemoryContextMethods AdoptedMethods = {
 	AdoptedAlloc,
 	AdoptedFree,
@@ -253,9 +263,22 @@ AdoptedPastLimit(GoAllocAdopted *a, void *pointer, Size size)
 }
 
 /*
+ * AdoptedUseSpansMethods
+ *		The record's palloc and pfree without the nursery's tests, for an
+ *		owner that has left the nursery (or never was in it).
+ */
+static inline void
+AdoptedUseSpansMethods(GoAllocAdopted *a)
+{
+	a->methods.alloc = AdoptedAllocSpans;
+	a->methods.free_p = AdoptedFreeSpans;
+}
+
+/*
  * AdoptedAllocSlow
  *		AdoptedAlloc past the inline paths: a new span or block, a large
- *		chunk, the limit.
+ *		chunk, the limit.  Where the owner leaves the nursery (in
+ *		ga_alloc_any), the record's methods drop its tests.
  */
 static pg_noinline void *
 AdoptedAllocSlow(MemoryContext context, Size size)
@@ -273,6 +296,8 @@ AdoptedAllocSlow(MemoryContext context, Size size)
 			return NULL;
 	}
 	AdoptedChunkContext(p) = context;
+	if (a->owner.nursery_cap == 0 && a->methods.alloc == AdoptedAlloc)
+		AdoptedUseSpansMethods(a);
 	return p;
 }
 
@@ -280,17 +305,31 @@ AdoptedAllocSlow(MemoryContext context, Size size)
  * AdoptedAlloc
  *		A new chunk is always goalloc's.  NULL on failure: mcxt.c raises
  *		"out of memory".  The inline paths are GoAllocAlloc's
- *		(goalloc_alloc_inline).
+ *		(goalloc_alloc_inline_from); AdoptedAllocSpans is the same for an
+ *		owner out of the nursery, without its test.
  */
-static pg_attribute_hot void *
-AdoptedAlloc(MemoryContext context, Size size)
+static pg_attribute_always_inline void *
+AdoptedAllocFrom(MemoryContext context, Size size, bool nursery)
 {
 	GoAllocAdopted *a = AdoptedOf(context);
-	void	   *p = goalloc_alloc_inline(&a->owner, context, size);
+	void	   *p = goalloc_alloc_inline_from(&a->owner, context, size,
+											  nursery);
 
 	if (likely(p != NULL))
 		return p;
 	return AdoptedAllocSlow(context, size);
+}
+
+static pg_attribute_hot void *
+AdoptedAlloc(MemoryContext context, Size size)
+{
+	return AdoptedAllocFrom(context, size, true);
+}
+
+static pg_attribute_hot void *
+AdoptedAllocSpans(MemoryContext context, Size size)
+{
+	return AdoptedAllocFrom(context, size, false);
 }
 
 /*
@@ -314,7 +353,7 @@ AdoptedFreeOutside(MemoryContext context, void *pointer)
 /*
  * AdoptedFree
  *		By address: goalloc's chunks to the owner, the rest to the stock
- *		type.
+ *		type.  AdoptedFreeSpans is the same without the nursery's test.
  */
 static pg_attribute_hot void
 AdoptedFree(MemoryContext context, void *pointer)
@@ -325,6 +364,14 @@ AdoptedFree(MemoryContext context, void *pointer)
 	if (a->owner.nursery_cap != 0 &&
 		ga_nursery_free_fast(&a->owner, pointer, GOALLOC_CHUNKHDRSZ))
 		return;
+	AdoptedFreeSpans(context, pointer);
+}
+
+static pg_attribute_hot void
+AdoptedFreeSpans(MemoryContext context, void *pointer)
+{
+	GoAllocAdopted *a = AdoptedOf(context);
+
 	if (likely(AdoptedInRegion(a, pointer)))
 		ga_free_spans_marked(&a->owner.map, &a->owner, pointer,
 							 GOALLOC_CHUNKHDRSZ, GOALLOC_LIST_MARK);
@@ -601,10 +648,10 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 		a = (GoAllocAdopted *) malloc(sizeof(GoAllocAdopted));
 		if (a == NULL)
 			return false;
-		memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
 		ga_owner_init(&a->owner, heap, GOALLOC_CHUNKHDRSZ, GA_DEFAULT_KEEP);
 	}
 	ga_owner_set_list_mark(&a->owner, GOALLOC_LIST_MARK);
+	memcpy(&a->methods, &AdoptedMethods, sizeof(MemoryContextMethods));
 
 	a->orig = goalloc_route_stock_table(kind);
 	a->context = context;
@@ -613,6 +660,8 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 	a->next_free = NULL;
 	if (goalloc_nursery)
 		ga_owner_enable_nursery(&a->owner);
+	if (a->owner.nursery_cap == 0)
+		AdoptedUseSpansMethods(a);
 	a->owner.user = context;
 
 	/* mem_allocated: the stock context's blocks plus the owner's bytes */
@@ -637,7 +686,8 @@ goalloc_adopt_context(MemoryContext context, ga_heap *heap, int kind,
 int
 goalloc_adopted_scope(MemoryContext context)
 {
-	if (context->methods->alloc != AdoptedAlloc)
+	if (context->methods->alloc != AdoptedAlloc &&
+		context->methods->alloc != AdoptedAllocSpans)
 		return GOALLOC_SCOPE_NONE;
 	return AdoptedOf(context)->scope;
 }

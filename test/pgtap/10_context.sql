@@ -12,7 +12,7 @@ RESET client_min_messages;
 LOAD 'goalloc';
 
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 
 -- Every selftest check passes
 SELECT ok(ok, 'selftest: ' || test) FROM goalloc_selftest() ORDER BY test;

@@ -88,6 +88,9 @@ SELECT takeovers > 0 AS taken_over, adopted_live > query_adopted_live AS backend
   FROM goalloc_route_status();
 SELECT rt_seen('TupleSort main') AS sort_main, rt_seen('Caller tuples') AS caller_tuples
   FROM (SELECT id FROM rt ORDER BY s OFFSET 0) x WHERE id = 7;
+-- An adopted context that leaves the nursery: its palloc and pfree drop the
+-- nursery's tests, and a reused adoption record starts with them again.
+SELECT test, ok, detail FROM goalloc_selftest() WHERE test = 'adopted graduation';
 :left backend;
 SET goalloc.route = off;
 

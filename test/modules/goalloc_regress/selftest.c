@@ -507,6 +507,83 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 						"those freed, then reported");
 	}
 
+	/*
+	 * The same for an adopted context.  With goalloc.route = backend and
+	 * goalloc.route_min_size = 0 (test/sql/route.sql) an AllocSet is adopted
+	 * at its first palloc: its record's palloc changes when its owner leaves
+	 * the nursery, the nursery's chunks are freed through the new methods
+	 * and a second pfree of one is reported, and the record, reused for the
+	 * next adopted context, starts with the nursery's methods again.
+	 * Otherwise the AllocSet stays stock, and only its frees are checked
+	 * (AllocSet does not catch a second pfree).
+	 */
+	{
+		MemoryContext a = AllocSetContextCreate(cxt, "goalloc_selftest adopted",
+												ALLOCSET_DEFAULT_SIZES);
+		MemoryContext b;
+		bool		nursery =
+			strcmp(GetConfigOption("goalloc.nursery", false, false), "on") == 0;
+		bool		adopted;
+		MemoryContext caller = CurrentMemoryContext;
+		void	   *(*first_alloc) (MemoryContext context, Size size);
+		char	   *early[4];
+		char	   *late[40];
+		bool		reported = false;
+		GoAllocHeapStats before;
+		GoAllocHeapStats after;
+
+		(void) GoAllocHeapGetStats(&before);
+		for (i = 0; i < 4; i++)
+			early[i] = MemoryContextAlloc(a, 100);
+		adopted = !GoAllocContextIsStock(a);
+		first_alloc = a->methods->alloc;
+		for (i = 0; i < 40; i++)
+			late[i] = MemoryContextAlloc(a, 1000);
+		ok = (a->methods->alloc != first_alloc) == (adopted && nursery);
+		for (i = 0; i < 4; i++)
+			pfree(early[i]);
+		for (i = 0; i < 40; i++)
+			pfree(late[i]);
+		(void) GoAllocHeapGetStats(&after);
+		ok = ok && after.heap_objects == before.heap_objects;
+		if (adopted)
+		{
+			PG_TRY();
+			{
+				pfree(early[0]);
+			}
+			PG_CATCH();
+			{
+				ErrorData  *edata;
+
+				MemoryContextSwitchTo(caller);
+				edata = CopyErrorData();
+				FlushErrorState();
+				reported = strstr(edata->message, "invalid pointer") != NULL;
+				FreeErrorData(edata);
+			}
+			PG_END_TRY();
+			ok = ok && reported;
+		}
+		MemoryContextReset(a);
+		p = MemoryContextAlloc(a, 100);
+		pfree(p);
+		MemoryContextDelete(a);
+
+		b = AllocSetContextCreate(cxt, "goalloc_selftest adopted again",
+								  ALLOCSET_DEFAULT_SIZES);
+		p = MemoryContextAlloc(b, 100);
+		ok = ok && GoAllocContextIsStock(b) == !adopted &&
+			b->methods->alloc == first_alloc;
+		pfree(p);
+		MemoryContextDelete(b);
+		selftest_report(&t, "adopted graduation", ok,
+						adopted ?
+						"adopted: 40 x 1000 B after 4 nursery chunks: new methods; "
+						"all freed, a second pfree reported; the record reused as new" :
+						"stock: 40 x 1000 B after 4 chunks, all freed");
+	}
+
 	MemoryContextDelete(cxt);
 	return (Datum) 0;
 }
