@@ -729,6 +729,8 @@ struct ga_heap
 	void	   *span_blocks;	/* singly linked through the first word */
 	size_t		spans_inuse;
 	size_t		spans_mapped;
+	size_t		span_block_bytes;	/* bytes of the blocks mapped, counted
+									 * in ga_heap_backed_bytes */
 
 	/* Page accounting, see the invariants above. */
 	size_t		pages_sys;

@@ -143,8 +143,10 @@ extern void ga_heap_set_limit(ga_heap *heap, size_t limit_bytes);
 /*
  * What the heap keeps backed, the figure the budget sees: pages mapped and
  * not released (in use, and idle not yet given back) plus the arenas'
- * metadata (spans tables and bitmaps).  Span structs, 64 KiB blocks that
- * hold a span's header each, are left out.
+ * metadata (spans tables and bitmaps) and the 64 KiB blocks of span structs
+ * (a span's header each, 256 bytes: up to 3 % of the pages of one-page
+ * spans).  A block is counted whole from its mapping, as its pages may all
+ * be touched.
  */
 extern size_t ga_heap_backed_bytes(const ga_heap *heap);
 

@@ -525,6 +525,7 @@ ga_span_struct_alloc(ga_heap *h)
 			return NULL;
 		*(void **) block = h->span_blocks;
 		h->span_blocks = block;
+		h->span_block_bytes += SPAN_BLOCK_SIZE;
 		for (i = 0; i < SPANS_PER_BLOCK; i++)
 		{
 			ga_span    *x = (ga_span *) (block + SPAN_BLOCK_HDR) + i;
@@ -609,6 +610,7 @@ ga_span_structs_release(ga_heap *h)
 			*link = *(void **) block;
 			munmap(block, SPAN_BLOCK_SIZE);
 			h->spans_mapped -= SPANS_PER_BLOCK;
+			h->span_block_bytes -= SPAN_BLOCK_SIZE;
 			unmapped += SPAN_BLOCK_SIZE;
 			continue;
 		}

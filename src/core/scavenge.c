@@ -233,7 +233,9 @@ ga_heap_scavenge(ga_heap *h, size_t keep_bytes)
 
 	(void) ga_heap_flush_span_cache(h);
 	released = ga_scavenge_pages(h, keep_bytes >> GA_PAGE_SHIFT);
-	(void) ga_span_structs_release(h);
+	/* span structs' blocks are backed bytes too (ga_heap_backed_bytes) */
+	if (ga_span_structs_release(h) > 0)
+		ga_budget_shrunk(h);
 	return GA_PAGES_BYTES(released);
 }
 
@@ -280,12 +282,14 @@ ga_within_limit(const ga_heap *h, size_t newly_backed_pages)
 
 /*
  * ga_heap_backed_bytes
- *		Pages retained plus the arenas' metadata (goalloc_core.h).
+ *		Pages retained plus the arenas' metadata and the span structs'
+ *		blocks (goalloc_core.h).
  */
 size_t
 ga_heap_backed_bytes(const ga_heap *h)
 {
-	return ga_heap_retained_bytes(h) + h->arena_meta_bytes;
+	return ga_heap_retained_bytes(h) + h->arena_meta_bytes +
+		h->span_block_bytes;
 }
 
 /*

@@ -167,8 +167,6 @@ ga_heap_read_stats(const ga_heap *h, ga_heap_stats *out)
 {
 	ga_class_counts counts[GA_NUM_CLASSES];
 	const ga_owner *o;
-	const void *block;
-	size_t		nblocks = 0;
 	int			c;
 
 	memset(out, 0, sizeof(*out));
@@ -199,9 +197,7 @@ ga_heap_read_stats(const ga_heap *h, ga_heap_stats *out)
 	out->heap_released = GA_PAGES_BYTES(h->pages_released);
 	out->span_cache_bytes = GA_PAGES_BYTES(h->span_cache_pages);
 	out->mspan_inuse = h->spans_inuse * sizeof(ga_span);
-	for (block = h->span_blocks; block != NULL; block = *(void *const *) block)
-		nblocks++;
-	out->mspan_sys = nblocks * ((size_t) 64 << 10);
+	out->mspan_sys = h->span_block_bytes;
 	out->arena_meta_sys = h->arena_meta_bytes;
 	out->narenas = h->narenas;
 	out->nowners = h->nowners;

@@ -11,8 +11,9 @@
  *
  * What is counted: each heap's backed bytes (ga_heap_backed_bytes): pages
  * mapped and not released -- in use, and idle not yet given back -- plus
- * the arenas' metadata.  This is what the process keeps resident for
- * goalloc, and what goalloc.heap_limit caps for one backend.
+ * the arenas' metadata and the blocks of span structs.  This is what the
+ * process keeps resident for goalloc (goalloc.heap_limit caps the pages
+ * alone, for one backend).
  *
  * Reservations.  The shared total (an atomic in shared memory) moves in
  * steps of GOALLOC_BUDGET_STEP: a heap that grows past what its process
@@ -23,7 +24,8 @@
  * processes hold never passes the cap: only a reservation raises it, and a
  * reservation is checked against the cap in the same atomic step.  A heap
  * may run past its own reservation only by metadata grown between two
- * checks (span structs are not counted at all).
+ * checks (a block of span structs is mapped without asking; it is counted
+ * at the next check).
  *
  * A refusal is handled by the core as the heap limit's: the heap releases
  * every idle page (which gives back its idle reservations), asks once

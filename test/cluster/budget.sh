@@ -151,7 +151,7 @@ SET goalloc.route = executor;
 BEGIN;
 DO \$\$ DECLARE r refcursor; BEGIN FOR i IN 1..300 LOOP r := 'c' || i; OPEN r FOR SELECT g, md5(g::text) FROM generate_series(1, 100) g ORDER BY 2; END LOOP; END \$\$;
 SELECT goalloc_scavenge() >= 0 AS scavenged \gset
-SELECT (c.reserved_bytes - coalesce(b.reserved_bytes, 0) + s.heap_sys - s.heap_released + s.arena_meta_sys + r.outside_bytes) / 1024 + $margin_kb AS cap_kb
+SELECT (c.reserved_bytes - coalesce(b.reserved_bytes, 0) + s.heap_sys - s.heap_released + s.arena_meta_sys + s.mspan_sys + r.outside_bytes) / 1024 + $margin_kb AS cap_kb
   FROM goalloc_cluster_memory() c, goalloc_stats() s, goalloc_route_status() r
   LEFT JOIN goalloc_backends b ON b.pid = pg_backend_pid() \gset
 \setenv CAP_KB :cap_kb

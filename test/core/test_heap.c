@@ -910,6 +910,63 @@ test_realloc_remap_huge_pages(void)
 	T_EQ(errs.n, 0);
 }
 
+/*
+ * The backed bytes (ga_heap_backed_bytes, the budget's figure) are the
+ * retained pages, the arenas' metadata and the span structs' blocks:
+ * 600 large chunks of 5 pages need 600 span structs, three blocks or
+ * more (255 a block), and count them; freed and scavenged, the blocks
+ * with no live span are unmapped, the figure drops by them, and the budget
+ * hears the new figure.
+ */
+static ga_heap_stats
+backed_parts(ga_heap *h)
+{
+	ga_heap_stats st = t_hstats(h);
+
+	T_EQ(ga_heap_backed_bytes(h),
+		 st.heap_sys - st.heap_released + st.arena_meta_sys + st.mspan_sys);
+	T_EQ(st.mspan_sys % ((size_t) 64 << 10), 0);
+	T_CHECK(st.mspan_sys >= st.mspan_inuse);
+	return st;
+}
+
+static void
+test_backed_span_structs(void)
+{
+	enum
+	{
+		N = 600
+	};
+	budget_log log = {0};
+	ga_heap    *h = remap_heap(&log);
+	ga_owner	o;
+	void	   *x[N];
+	ga_heap_stats a,
+				b,
+				c;
+
+	ga_owner_init(&o, h, 8, GA_DEFAULT_KEEP);
+	a = backed_parts(h);
+	for (int i = 0; i < N; i++)
+	{
+		x[i] = ga_alloc(&o, pages_req(5));
+		T_CHECK(x[i] != NULL);
+	}
+	b = backed_parts(h);
+	T_CHECK(b.mspan_sys >= a.mspan_sys + ((size_t) 128 << 10));
+	T_CHECK(b.mspan_inuse >= N * sizeof(ga_span));
+	for (int i = 0; i < N; i++)
+		ga_free(&o, x[i]);
+	(void) ga_heap_scavenge(h, 0);
+	c = backed_parts(h);
+	T_CHECK(c.mspan_sys < b.mspan_sys);
+	T_EQ(log.last, ga_heap_backed_bytes(h));
+	t_check_heap(h);
+	ga_owner_destroy(&o);
+	ga_heap_destroy(h);
+	T_EQ(errs.n, 0);
+}
+
 int
 main(void)
 {
@@ -923,6 +980,7 @@ main(void)
 	T_RUN(test_realloc_remap_threshold);
 	T_RUN(test_realloc_remap_huge);
 	T_RUN(test_realloc_remap_two_mappings);
+	T_RUN(test_backed_span_structs);
 #ifdef __linux__
 	T_RUN(test_realloc_remap_refused);
 #endif

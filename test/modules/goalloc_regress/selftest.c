@@ -87,6 +87,34 @@ add_callback(MemoryContext cxt, StringInfo log, const char *what)
 }
 
 /*
+ * pfree_reported: does pfree of pointer (freed already) raise goalloc's
+ * "invalid pointer" ERROR?  The ERROR is caught, in the caller's context.
+ */
+static bool
+pfree_reported(void *pointer)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	bool		reported = false;
+
+	PG_TRY();
+	{
+		pfree(pointer);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		reported = strstr(edata->message, "invalid pointer") != NULL;
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return reported;
+}
+
+/*
  * goalloc_selftest() -> setof (test text, ok bool, detail text)
  *
  * The operations of the memory-context API on goalloc contexts, each
@@ -467,10 +495,9 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 		bool		in_nursery =
 			strcmp(GetConfigOption("goalloc.nursery", false, false), "on") == 0 &&
 			strcmp(GetConfigOption("goalloc.check", false, false), "off") == 0;
-		MemoryContext caller = CurrentMemoryContext;
 		char	   *early[4];
 		char	   *late[40];
-		bool		reported = false;
+		bool		reported;
 
 		for (i = 0; i < 4; i++)
 			early[i] = MemoryContextAlloc(g, 100);
@@ -480,21 +507,7 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 			(g->methods != first) == in_nursery;
 		for (i = 0; i < 4; i++)
 			pfree(early[i]);
-		PG_TRY();
-		{
-			pfree(early[0]);
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(caller);
-			edata = CopyErrorData();
-			FlushErrorState();
-			reported = strstr(edata->message, "invalid pointer") != NULL;
-			FreeErrorData(edata);
-		}
-		PG_END_TRY();
+		reported = pfree_reported(early[0]);
 		for (i = 0; i < 40; i++)
 			pfree(late[i]);
 		ok = ok && reported && MemoryContextIsEmpty(g);
@@ -524,11 +537,9 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 		bool		nursery =
 			strcmp(GetConfigOption("goalloc.nursery", false, false), "on") == 0;
 		bool		adopted;
-		MemoryContext caller = CurrentMemoryContext;
 		void	   *(*first_alloc) (MemoryContext context, Size size);
 		char	   *early[4];
 		char	   *late[40];
-		bool		reported = false;
 		GoAllocHeapStats before;
 		GoAllocHeapStats after;
 
@@ -547,24 +558,7 @@ goalloc_selftest(PG_FUNCTION_ARGS)
 		(void) GoAllocHeapGetStats(&after);
 		ok = ok && after.heap_objects == before.heap_objects;
 		if (adopted)
-		{
-			PG_TRY();
-			{
-				pfree(early[0]);
-			}
-			PG_CATCH();
-			{
-				ErrorData  *edata;
-
-				MemoryContextSwitchTo(caller);
-				edata = CopyErrorData();
-				FlushErrorState();
-				reported = strstr(edata->message, "invalid pointer") != NULL;
-				FreeErrorData(edata);
-			}
-			PG_END_TRY();
-			ok = ok && reported;
-		}
+			ok = ok && pfree_reported(early[0]);
 		MemoryContextReset(a);
 		p = MemoryContextAlloc(a, 100);
 		pfree(p);
