@@ -229,13 +229,13 @@ ga_heap_create(const ga_heap_config *cfg)
 	return h;
 }
 
-/* Bytes of an arena's own metadata: the struct, a huge arena's one-entry
- * spans table, the released-pages bitmap. */
+/* Bytes of the metadata of an arena of npages pages: the struct, a huge
+ * arena's one-entry spans table, the released-pages bitmap. */
 static size_t
-arena_meta_size(const ga_arena *ar)
+arena_meta_size(size_t npages)
 {
 	return sizeof(ga_arena) + sizeof(ga_span *) +
-		((ar->npages + 63) / 64) * sizeof(uint64_t);
+		((npages + 63) / 64) * sizeof(uint64_t);
 }
 
 void
@@ -366,14 +366,12 @@ index_set(ga_heap *h, ga_arena *ar, ga_arena *value)
 static ga_arena *
 new_arena(ga_heap *h, size_t size, bool huge)
 {
-	ga_arena	tmp;
+	size_t		npages = size >> GA_PAGE_SHIFT;
+	size_t		meta = arena_meta_size(npages);
 	ga_arena   *ar;
-	size_t		meta;
 	uintptr_t	base;
 	ga_span   **spans = NULL;
 
-	tmp.npages = size >> GA_PAGE_SHIFT;
-	meta = arena_meta_size(&tmp);
 	ar = os_map(meta);
 	if (ar == NULL)
 		return NULL;
@@ -418,12 +416,12 @@ new_arena(ga_heap *h, size_t size, bool huge)
 		h->region_used += size;
 		meta += slice;
 	}
-	ar->meta_size = arena_meta_size(&tmp);
+	ar->meta_size = arena_meta_size(npages);
 	ar->base = base;
 	ar->size = size;
 	ar->huge = huge;
 	ar->page_shift = huge ? 63 : GA_PAGE_SHIFT;
-	ar->npages = size >> GA_PAGE_SHIFT;
+	ar->npages = npages;
 	ar->spans = spans;
 	ar->scavenged = (uint64_t *) ((ga_span **) (ar + 1) + 1);
 	ar->index = h->next_arena_ordinal++;

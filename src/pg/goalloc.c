@@ -53,6 +53,7 @@ int			goalloc_heap_limit_kb = 0;
 int			goalloc_retain_kb = (int) (GA_DEFAULT_RETAIN / 1024);
 bool		goalloc_huge_pages = false;
 int			goalloc_max_total_memory_kb = 0;
+int			goalloc_fair_share_reserve = 10;
 
 void		_PG_init(void);
 
@@ -153,6 +154,18 @@ _PG_init(void)
 							0, INT_MAX,
 							PGC_SIGHUP,
 							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("goalloc.fair_share_reserve",
+							"Percentage of goalloc.max_total_memory kept for processes holding less than their fair share.",
+							"A process holding more than the cap divided by the processes that hold goalloc memory "
+							"is refused once the total would pass the cap less this part, so that one process "
+							"cannot take the last of the cap from the others.  0 makes the cap first come, first served.",
+							&goalloc_fair_share_reserve,
+							10,
+							0, 100,
+							PGC_SIGHUP,
+							0,
 							NULL, NULL, NULL);
 
 	goalloc_shmem_init();

@@ -27,6 +27,17 @@
  * checks (a block of span structs is mapped without asking; it is counted
  * at the next check).
  *
+ * The fair-share reserve.  First come, first served, one query that grows
+ * without bound would take the whole cap, and every other process would
+ * then be refused its next megabyte.  So the top goalloc.fair_share_reserve
+ * percent of the cap (10 by default) is kept for processes within their
+ * fair share -- the cap divided by the processes holding goalloc memory
+ * (holders), this one included: a reservation that would take the total
+ * into the reserve is refused to a process that would then hold more than
+ * that.  A small backend can still grow when a large one has been stopped,
+ * and the large one's ERROR says why.  Nothing is taken from a process
+ * that holds more already: the reserve only decides who grows.
+ *
  * A refusal is handled by the core as the heap limit's: the heap releases
  * every idle page (which gives back its idle reservations), asks once
  * more, and the allocation fails; goalloc_refused() then raises an ERROR
@@ -90,8 +101,13 @@ static int	budget_pid = 0;
 static bool budget_exit_registered = false;
 static bool budget_closed = false;	/* given back at exit: count no more */
 
-/* The cap refused this process's last request (read by goalloc_refused). */
+/*
+ * The cap refused this process's last request (read by goalloc_refused),
+ * and the fair share it was past if the reserve refused it (else 0).
+ */
 static bool budget_refused = false;
+static uint64 budget_refused_share = 0;
+static uint32 budget_refused_holders = 0;
 
 PG_FUNCTION_INFO_V1(goalloc_cluster_memory);
 PG_FUNCTION_INFO_V1(goalloc_cluster_memory_reset);
@@ -200,17 +216,39 @@ budget_need(size_t backed_bytes)
 }
 
 /*
- * Would the cap refuse a cluster total of total bytes?  Not inside a
- * critical section (an ERROR there is a PANIC) nor while interrupts are
- * held off (error recovery).
+ * budget_cap_refuses
+ *		Would the cap refuse a cluster total of total bytes, with this
+ *		process then holding mine bytes?  Past the cap, yes.  Inside its
+ *		reserve (the top goalloc.fair_share_reserve percent of it), if mine
+ *		passes the process's fair share: the cap divided by the processes
+ *		that hold goalloc memory, this one included.  *share is set to that
+ *		share when the reserve refuses, to 0 otherwise.  Never inside a
+ *		critical section (an ERROR there is a PANIC) nor while interrupts
+ *		are held off (error recovery).
  */
 static bool
-budget_cap_refuses(uint64 total)
+budget_cap_refuses(uint64 total, uint64 mine, uint64 *share,
+				   uint32 *holders)
 {
 	uint64		cap = (uint64) goalloc_max_total_memory_kb * 1024;
+	uint32		n;
 
-	return cap != 0 && total > cap &&
-		CritSectionCount == 0 && InterruptHoldoffCount == 0;
+	*share = 0;
+	*holders = 0;
+	if (cap == 0 || total <= cap / 100 * (100 - goalloc_fair_share_reserve) ||
+		CritSectionCount != 0 || InterruptHoldoffCount != 0)
+		return false;
+	if (total > cap)
+		return true;
+	if (goalloc_fair_share_reserve == 0)
+		return false;
+	/* holders counts this process once it holds something */
+	n = Max(pg_atomic_read_u32(&budget->holders) + (my_reserved == 0 ? 1 : 0), 1);
+	*holders = n;
+	if (mine <= cap / n)
+		return false;
+	*share = cap / n;
+	return true;
 }
 
 /*
@@ -258,7 +296,8 @@ goalloc_budget(void *arg, size_t backed_bytes, bool growing)
 	cur = pg_atomic_read_u64(&budget->reserved);
 	for (;;)
 	{
-		if (budget_cap_refuses(cur + need))
+		if (budget_cap_refuses(cur + need, my_reserved + need,
+							   &budget_refused_share, &budget_refused_holders))
 		{
 			budget_refused = true;
 			return false;
@@ -300,12 +339,15 @@ bool
 goalloc_budget_would_refuse(size_t backed_bytes)
 {
 	uint64		need;
+	uint64		share;
+	uint32		holders;
 
 	if (!budget_counts())
 		return false;
 	need = budget_need(backed_bytes);
 	return need != 0 &&
-		budget_cap_refuses(pg_atomic_read_u64(&budget->reserved) + need);
+		budget_cap_refuses(pg_atomic_read_u64(&budget->reserved) + need,
+						   my_reserved + need, &share, &holders);
 }
 
 /*
@@ -315,14 +357,16 @@ goalloc_budget_would_refuse(size_t backed_bytes)
  *		cap in its ERROR.
  */
 bool
-goalloc_budget_take_refusal(uint64 *cluster_reserved, uint64 *mine)
+goalloc_budget_take_refusal(GoAllocBudgetRefusal *refusal)
 {
 	if (!budget_refused)
 		return false;
 	budget_refused = false;
 	pg_atomic_fetch_add_u64(&budget->refused, 1);
-	*cluster_reserved = pg_atomic_read_u64(&budget->reserved);
-	*mine = my_reserved;
+	refusal->cluster_reserved = pg_atomic_read_u64(&budget->reserved);
+	refusal->mine = my_reserved;
+	refusal->fair_share = budget_refused_share;
+	refusal->holders = budget_refused_holders;
 	return true;
 }
 

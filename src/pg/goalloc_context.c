@@ -532,8 +532,7 @@ goalloc_refused(ga_owner *owner, Size size)
 	uint64		refusals = ga_heap_limit_refusals(heap);
 	ga_heap_stats st;
 	char		name[GOALLOC_LOG_NAME_LEN];
-	uint64		cluster;
-	uint64		mine;
+	GoAllocBudgetRefusal r;
 
 	if (refusals == limit_refusals_seen)
 		return false;
@@ -547,15 +546,29 @@ goalloc_refused(ga_owner *owner, Size size)
 
 	goalloc_log_name(owner->user ? ((MemoryContext) owner->user)->name : NULL,
 					 name, sizeof(name));
-	if (goalloc_budget_take_refusal(&cluster, &mine))
+	if (goalloc_budget_take_refusal(&r))
+	{
+		/* past the cap, or inside its reserve past this backend's share */
+		if (r.fair_share != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("goalloc.max_total_memory (%d kB) refused a request of %zu bytes in memory context \"%s\"; the server's goalloc heaps hold %llu kB, this backend %llu kB, more than its fair share (%llu kB, the cap over %u processes holding goalloc memory), and the last %d%% of the cap is kept for processes within theirs (goalloc.fair_share_reserve).",
+							   goalloc_max_total_memory_kb, (size_t) size, name,
+							   (unsigned long long) (r.cluster_reserved / 1024),
+							   (unsigned long long) (r.mine / 1024),
+							   (unsigned long long) (r.fair_share / 1024),
+							   r.holders, goalloc_fair_share_reserve),
+					 errhint("Raise goalloc.max_total_memory or lower goalloc.fair_share_reserve, or have the query use less memory (work_mem).")));
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("goalloc.max_total_memory (%d kB) refused a request of %zu bytes in memory context \"%s\"; the server's goalloc heaps hold %llu kB, this backend %llu kB.",
 						   goalloc_max_total_memory_kb, (size_t) size, name,
-						   (unsigned long long) (cluster / 1024),
-						   (unsigned long long) (mine / 1024)),
+						   (unsigned long long) (r.cluster_reserved / 1024),
+						   (unsigned long long) (r.mine / 1024)),
 				 errhint("Raise goalloc.max_total_memory, or run fewer memory-hungry queries at once.")));
+	}
 
 	ga_heap_read_stats(heap, &st);
 	ereport(ERROR,

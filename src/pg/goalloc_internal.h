@@ -149,6 +149,7 @@ extern int	goalloc_heap_limit_kb;	/* 0 = unlimited */
 extern int	goalloc_retain_kb;
 extern bool goalloc_huge_pages;
 extern int	goalloc_max_total_memory_kb;	/* 0 = no cap */
+extern int	goalloc_fair_share_reserve; /* percent of the cap */
 
 /*
  * Shared memory (goalloc_shmem.c): goalloc_shmem_init, from _PG_init,
@@ -161,16 +162,26 @@ extern void goalloc_publish(void);
 /*
  * goalloc.max_total_memory (goalloc_budget.c): goalloc_budget is the
  * backend heap's budget hook; goalloc_budget_take_refusal tells (once)
- * whether the cap refused the last request, with the cluster's total and
- * this process's share; goalloc_budget_backend_reserved(i) is what the
- * backend of BackendId i + 1 holds; goalloc_budget_would_refuse(b) tells,
- * reserving nothing, whether the cap would refuse the process b bytes.
+ * whether the cap refused the last request, and why;
+ * goalloc_budget_backend_reserved(i) is what the backend of BackendId
+ * i + 1 holds; goalloc_budget_would_refuse(b) tells, reserving nothing,
+ * whether the cap would refuse the process b bytes.
  */
+typedef struct GoAllocBudgetRefusal
+{
+	uint64		cluster_reserved;	/* what all processes hold */
+	uint64		mine;			/* what this process holds */
+	uint64		fair_share;		/* 0: the total would have passed the cap;
+								 * else it would have entered the reserve
+								 * (goalloc.fair_share_reserve) with this
+								 * process past this share */
+	uint32		holders;		/* processes holding goalloc memory */
+} GoAllocBudgetRefusal;
+
 extern void goalloc_budget_init(void);
 extern bool goalloc_budget(void *arg, size_t backed_bytes, bool growing);
 extern bool goalloc_budget_would_refuse(size_t backed_bytes);
-extern bool goalloc_budget_take_refusal(uint64 *cluster_reserved,
-										uint64 *mine);
+extern bool goalloc_budget_take_refusal(GoAllocBudgetRefusal *refusal);
 extern uint64 goalloc_budget_backend_reserved(int i);
 
 /* goalloc.executor and the executor hooks (goalloc_executor.c), from _PG_init. */

@@ -42,7 +42,8 @@ set_cap() {
 # then frees them (checking their contents) and says "held".  The megabytes
 # are one chunk, so the heap reserves them in one step: sessions that grew
 # a megabyte at a time side by side could each stop at a fifth of the cap,
-# all refused (the budget is first come, first served, not fair shares).
+# all refused (the budget is first come, first served below its fair-share
+# reserve).
 hold() {
 	local mb=$1 secs=$2
 	$PSQL 2>&1 <<SQL
@@ -57,11 +58,13 @@ SQL
 
 reserved() { q "SELECT reserved_bytes FROM goalloc_cluster_memory()"; }
 
-# Wait (10 s at most) until a backend holds 100 MB; its pid in $pid.
+# Wait (10 s at most) until a backend holds mb megabytes (default 100) and
+# no more than max_mb (default: any); its pid in $pid.
 wait_for_holder() {
+	local mb=${1:-100} max_mb=${2:-1000000}
 	pid=""
 	for _ in $(seq 100); do
-		pid=$(q "SELECT pid FROM goalloc_backends WHERE reserved_bytes >= 100 * 1048576 LIMIT 1")
+		pid=$(q "SELECT pid FROM goalloc_backends WHERE reserved_bytes >= $mb::bigint * 1048576 AND reserved_bytes <= $max_mb::bigint * 1048576 LIMIT 1")
 		[ -n "$pid" ] && return 0
 		sleep 0.1
 	done
@@ -167,6 +170,38 @@ out=$(near_cap 1024)
 ok "$(echo "$out" | grep -c 'goalloc.max_total_memory ([0-9]* kB) refused' | sed 's/^1$/t/')" "near the cap a deferred context is adopted and refused ($(echo "$out" | grep -m1 -o 'cap .*\|refused a request of [0-9]* bytes'))"
 out=$(near_cap 32768)
 ok "$(echo "$out" | grep -c '^ran$' | sed 's/^1$/t/')" "with 32 MB more the cursors run ($(echo "$out" | grep -m1 -o 'cap .*\|ERROR.*'))"
+
+# 7. The fair-share reserve (goalloc.fair_share_reserve, 10 % by default):
+#    under a 300 MB cap, B holds 10 MB, A 250 MB; A's next 30 MB would take
+#    the total into the top 30 MB of the cap while A holds more than its
+#    share (300 MB over the two or three processes holding memory), so it is
+#    refused, and A keeps its 250 MB; then C asks for 20 MB, which fits under
+#    the cap and within C's share: granted.  First come, first served
+#    (reserve 0), A's 30 MB would have been granted and C refused.
+set_cap 300MB
+hold 10 30 > "$work/fb.out" &
+wait_for_holder 10 16
+bpid=$pid
+$PSQL -v ON_ERROR_STOP=0 > "$work/fa.out" 2>&1 <<'SQL' &
+SET client_min_messages = warning;
+SELECT goalloc_context_create('fair share a') AS h \gset
+SELECT goalloc_alloc(:h, 250 * 1048576) > 0 AS big \gset
+SELECT goalloc_alloc(:h, 30 * 1048576) > 0 AS more \gset
+SELECT pg_sleep(30);
+SQL
+for _ in $(seq 100); do
+	grep -q 'ERROR' "$work/fa.out" && break
+	sleep 0.1
+done
+ok "$(grep -c 'goalloc.max_total_memory (307200 kB) refused a request of [0-9]* bytes .* more than its fair share' "$work/fa.out" | sed 's/^1$/t/')" "a backend past its fair share is refused the reserve ($(grep -o 'the server.*share ([0-9]* kB' "$work/fa.out"))"
+wait_for_holder 240
+apid=$pid
+ok "$(q "SELECT '$apid' <> '' AND '$apid' <> '$bpid'")" "and keeps what it holds"
+out=$(hold 20 0)
+ok "$(echo "$out" | grep -c '^held$' | sed 's/^1$/t/')" "a backend within its share grows into the reserve ($(echo $out | grep -o 'ERROR.*\|held'))"
+ok "$(q "SELECT peak_reserved_bytes <= 300 * 1048576 FROM goalloc_cluster_memory()")" "the peak stays under the cap"
+q "SELECT pg_terminate_backend(pid) FROM goalloc_backends WHERE pid IN (0$apid, 0$bpid)" >/dev/null
+wait
 
 q "ALTER SYSTEM RESET goalloc.max_total_memory" && q "SELECT pg_reload_conf()" >/dev/null
 echo "1..$n"
